@@ -1,0 +1,28 @@
+"""The Keras compatibility namespace: ``from neuroflow import keras`` (re-exports only).
+
+Code written for ``tf.keras`` or Keras 3 runs after changing the import:
+``import neuroflow as tf`` or ``from neuroflow import keras``.
+"""
+
+from neuroflow.keras import (
+    activations,
+    backend,
+    callbacks,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+    utils,
+)
+from neuroflow.layers import Input
+from neuroflow.models import Model, Sequential
+
+__all__ = [
+    "Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets",
+    "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers",
+    "utils",
+]  # fmt: skip

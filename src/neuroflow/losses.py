@@ -1,0 +1,308 @@
+"""Loss functions and classes with Keras's names, defaults and numerics.
+
+The functions return one loss per sample; the classes average them over the batch
+(Keras's ``sum_over_batch_size``). When probabilities come straight out of a softmax or
+sigmoid, the loss reads the logits behind them, as Keras does, so the gradient is the
+stable ``p - y``.
+
+Examples
+--------
+>>> import numpy as np
+>>> loss = SparseCategoricalCrossentropy(from_logits=True)
+>>> round(float(loss(np.array([0]), np.array([[2.0, 0.0]]))), 4)
+0.1269
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neuroflow import ops
+from neuroflow._registry import resolve
+from neuroflow.ops.activation import Sigmoid, Softmax
+from neuroflow.tensor import Tensor
+
+
+def _as_tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float32))
+
+
+def _logits_behind(y_pred: Tensor, op_type):
+    """The input of the softmax/sigmoid that produced ``y_pred``, if that is how it was made."""
+    ctx = y_pred._ctx
+    if isinstance(ctx, op_type) and getattr(ctx, "axis", -1) in (-1, y_pred.ndim - 1):
+        return ctx.parents[0]
+    return None
+
+
+def _match_rank(y_true: np.ndarray, y_pred: Tensor) -> np.ndarray:
+    """``(n,)`` targets against ``(n, 1)`` predictions (or the reverse), like Keras."""
+    if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
+        return y_true[..., None]
+    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        return y_true[..., 0]
+    return y_true
+
+
+def _smooth(y_true: np.ndarray, label_smoothing: float, binary: bool) -> np.ndarray:
+    if not label_smoothing:
+        return y_true
+    classes = 2 if binary else y_true.shape[-1]
+    return y_true * (1.0 - label_smoothing) + label_smoothing / classes
+
+
+# -------------------------------------------------------------------------- functions
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
+    """Cross-entropy between integer labels and predicted class scores, per sample."""
+    y_pred = _as_tensor(y_pred)
+    labels = np.asarray(y_true)
+    if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    if not from_logits:
+        logits = _logits_behind(y_pred, Softmax)
+        if logits is None:  # plain probabilities: normalize, clip and take -log
+            onehot = np.zeros(y_pred.shape, dtype=y_pred.dtype)
+            np.put_along_axis(onehot, labels.astype(np.intp)[..., None], 1, axis=-1)
+            return ops.categorical_cross_entropy(y_pred, onehot)
+        y_pred = logits
+    return ops.sparse_softmax_cross_entropy(y_pred, labels)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Cross-entropy between one-hot (or soft) targets and predictions, per sample."""
+    y_pred = _as_tensor(y_pred)
+    target = _smooth(np.asarray(y_true, dtype=y_pred.dtype), label_smoothing, binary=False)
+    if not from_logits:
+        logits = _logits_behind(y_pred, Softmax)
+        if logits is None:
+            return ops.categorical_cross_entropy(y_pred, target)
+        y_pred = logits
+    return ops.softmax_cross_entropy(y_pred, target)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Logistic loss averaged over the last axis, per sample."""
+    y_pred = _as_tensor(y_pred)
+    target = _match_rank(np.asarray(y_true, dtype=y_pred.dtype), y_pred)
+    target = _smooth(target, label_smoothing, binary=True)
+    if not from_logits:
+        logits = _logits_behind(y_pred, Sigmoid)
+        if logits is None:
+            return ops.binary_cross_entropy(y_pred, target)
+        y_pred = logits
+    return ops.sigmoid_binary_cross_entropy(y_pred, target)
+
+
+def mean_squared_error(y_true, y_pred):
+    """``mean((y_true - y_pred) ** 2)`` over the last axis, per sample."""
+    y_pred = _as_tensor(y_pred)
+    return ops.squared_error(y_pred, _match_rank(np.asarray(y_true, y_pred.dtype), y_pred))
+
+
+def mean_absolute_error(y_true, y_pred):
+    """``mean(|y_true - y_pred|)`` over the last axis, per sample."""
+    y_pred = _as_tensor(y_pred)
+    return ops.absolute_error(y_pred, _match_rank(np.asarray(y_true, y_pred.dtype), y_pred))
+
+
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+
+
+# ---------------------------------------------------------------------------- classes
+
+
+class Loss:
+    """Base class: ``loss(y_true, y_pred)`` is the batch mean of ``call``'s per-sample values."""
+
+    def __init__(self, name: str | None = None, reduction: str = "sum_over_batch_size"):
+        if reduction not in ("sum_over_batch_size", "sum", "none", None):
+            raise ValueError(
+                "Expected `reduction` to be 'sum_over_batch_size', 'sum' or 'none'. "
+                f"Received: reduction={reduction!r}"
+            )
+        self.name = name or _default_name(type(self).__name__)
+        self.reduction = reduction
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        y_pred = _as_tensor(y_pred)
+        self.check_targets(np.asarray(y_true), y_pred.shape)
+        return self.reduce(self.call(y_true, y_pred), sample_weight)
+
+    def reduce(self, values: Tensor, sample_weight=None) -> Tensor:
+        if sample_weight is not None:
+            values = values * np.asarray(sample_weight, values.dtype).reshape(values.shape)
+        if self.reduction in ("none", None):
+            return values
+        if self.reduction == "sum":
+            return ops.sum(values)
+        return ops.mean(values)
+
+    def call(self, y_true, y_pred) -> Tensor:
+        raise NotImplementedError
+
+    def check_targets(self, y_true: np.ndarray, pred_shape: tuple) -> None:
+        """Raises ValueError when targets cannot go with predictions of ``pred_shape``."""
+        if y_true.dtype.kind not in "biuf":
+            raise TypeError(f"Targets must be numeric. Received an array of dtype {y_true.dtype}.")
+        if len(y_true) != pred_shape[0]:
+            raise ValueError(
+                f"{self.name}: targets have {len(y_true)} samples but predictions have "
+                f"{pred_shape[0]}."
+            )
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "reduction": self.reduction}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+
+def _default_name(class_name: str) -> str:
+    from neuroflow._registry import snake_case
+
+    return snake_case(class_name)
+
+
+class SparseCategoricalCrossentropy(Loss):
+    """Cross-entropy for integer class labels ``y_true`` of shape ``(batch,)``.
+
+    Parameters
+    ----------
+    from_logits : bool, default False
+        Whether ``y_pred`` holds raw scores (True) or probabilities (False).
+    """
+
+    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
+                 name="sparse_categorical_crossentropy"):
+        super().__init__(name, reduction)
+        if ignore_class is not None:
+            raise NotImplementedError("ignore_class is not supported yet.")
+        self.from_logits = bool(from_logits)
+
+    def call(self, y_true, y_pred):
+        return sparse_categorical_crossentropy(y_true, y_pred, self.from_logits)
+
+    def check_targets(self, y_true, pred_shape):
+        super().check_targets(y_true, pred_shape)
+        classes = pred_shape[-1]
+        if y_true.size and (y_true.dtype.kind == "f" and np.any(y_true != np.round(y_true))):
+            raise ValueError(
+                f"{self.name} expects integer class labels. Received fractional values "
+                "(for one-hot targets use categorical_crossentropy)."
+            )
+        if y_true.size and (y_true.min() < 0 or y_true.max() >= classes):
+            raise ValueError(
+                f"{self.name}: received a label value of "
+                f"{y_true.max() if y_true.max() >= classes else y_true.min()}, which is outside "
+                f"the valid range [0, {classes - 1}] for a model with {classes} outputs."
+            )
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits}
+
+
+class CategoricalCrossentropy(Loss):
+    """Cross-entropy for one-hot targets of shape ``(batch, classes)``."""
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="sum_over_batch_size", name="categorical_crossentropy"):
+        super().__init__(name, reduction)
+        self.from_logits, self.label_smoothing = bool(from_logits), float(label_smoothing)
+
+    def call(self, y_true, y_pred):
+        return categorical_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing)
+
+    def check_targets(self, y_true, pred_shape):
+        super().check_targets(y_true, pred_shape)
+        if y_true.shape[1:] != tuple(pred_shape[1:]):
+            hint = (" Integer labels need sparse_categorical_crossentropy, or one-hot encode "
+                    "them with to_categorical.") if y_true.ndim == len(pred_shape) - 1 else ""
+            raise ValueError(
+                f"{self.name}: targets of shape {y_true.shape} do not match predictions of "
+                f"shape {tuple(pred_shape)}.{hint}"
+            )
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing}
+
+
+class BinaryCrossentropy(Loss):
+    """Logistic loss for 0/1 targets."""
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="sum_over_batch_size", name="binary_crossentropy"):
+        super().__init__(name, reduction)
+        self.from_logits, self.label_smoothing = bool(from_logits), float(label_smoothing)
+
+    def call(self, y_true, y_pred):
+        return binary_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing)
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing}
+
+
+class MeanSquaredError(Loss):
+    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error"):
+        super().__init__(name, reduction)
+
+    def call(self, y_true, y_pred):
+        return mean_squared_error(y_true, y_pred)
+
+
+class MeanAbsoluteError(Loss):
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error"):
+        super().__init__(name, reduction)
+
+    def call(self, y_true, y_pred):
+        return mean_absolute_error(y_true, y_pred)
+
+
+_LOSSES = {
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "binary_crossentropy": BinaryCrossentropy,
+    "mean_squared_error": MeanSquaredError,
+    "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "mae": MeanAbsoluteError,
+}
+_FUNCTIONS = {
+    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+    categorical_crossentropy: CategoricalCrossentropy,
+    binary_crossentropy: BinaryCrossentropy,
+    mean_squared_error: MeanSquaredError,
+    mean_absolute_error: MeanAbsoluteError,
+}
+
+
+class _FunctionLoss(Loss):
+    """Wraps a user's ``fn(y_true, y_pred) -> per-sample tensor``."""
+
+    def __init__(self, fn):
+        super().__init__(getattr(fn, "__name__", "loss"))
+        self.fn = fn
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred)
+
+
+def get(identifier) -> Loss:
+    """A Loss from a name (``"mse"``), a class, an instance, or a function."""
+    if isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier()
+    if isinstance(identifier, str):
+        return resolve(identifier, _LOSSES, "loss", "loss")()
+    if callable(identifier):
+        return _FUNCTIONS[identifier]() if identifier in _FUNCTIONS else _FunctionLoss(identifier)
+    raise TypeError(
+        "Expected `loss` to be a string, a Loss or a callable. "
+        f"Received: loss={identifier!r} of type {type(identifier).__name__}."
+    )

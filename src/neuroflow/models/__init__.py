@@ -1,0 +1,6 @@
+"""Models: ``Sequential`` and the ``Model`` base class with the training loop."""
+
+from neuroflow.models.model import Model
+from neuroflow.models.sequential import Sequential
+
+__all__ = ["Model", "Sequential"]

@@ -1,0 +1,56 @@
+"""Differentiable primitives: each one class with ``forward`` and ``backward`` side by side.
+
+The lowercase functions are the functional API (``ops.relu(x)``, ``ops.dense(x, w, b)``);
+layers call them, and anything not listed here is composed from them.
+"""
+
+from neuroflow.ops.activation import (
+    elu,
+    leaky_relu,
+    log_softmax,
+    relu,
+    sigmoid,
+    softmax,
+    softplus,
+    step,
+    tanh,
+)
+from neuroflow.ops.loss import (
+    absolute_error,
+    binary_cross_entropy,
+    categorical_cross_entropy,
+    sigmoid_binary_cross_entropy,
+    softmax_cross_entropy,
+    sparse_softmax_cross_entropy,
+    squared_error,
+)
+from neuroflow.ops.math import (
+    abs,
+    add,
+    concatenate,
+    div,
+    exp,
+    getitem,
+    log,
+    matmul,
+    max,
+    mean,
+    mul,
+    neg,
+    pow,
+    reshape,
+    sub,
+    sum,
+    transpose,
+    unbroadcast,
+)
+from neuroflow.ops.nn import dense, dropout
+
+__all__ = [
+    "abs", "absolute_error", "add", "binary_cross_entropy", "categorical_cross_entropy",
+    "concatenate", "dense", "div", "dropout", "elu", "exp", "getitem", "leaky_relu", "log",
+    "log_softmax", "matmul", "max", "mean", "mul", "neg", "pow", "relu", "reshape",
+    "sigmoid", "sigmoid_binary_cross_entropy", "softmax", "softmax_cross_entropy",
+    "softplus", "sparse_softmax_cross_entropy", "squared_error", "step", "sub", "sum",
+    "tanh", "transpose", "unbroadcast",
+]  # fmt: skip
