@@ -2,8 +2,11 @@
 
 The functions return one loss per sample; the classes average them over the batch
 (Keras's ``sum_over_batch_size``). When probabilities come straight out of a softmax or
-sigmoid, the loss reads the logits behind them, as Keras does, so the gradient is the
-stable ``p - y``.
+sigmoid activation, every cross-entropy reads the logits behind them, as Keras 3 does
+on TensorFlow, so the gradient is the stable ``p - y``. Note the consequence Keras 3
+has too: a sigmoid output layer trained with categorical cross-entropy is trained on
+the softmax of its logits (tf.keras 2 instead rescaled the sigmoid outputs to sum 1;
+plain probability arrays still get that rescaling here).
 
 Examples
 --------
@@ -27,10 +30,16 @@ def _as_tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float32))
 
 
-def _logits_behind(y_pred: Tensor, op_type):
-    """The input of the softmax/sigmoid that produced ``y_pred``, if that is how it was made."""
+def _logits_behind(y_pred: Tensor):
+    """The input of the softmax/sigmoid that produced ``y_pred``, if that is how it was made.
+
+    Keras 3 (TensorFlow) keeps these logits on the output of either activation and every
+    cross-entropy uses them, whichever activation it was: we do the same.
+    """
     ctx = y_pred._ctx
-    if isinstance(ctx, op_type) and getattr(ctx, "axis", -1) in (-1, y_pred.ndim - 1):
+    if isinstance(ctx, Sigmoid) or (
+        isinstance(ctx, Softmax) and ctx.axis in (-1, y_pred.ndim - 1)
+    ):
         return ctx.parents[0]
     return None
 
@@ -61,7 +70,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
         labels = labels[..., 0]
     if not from_logits:
-        logits = _logits_behind(y_pred, Softmax)
+        logits = _logits_behind(y_pred)
         if logits is None:  # plain probabilities: normalize, clip and take -log
             onehot = np.zeros(y_pred.shape, dtype=y_pred.dtype)
             np.put_along_axis(onehot, labels.astype(np.intp)[..., None], 1, axis=-1)
@@ -75,7 +84,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     y_pred = _as_tensor(y_pred)
     target = _smooth(np.asarray(y_true, dtype=y_pred.dtype), label_smoothing, binary=False)
     if not from_logits:
-        logits = _logits_behind(y_pred, Softmax)
+        logits = _logits_behind(y_pred)
         if logits is None:
             return ops.categorical_cross_entropy(y_pred, target)
         y_pred = logits
@@ -88,7 +97,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     target = _match_rank(np.asarray(y_true, dtype=y_pred.dtype), y_pred)
     target = _smooth(target, label_smoothing, binary=True)
     if not from_logits:
-        logits = _logits_behind(y_pred, Sigmoid)
+        logits = _logits_behind(y_pred)
         if logits is None:
             return ops.binary_cross_entropy(y_pred, target)
         y_pred = logits

@@ -44,14 +44,14 @@ def enable_grad():
 
 
 def _as_array(data, dtype) -> np.ndarray:
-    """Converts input to an ndarray; float32 unless it already is a float array."""
+    """Converts input to an ndarray: float32, unless it is already a float ndarray."""
     if dtype is not None:
         return np.asarray(data, dtype=dtype)
+    if isinstance(data, np.ndarray) and data.dtype.kind == "f":
+        return data  # an explicit float array keeps its precision (float64 for gradcheck)
     array = np.asarray(data)
-    if array.dtype.kind == "f":
-        return array
-    if array.dtype.kind in "biu":
-        return array.astype(np.float32)
+    if array.dtype.kind in "biuf":
+        return array.astype(np.float32)  # Python numbers and integer data become float32
     raise TypeError(
         f"Tensor data must be numeric. Received: an array of dtype {array.dtype} "
         "(expected bool, integer or floating point values)."

@@ -111,6 +111,17 @@ class Model(Layer):
         if self.loss is None:
             raise ValueError(f"The model was compiled without a loss; `{method}()` needs one.")
 
+    def build(self, input_shape) -> None:
+        """Creates the sub-layers' weights by running ``call`` once on zeros.
+
+        Layers make their weights on first use, so a subclassed model has none until it
+        has seen data; training must know them before the first step.
+        """
+        if any(d is None for d in input_shape[1:]):
+            return
+        with no_grad():
+            self.call(Tensor(np.zeros((1,) + tuple(input_shape[1:]), np.float32)), training=False)
+
     @property
     def input_shape(self):
         return self._build_shape or self.input_shape_hint

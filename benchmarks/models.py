@@ -1,0 +1,236 @@
+"""The seed models, written for each framework, and the child process that times one.
+
+    python benchmarks/models.py seed000 torch 3     # prints 'RESULT {json}'
+
+The definitions follow the seeds: same layers, Keras's initializers (Glorot-uniform
+kernels, zero biases), the same optimizer and hyperparameters, the same batch size.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import sys
+import time
+
+import numpy as np
+
+MODELS = {
+    "seed000": {  # seed 000: MNIST MLP with dropout, logits + sparse CE, Adam, batch 32
+        "dataset": "mnist", "batch_size": 32, "optimizer": "adam",
+        "frameworks": ("neuroflow", "torch", "keras", "sklearn"),
+    },
+    "seed004": {  # seed 004: Dense 512 + softmax, categorical CE, RMSprop, batch 128
+        "dataset": "mnist", "batch_size": 128, "optimizer": "rmsprop",
+        "frameworks": ("neuroflow", "torch", "keras", "sklearn"),
+    },
+    "seed000_fashion": {  # seed 000's model on Fashion-MNIST
+        "dataset": "fashion_mnist", "batch_size": 32, "optimizer": "adam",
+        "frameworks": ("neuroflow", "torch", "keras"),
+    },
+}
+
+
+def load(name: str):
+    from neuroflow.datasets import fashion_mnist, mnist
+
+    (x_train, y_train), (x_test, y_test) = (mnist if name == "mnist" else fashion_mnist).load_data()
+    # scaled in float32 directly so that loading does not set the peak-memory figure
+    x_train = np.divide(x_train, 255, dtype=np.float32)
+    x_test = np.divide(x_test, 255, dtype=np.float32)
+    return x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64)
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def median_latency_us(fn, repeats: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1e6
+
+
+# --------------------------------------------------------------------------- neuroflow
+def run_neuroflow(model_name, spec, data, epochs):
+    import neuroflow as tf
+    from neuroflow.keras import layers
+
+    x_train, y_train, x_test, y_test = data
+    tf.utils.set_random_seed(0)
+    if model_name.startswith("seed000"):
+        model = tf.keras.Sequential([
+            layers.Flatten(input_shape=(28, 28)), layers.Dense(128, activation="relu"),
+            layers.Dropout(0.2), layers.Dense(10),
+        ])
+        model.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"])
+        y_fit, y_eval = y_train, y_test
+    else:
+        x_train, x_test = x_train.reshape(-1, 784), x_test.reshape(-1, 784)
+        model = tf.keras.Sequential([
+            layers.Dense(512, activation="relu", input_shape=(784,)),
+            layers.Dense(10, activation="softmax"),
+        ])
+        model.compile("rmsprop", "categorical_crossentropy", metrics=["accuracy"])
+        y_fit = tf.utils.to_categorical(y_train)
+        y_eval = tf.utils.to_categorical(y_test)
+    times = []
+    for _ in range(epochs):
+        t = time.perf_counter()
+        model.fit(x_train, y_fit, batch_size=spec["batch_size"], epochs=1, verbose=0)
+        times.append(time.perf_counter() - t)
+    acc = model.evaluate(x_test, y_eval, verbose=0)[1]
+    result = {"times": times, "test_accuracy": acc}
+    if model_name == "seed004":
+        one = x_test[:1]
+        result["predict_one_us"] = median_latency_us(lambda: model.predict(one, verbose=0), 2000)
+        result["call_one_us"] = median_latency_us(lambda: model(one), 2000)
+    return result
+
+
+# ------------------------------------------------------------------------------- torch
+def run_torch(model_name, spec, data, epochs):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in data)
+    x_train, x_test = x_train.reshape(-1, 784), x_test.reshape(-1, 784)
+    hidden = 128 if model_name.startswith("seed000") else 512
+    mods = [nn.Linear(784, hidden), nn.ReLU()]
+    if model_name.startswith("seed000"):
+        mods.append(nn.Dropout(0.2))
+    mods.append(nn.Linear(hidden, 10))
+    model = nn.Sequential(*mods)
+    for m in model:
+        if isinstance(m, nn.Linear):  # Keras's initializers
+            nn.init.xavier_uniform_(m.weight)
+            nn.init.zeros_(m.bias)
+    if spec["optimizer"] == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
+    else:
+        opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
+    loss_fn = nn.CrossEntropyLoss()
+    bs, n = spec["batch_size"], len(x_train)
+    times = []
+    for _ in range(epochs):
+        t = time.perf_counter()
+        model.train()
+        perm = torch.randperm(n)
+        for i in range(0, n, bs):
+            idx = perm[i:i + bs]
+            opt.zero_grad()
+            loss = loss_fn(model(x_train[idx]), y_train[idx])
+            loss.backward()
+            opt.step()
+        times.append(time.perf_counter() - t)
+    model.eval()
+    with torch.no_grad():
+        acc = (model(x_test).argmax(1) == y_test).float().mean().item()
+    result = {"times": times, "test_accuracy": acc, "notes": "manual index loop (no DataLoader)"}
+    if model_name == "seed004":
+        one = x_test[:1]
+
+        def call():
+            with torch.no_grad():
+                return model(one)
+
+        result["predict_one_us"] = median_latency_us(call, 2000)
+        result["call_one_us"] = result["predict_one_us"]
+    return result
+
+
+# ------------------------------------------------------------------------------- keras
+def run_keras(model_name, spec, data, epochs):
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(0)
+    x_train, y_train, x_test, y_test = data
+    if model_name.startswith("seed000"):
+        model = keras.Sequential([
+            keras.Input((28, 28)), layers.Flatten(), layers.Dense(128, activation="relu"),
+            layers.Dropout(0.2), layers.Dense(10),
+        ])
+        model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"])
+        y_fit, y_eval = y_train, y_test
+    else:
+        x_train, x_test = x_train.reshape(-1, 784), x_test.reshape(-1, 784)
+        model = keras.Sequential([
+            keras.Input((784,)), layers.Dense(512, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ])
+        model.compile("rmsprop", "categorical_crossentropy", metrics=["accuracy"])
+        y_fit = keras.utils.to_categorical(y_train)
+        y_eval = keras.utils.to_categorical(y_test)
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.t)
+
+    times = []
+    model.fit(x_train, y_fit, batch_size=spec["batch_size"], epochs=epochs, verbose=0,
+              callbacks=[Timer()])
+    acc = model.evaluate(x_test, y_eval, verbose=0)[1]
+    result = {"times": times, "test_accuracy": acc,
+              "notes": f"keras {keras.__version__} ({keras.backend.backend()})"}
+    if model_name == "seed004":
+        one = x_test[:1]
+        result["predict_one_us"] = median_latency_us(lambda: model.predict(one, verbose=0), 50)
+        result["call_one_us"] = median_latency_us(lambda: model(one), 200)
+    return result
+
+
+# ----------------------------------------------------------------------------- sklearn
+def run_sklearn(model_name, spec, data, epochs):
+    import warnings
+
+    from sklearn.neural_network import MLPClassifier
+
+    x_train, y_train, x_test, y_test = data
+    x_train, x_test = x_train.reshape(-1, 784), x_test.reshape(-1, 784)
+    hidden = 128 if model_name.startswith("seed000") else 512
+    clf = MLPClassifier(hidden_layer_sizes=(hidden,), solver="adam", batch_size=spec["batch_size"],
+                        learning_rate_init=1e-3, random_state=0)
+    classes = np.arange(10)
+    times = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(epochs):
+            t = time.perf_counter()
+            clf.partial_fit(x_train, y_train, classes=classes)
+            times.append(time.perf_counter() - t)
+    acc = float((clf.predict(x_test) == y_test).mean())
+    notes = "MLPClassifier adam, no dropout" if model_name.startswith("seed000") else \
+        "MLPClassifier adam (no rmsprop in sklearn)"
+    return {"times": times, "test_accuracy": acc, "notes": notes}
+
+
+RUNNERS = {"neuroflow": run_neuroflow, "torch": run_torch, "keras": run_keras,
+           "sklearn": run_sklearn}
+
+
+def main() -> None:
+    model_name, framework, epochs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    spec = MODELS[model_name]
+    data = load(spec["dataset"])
+    result = RUNNERS[framework](model_name, spec, data, epochs)
+    times = result.pop("times")
+    steady = times[1:] if len(times) > 1 else times
+    result.update(sec_per_epoch=statistics.median(steady), epoch_times=times,
+                  batch_size=spec["batch_size"], peak_mb=peak_mb())
+    print("RESULT " + json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

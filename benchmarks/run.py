@@ -1,0 +1,115 @@
+"""Trains the seed models with neuroflow and its peers in one run and prints a table.
+
+    python benchmarks/run.py                 # all models, all installed peers
+    python benchmarks/run.py --models seed000 --epochs 3 --frameworks neuroflow torch
+
+Each (model, framework) pair runs in its own subprocess, so peak memory (ru_maxrss) is
+that framework's alone and thread pools do not interfere. Seconds per epoch are the
+median over the epochs after the first (the first includes warm-up and graph tracing).
+Ratios are peer time / neuroflow time: above 1 means neuroflow is faster.
+Results are also written to benchmarks/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import models as model_defs  # noqa: E402  (benchmarks/models.py, beside this file)
+
+FRAMEWORKS = ("neuroflow", "torch", "keras", "sklearn")
+PEER_MODULES = {"torch": "torch", "keras": "tensorflow", "sklearn": "sklearn"}
+
+
+def available(framework: str) -> bool:
+    module = PEER_MODULES.get(framework)
+    return module is None or importlib.util.find_spec(module) is not None
+
+
+def run_child(model: str, framework: str, epochs: int, timeout: int) -> dict:
+    cmd = [sys.executable, str(HERE / "models.py"), model, framework, str(epochs)]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout}s"}
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    return {"error": (proc.stderr.strip().splitlines() or ["no output"])[-1][:200]}
+
+
+def fmt(value, spec):
+    return "-" if value is None else format(value, spec)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="*", default=list(model_defs.MODELS))
+    parser.add_argument("--frameworks", nargs="*", default=list(FRAMEWORKS))
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--timeout", type=int, default=1800)
+    args = parser.parse_args(argv)
+
+    results = []
+    for model in args.models:
+        spec = model_defs.MODELS[model]
+        for fw in args.frameworks:
+            if fw not in spec["frameworks"]:
+                continue
+            if not available(fw):
+                print(f"{model:10s} {fw:10s} skipped: not installed", flush=True)
+                continue
+            r = run_child(model, fw, args.epochs, args.timeout)
+            r.update(model=model, framework=fw)
+            results.append(r)
+            if "error" in r:
+                print(f"{model:10s} {fw:10s} error: {r['error']}", flush=True)
+            else:
+                print(f"{model:10s} {fw:10s} {r['sec_per_epoch']:.3f} s/epoch, "
+                      f"acc {r['test_accuracy']:.4f}, peak {r['peak_mb']:.0f} MB", flush=True)
+
+    print()
+    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}; epochs per run: {args.epochs}")
+    header = ("| model | framework | batch | s/epoch | peer/neuroflow | test acc "
+              "| peak MB | notes |")
+    print(header)
+    print("|" + "---|" * 8)
+    for model in args.models:
+        rows = [r for r in results if r["model"] == model and "error" not in r]
+        base = next((r for r in rows if r["framework"] == "neuroflow"), None)
+        for r in rows:
+            ratio = base["sec_per_epoch"] and r["sec_per_epoch"] / base["sec_per_epoch"] \
+                if base else None
+            print(f"| {model} | {r['framework']} | {r['batch_size']} | "
+                  f"{r['sec_per_epoch']:.3f} | {fmt(ratio, '.2f')} | "
+                  f"{r['test_accuracy']:.4f} | {r['peak_mb']:.0f} | {r.get('notes', '')} |")
+    latency = [r for r in results if "predict_one_us" in r]
+    if latency:
+        print()
+        print("| model | framework | predict(1 sample) µs | model(x) µs |")
+        print("|---|---|---|---|")
+        for r in latency:
+            print(f"| {r['model']} | {r['framework']} | {fmt(r['predict_one_us'], '.1f')} | "
+                  f"{fmt(r.get('call_one_us'), '.1f')} |")
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(
+        {"time": time.strftime("%Y-%m-%d %H:%M:%S"), "epochs": args.epochs,
+         "cpu_count": os.cpu_count(), "results": results}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Same weights, same data: neuroflow and real Keras must agree (skipped without TensorFlow)."""
+
+import os
+
+import numpy as np
+import pytest
+
+import neuroflow as nf
+from tests.conftest import requires_keras
+
+pytestmark = requires_keras
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@pytest.fixture(scope="module")
+def keras():
+    import keras
+
+    return keras
+
+
+def build_pair(keras, spec, input_shape):
+    """The same architecture in both libraries, with Keras's initial weights copied over."""
+    k_model = keras.Sequential([keras.Input(input_shape)] + [
+        getattr(keras.layers, cls)(*args, **kwargs) for cls, args, kwargs in spec])
+    n_model = nf.keras.Sequential([nf.keras.Input(input_shape)] + [
+        getattr(nf.keras.layers, cls)(*args, **kwargs) for cls, args, kwargs in spec])
+    n_model.set_weights(k_model.get_weights())
+    return k_model, n_model
+
+
+DATA_RNG = np.random.default_rng(0)
+X = DATA_RNG.random((96, 20)).astype(np.float32)
+Y = DATA_RNG.integers(0, 4, size=96)
+Y_HOT = np.eye(4, dtype=np.float32)[Y]
+
+MLP = [("Dense", (16,), {"activation": "relu"}), ("Dense", (4,), {"activation": "softmax"})]
+SIGMOID_MLP = [("Dense", (10,), {"activation": "sigmoid"}),
+               ("Dense", (4,), {"activation": "sigmoid"})]  # seed 003's first model
+LOGITS_MLP = [("Dense", (16,), {"activation": "tanh"}), ("Dropout", (0.0,), {}),
+              ("Dense", (4,), {})]
+
+
+def test_predictions_and_loss_match(keras):
+    k_model, n_model = build_pair(keras, MLP, (20,))
+    np.testing.assert_allclose(n_model.predict(X, verbose=0), k_model.predict(X, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    k_model.compile("sgd", "categorical_crossentropy", metrics=["accuracy"])
+    n_model.compile("sgd", "categorical_crossentropy", metrics=["accuracy"])
+    np.testing.assert_allclose(n_model.evaluate(X, Y_HOT, verbose=0),
+                               k_model.evaluate(X, Y_HOT, verbose=0), rtol=1e-5)
+
+
+@pytest.mark.parametrize("spec,loss,optimizer", [
+    (MLP, "categorical_crossentropy", "sgd"),
+    (MLP, "categorical_crossentropy", "rmsprop"),
+    (SIGMOID_MLP, "categorical_crossentropy", "sgd"),
+    (LOGITS_MLP, "sparse_logits", "adam"),
+    (MLP, "sparse_categorical_crossentropy", "adagrad"),
+    (LOGITS_MLP, "mse", "sgd_nesterov"),
+])
+def test_training_trajectory_matches(keras, spec, loss, optimizer):
+    k_model, n_model = build_pair(keras, spec, (20,))
+    y = Y_HOT
+    if loss == "sparse_logits":
+        k_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        n_loss = nf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        y = Y
+    elif loss == "sparse_categorical_crossentropy":
+        k_loss = n_loss = loss
+        y = Y
+    else:
+        k_loss = n_loss = loss
+    if optimizer == "sgd_nesterov":
+        k_opt = keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True)
+        n_opt = nf.keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True)
+    else:
+        k_opt, n_opt = optimizer, optimizer
+    k_model.compile(k_opt, k_loss)
+    n_model.compile(n_opt, n_loss)
+    kh = k_model.fit(X, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+    nh = n_model.fit(X, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+    np.testing.assert_allclose(nh.history["loss"], kh.history["loss"], rtol=2e-4)
+    for ours, theirs in zip(n_model.get_weights(), k_model.get_weights()):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-5)
+
+
+def test_summary_table_matches_keras(keras):
+    spec = [("Flatten", (), {}), ("Dense", (128,), {"activation": "relu"}),
+            ("Dropout", (0.2,), {}), ("Dense", (10,), {})]
+    keras.backend.clear_session()
+    nf.backend.clear_session()
+    k_model, n_model = build_pair(keras, spec, (28, 28))
+    k_lines, n_lines = [], []
+    k_model.summary(print_fn=lambda text, **kw: k_lines.extend(text.splitlines()),
+                    line_length=76)
+    n_model.summary(print_fn=lambda text: n_lines.extend(text.splitlines()), line_length=76)
+    strip = lambda lines: [ln.rstrip() for ln in lines if ln.strip()]  # noqa: E731
+    assert strip(n_lines)[1:] == strip(k_lines)[1:]  # model names differ only by counter
+
+
+def test_to_categorical_matches(keras):
+    labels = np.array([3, 0, 2, 2])
+    np.testing.assert_array_equal(nf.keras.utils.to_categorical(labels),
+                                  keras.utils.to_categorical(labels))
