@@ -18,15 +18,21 @@ import numpy as np
 
 MODELS = {
     "seed000": {  # seed 000: MNIST MLP with dropout, logits + sparse CE, Adam, batch 32
-        "dataset": "mnist", "batch_size": 32, "optimizer": "adam",
+        "dataset": "mnist",
+        "batch_size": 32,
+        "optimizer": "adam",
         "frameworks": ("neuroflow", "torch", "keras", "sklearn"),
     },
     "seed004": {  # seed 004: Dense 512 + softmax, categorical CE, RMSprop, batch 128
-        "dataset": "mnist", "batch_size": 128, "optimizer": "rmsprop",
+        "dataset": "mnist",
+        "batch_size": 128,
+        "optimizer": "rmsprop",
         "frameworks": ("neuroflow", "torch", "keras", "sklearn"),
     },
     "seed000_fashion": {  # seed 000's model on Fashion-MNIST
-        "dataset": "fashion_mnist", "batch_size": 32, "optimizer": "adam",
+        "dataset": "fashion_mnist",
+        "batch_size": 32,
+        "optimizer": "adam",
         "frameworks": ("neuroflow", "torch", "keras"),
     },
 }
@@ -64,19 +70,28 @@ def run_neuroflow(model_name, spec, data, epochs):
     x_train, y_train, x_test, y_test = data
     tf.utils.set_random_seed(0)
     if model_name.startswith("seed000"):
-        model = tf.keras.Sequential([
-            layers.Flatten(input_shape=(28, 28)), layers.Dense(128, activation="relu"),
-            layers.Dropout(0.2), layers.Dense(10),
-        ])
-        model.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      metrics=["accuracy"])
+        model = tf.keras.Sequential(
+            [
+                layers.Flatten(input_shape=(28, 28)),
+                layers.Dense(128, activation="relu"),
+                layers.Dropout(0.2),
+                layers.Dense(10),
+            ]
+        )
+        model.compile(
+            "adam",
+            tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
         y_fit, y_eval = y_train, y_test
     else:
         x_train, x_test = x_train.reshape(-1, 784), x_test.reshape(-1, 784)
-        model = tf.keras.Sequential([
-            layers.Dense(512, activation="relu", input_shape=(784,)),
-            layers.Dense(10, activation="softmax"),
-        ])
+        model = tf.keras.Sequential(
+            [
+                layers.Dense(512, activation="relu", input_shape=(784,)),
+                layers.Dense(10, activation="softmax"),
+            ]
+        )
         model.compile("rmsprop", "categorical_crossentropy", metrics=["accuracy"])
         y_fit = tf.utils.to_categorical(y_train)
         y_eval = tf.utils.to_categorical(y_test)
@@ -124,7 +139,7 @@ def run_torch(model_name, spec, data, epochs):
         model.train()
         perm = torch.randperm(n)
         for i in range(0, n, bs):
-            idx = perm[i:i + bs]
+            idx = perm[i : i + bs]
             opt.zero_grad()
             loss = loss_fn(model(x_train[idx]), y_train[idx])
             loss.backward()
@@ -154,19 +169,30 @@ def run_keras(model_name, spec, data, epochs):
     keras.utils.set_random_seed(0)
     x_train, y_train, x_test, y_test = data
     if model_name.startswith("seed000"):
-        model = keras.Sequential([
-            keras.Input((28, 28)), layers.Flatten(), layers.Dense(128, activation="relu"),
-            layers.Dropout(0.2), layers.Dense(10),
-        ])
-        model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      metrics=["accuracy"])
+        model = keras.Sequential(
+            [
+                keras.Input((28, 28)),
+                layers.Flatten(),
+                layers.Dense(128, activation="relu"),
+                layers.Dropout(0.2),
+                layers.Dense(10),
+            ]
+        )
+        model.compile(
+            "adam",
+            keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
         y_fit, y_eval = y_train, y_test
     else:
         x_train, x_test = x_train.reshape(-1, 784), x_test.reshape(-1, 784)
-        model = keras.Sequential([
-            keras.Input((784,)), layers.Dense(512, activation="relu"),
-            layers.Dense(10, activation="softmax"),
-        ])
+        model = keras.Sequential(
+            [
+                keras.Input((784,)),
+                layers.Dense(512, activation="relu"),
+                layers.Dense(10, activation="softmax"),
+            ]
+        )
         model.compile("rmsprop", "categorical_crossentropy", metrics=["accuracy"])
         y_fit = keras.utils.to_categorical(y_train)
         y_eval = keras.utils.to_categorical(y_test)
@@ -179,11 +205,15 @@ def run_keras(model_name, spec, data, epochs):
             times.append(time.perf_counter() - self.t)
 
     times = []
-    model.fit(x_train, y_fit, batch_size=spec["batch_size"], epochs=epochs, verbose=0,
-              callbacks=[Timer()])
+    model.fit(
+        x_train, y_fit, batch_size=spec["batch_size"], epochs=epochs, verbose=0, callbacks=[Timer()]
+    )
     acc = model.evaluate(x_test, y_eval, verbose=0)[1]
-    result = {"times": times, "test_accuracy": acc,
-              "notes": f"keras {keras.__version__} ({keras.backend.backend()})"}
+    result = {
+        "times": times,
+        "test_accuracy": acc,
+        "notes": f"keras {keras.__version__} ({keras.backend.backend()})",
+    }
     if model_name == "seed004":
         one = x_test[:1]
         result["predict_one_us"] = median_latency_us(lambda: model.predict(one, verbose=0), 50)
@@ -200,8 +230,13 @@ def run_sklearn(model_name, spec, data, epochs):
     x_train, y_train, x_test, y_test = data
     x_train, x_test = x_train.reshape(-1, 784), x_test.reshape(-1, 784)
     hidden = 128 if model_name.startswith("seed000") else 512
-    clf = MLPClassifier(hidden_layer_sizes=(hidden,), solver="adam", batch_size=spec["batch_size"],
-                        learning_rate_init=1e-3, random_state=0)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(hidden,),
+        solver="adam",
+        batch_size=spec["batch_size"],
+        learning_rate_init=1e-3,
+        random_state=0,
+    )
     classes = np.arange(10)
     times = []
     with warnings.catch_warnings():
@@ -211,13 +246,20 @@ def run_sklearn(model_name, spec, data, epochs):
             clf.partial_fit(x_train, y_train, classes=classes)
             times.append(time.perf_counter() - t)
     acc = float((clf.predict(x_test) == y_test).mean())
-    notes = "MLPClassifier adam, no dropout" if model_name.startswith("seed000") else \
-        "MLPClassifier adam (no rmsprop in sklearn)"
+    notes = (
+        "MLPClassifier adam, no dropout"
+        if model_name.startswith("seed000")
+        else "MLPClassifier adam (no rmsprop in sklearn)"
+    )
     return {"times": times, "test_accuracy": acc, "notes": notes}
 
 
-RUNNERS = {"neuroflow": run_neuroflow, "torch": run_torch, "keras": run_keras,
-           "sklearn": run_sklearn}
+RUNNERS = {
+    "neuroflow": run_neuroflow,
+    "torch": run_torch,
+    "keras": run_keras,
+    "sklearn": run_sklearn,
+}
 
 
 def main() -> None:
@@ -227,8 +269,12 @@ def main() -> None:
     result = RUNNERS[framework](model_name, spec, data, epochs)
     times = result.pop("times")
     steady = times[1:] if len(times) > 1 else times
-    result.update(sec_per_epoch=statistics.median(steady), epoch_times=times,
-                  batch_size=spec["batch_size"], peak_mb=peak_mb())
+    result.update(
+        sec_per_epoch=statistics.median(steady),
+        epoch_times=times,
+        batch_size=spec["batch_size"],
+        peak_mb=peak_mb(),
+    )
     print("RESULT " + json.dumps(result))
 
 

@@ -45,7 +45,7 @@ def run_child(model: str, framework: str, epochs: int, timeout: int) -> dict:
         return {"error": f"timed out after {timeout}s"}
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT "):])
+            return json.loads(line[len("RESULT ") :])
     return {"error": (proc.stderr.strip().splitlines() or ["no output"])[-1][:200]}
 
 
@@ -76,38 +76,57 @@ def main(argv=None) -> int:
             if "error" in r:
                 print(f"{model:10s} {fw:10s} error: {r['error']}", flush=True)
             else:
-                print(f"{model:10s} {fw:10s} {r['sec_per_epoch']:.3f} s/epoch, "
-                      f"acc {r['test_accuracy']:.4f}, peak {r['peak_mb']:.0f} MB", flush=True)
+                print(
+                    f"{model:10s} {fw:10s} {r['sec_per_epoch']:.3f} s/epoch, "
+                    f"acc {r['test_accuracy']:.4f}, peak {r['peak_mb']:.0f} MB",
+                    flush=True,
+                )
 
     print()
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}; epochs per run: {args.epochs}")
-    header = ("| model | framework | batch | s/epoch | peer/neuroflow | test acc "
-              "| peak MB | notes |")
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; epochs per run: {args.epochs}"
+    )
+    header = "| model | framework | batch | s/epoch | peer/neuroflow | test acc | peak MB | notes |"
     print(header)
     print("|" + "---|" * 8)
     for model in args.models:
         rows = [r for r in results if r["model"] == model and "error" not in r]
         base = next((r for r in rows if r["framework"] == "neuroflow"), None)
         for r in rows:
-            ratio = base["sec_per_epoch"] and r["sec_per_epoch"] / base["sec_per_epoch"] \
-                if base else None
-            print(f"| {model} | {r['framework']} | {r['batch_size']} | "
-                  f"{r['sec_per_epoch']:.3f} | {fmt(ratio, '.2f')} | "
-                  f"{r['test_accuracy']:.4f} | {r['peak_mb']:.0f} | {r.get('notes', '')} |")
+            ratio = (
+                base["sec_per_epoch"] and r["sec_per_epoch"] / base["sec_per_epoch"]
+                if base
+                else None
+            )
+            print(
+                f"| {model} | {r['framework']} | {r['batch_size']} | "
+                f"{r['sec_per_epoch']:.3f} | {fmt(ratio, '.2f')} | "
+                f"{r['test_accuracy']:.4f} | {r['peak_mb']:.0f} | {r.get('notes', '')} |"
+            )
     latency = [r for r in results if "predict_one_us" in r]
     if latency:
         print()
         print("| model | framework | predict(1 sample) µs | model(x) µs |")
         print("|---|---|---|---|")
         for r in latency:
-            print(f"| {r['model']} | {r['framework']} | {fmt(r['predict_one_us'], '.1f')} | "
-                  f"{fmt(r.get('call_one_us'), '.1f')} |")
+            print(
+                f"| {r['model']} | {r['framework']} | {fmt(r['predict_one_us'], '.1f')} | "
+                f"{fmt(r.get('call_one_us'), '.1f')} |"
+            )
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(
-        {"time": time.strftime("%Y-%m-%d %H:%M:%S"), "epochs": args.epochs,
-         "cpu_count": os.cpu_count(), "results": results}, indent=2))
+    (out / "latest.json").write_text(
+        json.dumps(
+            {
+                "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+                "epochs": args.epochs,
+                "cpu_count": os.cpu_count(),
+                "results": results,
+            },
+            indent=2,
+        )
+    )
     return 0
 
 

@@ -18,13 +18,13 @@ Y = 3 * X + 1
 def test_early_stopping_stops_and_restores_best_weights():
     model = regression_model(lr=1.9)  # diverges after a few steps: loss goes up
     snapshots = []
-    record = callbacks.LambdaCallback(on_epoch_end=lambda e, logs: snapshots.append(
-        (logs["loss"], model.get_weights())))
+    record = callbacks.LambdaCallback(
+        on_epoch_end=lambda e, logs: snapshots.append((logs["loss"], model.get_weights()))
+    )
     stop = callbacks.EarlyStopping(monitor="loss", patience=1, restore_best_weights=True)
     with np.errstate(all="ignore"):
         try:
-            history = model.fit(X, Y, epochs=50, batch_size=64, verbose=0,
-                                callbacks=[record, stop])
+            history = model.fit(X, Y, epochs=50, batch_size=64, verbose=0, callbacks=[record, stop])
         except FloatingPointError:
             pytest.fail("early stopping should have stopped before the loss overflowed")
     assert len(history.history["loss"]) < 50 and stop.stopped_epoch > 0

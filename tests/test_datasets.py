@@ -19,13 +19,18 @@ def tiny_spec(tmp_path):
     """A DatasetSpec over small fake files, with their real hashes."""
     rng = np.random.default_rng(0)
     parts = {
-        "x_train": rng.integers(0, 256, (5, 28, 28)), "y_train": rng.integers(0, 10, 5),
-        "x_test": rng.integers(0, 256, (3, 28, 28)), "y_test": rng.integers(0, 10, 3),
+        "x_train": rng.integers(0, 256, (5, 28, 28)),
+        "y_train": rng.integers(0, 10, 5),
+        "x_test": rng.integers(0, 256, (3, 28, 28)),
+        "y_test": rng.integers(0, 10, 3),
     }
     raw = {k: idx_bytes(v) for k, v in parts.items()}
     spec = _sources.DatasetSpec(
-        name="tiny", sha256={k: hashlib.sha256(b).hexdigest() for k, b in raw.items()},
-        mirrors=(), fix_commands=("do the thing",))
+        name="tiny",
+        sha256={k: hashlib.sha256(b).hexdigest() for k, b in raw.items()},
+        mirrors=(),
+        fix_commands=("do the thing",),
+    )
     return spec, parts, raw
 
 
@@ -75,7 +80,9 @@ def test_offline_with_nothing_found_names_the_fixes(tmp_path, monkeypatch, tiny_
     spec, _, _ = tiny_spec
     monkeypatch.setenv("NEUROFLOW_HOME", str(tmp_path))
     monkeypatch.setenv("NEUROFLOW_OFFLINE", "1")
-    with pytest.raises(FileNotFoundError, match="(?s)Could not find the tiny dataset.*do the thing"):
+    with pytest.raises(
+        FileNotFoundError, match="(?s)Could not find the tiny dataset.*do the thing"
+    ):
         _sources.load(spec)
 
 
@@ -108,7 +115,11 @@ def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
 def test_real_mnist_matches_keras_shapes():
     (x_train, y_train), (x_test, y_test) = load_real("mnist")
     assert (x_train.shape, y_train.shape, x_test.shape, y_test.shape) == (
-        (60000, 28, 28), (60000,), (10000, 28, 28), (10000,))
+        (60000, 28, 28),
+        (60000,),
+        (10000, 28, 28),
+        (10000,),
+    )
     assert x_train.dtype == np.uint8 and y_train.dtype == np.uint8
     assert y_train[:5].tolist() == [5, 0, 4, 1, 9]  # the famous first digits
 

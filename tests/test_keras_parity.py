@@ -22,10 +22,14 @@ def keras():
 
 def build_pair(keras, spec, input_shape):
     """The same architecture in both libraries, with Keras's initial weights copied over."""
-    k_model = keras.Sequential([keras.Input(input_shape)] + [
-        getattr(keras.layers, cls)(*args, **kwargs) for cls, args, kwargs in spec])
-    n_model = nf.keras.Sequential([nf.keras.Input(input_shape)] + [
-        getattr(nf.keras.layers, cls)(*args, **kwargs) for cls, args, kwargs in spec])
+    k_model = keras.Sequential(
+        [keras.Input(input_shape)]
+        + [getattr(keras.layers, cls)(*args, **kwargs) for cls, args, kwargs in spec]
+    )
+    n_model = nf.keras.Sequential(
+        [nf.keras.Input(input_shape)]
+        + [getattr(nf.keras.layers, cls)(*args, **kwargs) for cls, args, kwargs in spec]
+    )
     n_model.set_weights(k_model.get_weights())
     return k_model, n_model
 
@@ -36,30 +40,40 @@ Y = DATA_RNG.integers(0, 4, size=96)
 Y_HOT = np.eye(4, dtype=np.float32)[Y]
 
 MLP = [("Dense", (16,), {"activation": "relu"}), ("Dense", (4,), {"activation": "softmax"})]
-SIGMOID_MLP = [("Dense", (10,), {"activation": "sigmoid"}),
-               ("Dense", (4,), {"activation": "sigmoid"})]  # seed 003's first model
-LOGITS_MLP = [("Dense", (16,), {"activation": "tanh"}), ("Dropout", (0.0,), {}),
-              ("Dense", (4,), {})]
+SIGMOID_MLP = [
+    ("Dense", (10,), {"activation": "sigmoid"}),
+    ("Dense", (4,), {"activation": "sigmoid"}),
+]  # seed 003's first model
+LOGITS_MLP = [
+    ("Dense", (16,), {"activation": "tanh"}),
+    ("Dropout", (0.0,), {}),
+    ("Dense", (4,), {}),
+]
 
 
 def test_predictions_and_loss_match(keras):
     k_model, n_model = build_pair(keras, MLP, (20,))
-    np.testing.assert_allclose(n_model.predict(X, verbose=0), k_model.predict(X, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        n_model.predict(X, verbose=0), k_model.predict(X, verbose=0), rtol=1e-5, atol=1e-6
+    )
     k_model.compile("sgd", "categorical_crossentropy", metrics=["accuracy"])
     n_model.compile("sgd", "categorical_crossentropy", metrics=["accuracy"])
-    np.testing.assert_allclose(n_model.evaluate(X, Y_HOT, verbose=0),
-                               k_model.evaluate(X, Y_HOT, verbose=0), rtol=1e-5)
+    np.testing.assert_allclose(
+        n_model.evaluate(X, Y_HOT, verbose=0), k_model.evaluate(X, Y_HOT, verbose=0), rtol=1e-5
+    )
 
 
-@pytest.mark.parametrize("spec,loss,optimizer", [
-    (MLP, "categorical_crossentropy", "sgd"),
-    (MLP, "categorical_crossentropy", "rmsprop"),
-    (SIGMOID_MLP, "categorical_crossentropy", "sgd"),
-    (LOGITS_MLP, "sparse_logits", "adam"),
-    (MLP, "sparse_categorical_crossentropy", "adagrad"),
-    (LOGITS_MLP, "mse", "sgd_nesterov"),
-])
+@pytest.mark.parametrize(
+    "spec,loss,optimizer",
+    [
+        (MLP, "categorical_crossentropy", "sgd"),
+        (MLP, "categorical_crossentropy", "rmsprop"),
+        (SIGMOID_MLP, "categorical_crossentropy", "sgd"),
+        (LOGITS_MLP, "sparse_logits", "adam"),
+        (MLP, "sparse_categorical_crossentropy", "adagrad"),
+        (LOGITS_MLP, "mse", "sgd_nesterov"),
+    ],
+)
 def test_training_trajectory_matches(keras, spec, loss, optimizer):
     k_model, n_model = build_pair(keras, spec, (20,))
     y = Y_HOT
@@ -87,14 +101,17 @@ def test_training_trajectory_matches(keras, spec, loss, optimizer):
 
 
 def test_summary_table_matches_keras(keras):
-    spec = [("Flatten", (), {}), ("Dense", (128,), {"activation": "relu"}),
-            ("Dropout", (0.2,), {}), ("Dense", (10,), {})]
+    spec = [
+        ("Flatten", (), {}),
+        ("Dense", (128,), {"activation": "relu"}),
+        ("Dropout", (0.2,), {}),
+        ("Dense", (10,), {}),
+    ]
     keras.backend.clear_session()
     nf.backend.clear_session()
     k_model, n_model = build_pair(keras, spec, (28, 28))
     k_lines, n_lines = [], []
-    k_model.summary(print_fn=lambda text, **kw: k_lines.extend(text.splitlines()),
-                    line_length=76)
+    k_model.summary(print_fn=lambda text, **kw: k_lines.extend(text.splitlines()), line_length=76)
     n_model.summary(print_fn=lambda text: n_lines.extend(text.splitlines()), line_length=76)
     strip = lambda lines: [ln.rstrip() for ln in lines if ln.strip()]  # noqa: E731
     assert strip(n_lines)[1:] == strip(k_lines)[1:]  # model names differ only by counter
@@ -102,5 +119,6 @@ def test_summary_table_matches_keras(keras):
 
 def test_to_categorical_matches(keras):
     labels = np.array([3, 0, 2, 2])
-    np.testing.assert_array_equal(nf.keras.utils.to_categorical(labels),
-                                  keras.utils.to_categorical(labels))
+    np.testing.assert_array_equal(
+        nf.keras.utils.to_categorical(labels), keras.utils.to_categorical(labels)
+    )

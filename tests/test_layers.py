@@ -79,8 +79,17 @@ def test_activation_layers():
 
 def test_every_activation_name_resolves():
     x = Tensor(np.array([[-1.0, 0.0, 2.0]], dtype=np.float32))
-    for name in ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax",
-                 "softplus", "step"]:
+    for name in [
+        "linear",
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "elu",
+        "softmax",
+        "softplus",
+        "step",
+    ]:
         assert layers.Dense(2, activation=name)(x).shape == (1, 2)
     with pytest.raises(ValueError, match="Unknown activation function: activation='rleu'"):
         layers.Dense(2, activation="rleu")

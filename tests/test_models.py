@@ -12,10 +12,14 @@ R = np.random.default_rng(0)
 
 
 def seed000_model():
-    return Sequential([
-        layers.Flatten(input_shape=(28, 28)), layers.Dense(128, activation="relu"),
-        layers.Dropout(0.2), layers.Dense(10),
-    ])
+    return Sequential(
+        [
+            layers.Flatten(input_shape=(28, 28)),
+            layers.Dense(128, activation="relu"),
+            layers.Dropout(0.2),
+            layers.Dense(10),
+        ]
+    )
 
 
 def seed004_model():
@@ -73,8 +77,9 @@ def test_keras_input_first():
 def test_fit_learns_and_history_has_keras_keys():
     x, y = blobs()
     model = Sequential([layers.Dense(16, activation="relu", input_dim=4), layers.Dense(3)])
-    model.compile("adam", nf.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model.compile(
+        "adam", nf.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
     history = model.fit(x, y, epochs=20, batch_size=16, validation_split=0.2, verbose=0)
     assert list(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
     assert len(history.history["loss"]) == 20 and history.epoch == list(range(20))
@@ -142,8 +147,9 @@ def test_set_random_seed_gives_identical_training():
     def train():
         nf.backend.clear_session()
         nf.utils.set_random_seed(7)
-        model = Sequential([layers.Dense(8, activation="relu", input_dim=4),
-                            layers.Dropout(0.3), layers.Dense(3)])
+        model = Sequential(
+            [layers.Dense(8, activation="relu", input_dim=4), layers.Dropout(0.3), layers.Dense(3)]
+        )
         model.compile("adam", nf.losses.SparseCategoricalCrossentropy(from_logits=True))
         model.fit(x, y, epochs=2, verbose=0)
         return model.get_weights()
@@ -211,14 +217,17 @@ def test_non_numeric_data():
         compiled().fit(np.zeros((2, 4)), np.array(["cat", "dog"]), verbose=0)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"batch_size": 0}, "batch_size"),
-    ({"batch_size": -5}, "batch_size"),
-    ({"validation_split": 1.0}, "validation_split"),
-    ({"validation_split": -0.1}, "validation_split"),
-    ({"epochs": -1}, "epochs"),
-    ({"verbose": 3}, "verbose"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": -5}, "batch_size"),
+        ({"validation_split": 1.0}, "validation_split"),
+        ({"validation_split": -0.1}, "validation_split"),
+        ({"epochs": -1}, "epochs"),
+        ({"verbose": 3}, "verbose"),
+    ],
+)
 def test_invalid_fit_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         compiled().fit(np.zeros((10, 4)), np.zeros(10), **kwargs)
@@ -247,8 +256,9 @@ def test_terminate_on_nan_stops_quietly(capsys):
     x[5, 0] = np.nan
     model = Sequential([layers.Dense(3, input_dim=4)])
     model.compile("sgd", "sparse_categorical_crossentropy")
-    history = model.fit(x, y, epochs=3, verbose=0, shuffle=False,
-                        callbacks=[callbacks.TerminateOnNaN()])
+    history = model.fit(
+        x, y, epochs=3, verbose=0, shuffle=False, callbacks=[callbacks.TerminateOnNaN()]
+    )
     assert "Invalid loss, terminating training" in capsys.readouterr().out
     assert history.history.get("loss", []) == [] or len(history.history["loss"]) <= 1
 
@@ -256,13 +266,22 @@ def test_terminate_on_nan_stops_quietly(capsys):
 def test_regularization_is_part_of_the_loss():
     x, y = blobs(n=64)
     plain = Sequential([layers.Dense(3, input_dim=4, kernel_initializer="ones")])
-    reg = Sequential([layers.Dense(3, input_dim=4, kernel_initializer="ones",
-                                   kernel_regularizer=nf.regularizers.L2(0.1))])
+    reg = Sequential(
+        [
+            layers.Dense(
+                3,
+                input_dim=4,
+                kernel_initializer="ones",
+                kernel_regularizer=nf.regularizers.L2(0.1),
+            )
+        ]
+    )
     for m in (plain, reg):
         m.compile("sgd", "mse")
     yy = np.zeros((64, 3), np.float32)
     assert reg.evaluate(x, yy, verbose=0) == pytest.approx(
-        plain.evaluate(x, yy, verbose=0) + 0.1 * 12, rel=1e-5)
+        plain.evaluate(x, yy, verbose=0) + 0.1 * 12, rel=1e-5
+    )
 
 
 def test_model_subclass_tracks_layers():

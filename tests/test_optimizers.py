@@ -29,8 +29,9 @@ def test_sgd_momentum_two_steps():
     lr, mu = 0.1, 0.9
     v1 = -lr * G1
     v2 = mu * v1 - lr * G2
-    np.testing.assert_allclose(run(optimizers.SGD(lr, momentum=mu), [G1, G2]), W0 + v1 + v2,
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        run(optimizers.SGD(lr, momentum=mu), [G1, G2]), W0 + v1 + v2, rtol=1e-6
+    )
 
 
 def test_sgd_nesterov_two_steps():
@@ -109,11 +110,14 @@ def test_clipnorm_and_clipvalue():
     np.testing.assert_allclose(w.numpy(), [-3.0, -3.5])
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"learning_rate": 0}, "learning_rate"),
-    ({"learning_rate": -1}, "learning_rate"),
-    ({"momentum": 1.5}, "momentum"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"learning_rate": 0}, "learning_rate"),
+        ({"learning_rate": -1}, "learning_rate"),
+        ({"momentum": 1.5}, "momentum"),
+    ],
+)
 def test_invalid_hyperparameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         optimizers.SGD(**kwargs)

@@ -18,8 +18,9 @@ def test_to_categorical():
 
 
 def test_normalize():
-    np.testing.assert_allclose(utils.normalize(np.array([[3.0, 4.0], [0.0, 0.0]])),
-                               [[0.6, 0.8], [0.0, 0.0]])
+    np.testing.assert_allclose(
+        utils.normalize(np.array([[3.0, 4.0], [0.0, 0.0]])), [[0.6, 0.8], [0.0, 0.0]]
+    )
     np.testing.assert_allclose(utils.normalize(np.array([[1.0, 3.0]]), order=1), [[0.25, 0.75]])
 
 
@@ -39,7 +40,10 @@ def test_initializer_formulas():
     assert np.abs(w).max() <= 2 * np.sqrt(2 / 400) / 0.8796 + 1e-6  # truncated at 2 sigma
     u = initializers.GlorotUniform(seed=1)((3, 3, 8, 16))  # conv kernel: window in the fans
     assert np.abs(u).max() <= np.sqrt(6 / (9 * 8 + 9 * 16))
-    assert initializers.get({"class_name": "Constant", "config": {"value": 2}})((2,)).tolist() == [2, 2]
+    assert initializers.get({"class_name": "Constant", "config": {"value": 2}})((2,)).tolist() == [
+        2,
+        2,
+    ]
 
 
 def test_progbar_format_and_ascii_fallback():

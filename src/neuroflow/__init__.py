@@ -12,6 +12,7 @@ from neuroflow import (
     callbacks,
     datasets,
     initializers,
+    keras,
     layers,
     losses,
     metrics,
@@ -21,7 +22,6 @@ from neuroflow import (
     regularizers,
     utils,
 )
-from neuroflow import keras
 from neuroflow.models import Model, Sequential
 from neuroflow.tensor import Tensor, Variable, no_grad
 

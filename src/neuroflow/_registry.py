@@ -16,9 +16,11 @@ def snake_case(name: str) -> str:
     """``MaxPooling2D`` -> ``max_pooling2d``, ``Dense`` -> ``dense`` (Keras's layer names)."""
     out = []
     for i, ch in enumerate(name):
-        if ch.isupper() and i and (not name[i - 1].isupper() or (
-            i + 1 < len(name) and name[i + 1].islower()
-        )):
+        if (
+            ch.isupper()
+            and i
+            and (not name[i - 1].isupper() or (i + 1 < len(name) and name[i + 1].islower()))
+        ):
             out.append("_")
         out.append(ch.lower())
     return "".join(out)

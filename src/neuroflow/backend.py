@@ -35,7 +35,7 @@ def set_random_seed(seed: int) -> None:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"Expected `seed` to be a non-negative integer. Received: seed={seed!r}")
     _rng = np.random.default_rng(int(seed))
-    np.random.seed(int(seed) % 2**32)
+    np.random.seed(int(seed) % 2**32)  # noqa: NPY002 (user code may use the legacy global)
     _pyrandom.seed(int(seed))
 
 

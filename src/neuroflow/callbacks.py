@@ -167,8 +167,17 @@ class EarlyStopping(Callback):
         Warm-up epochs that are not monitored.
     """
 
-    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto",
-                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+    def __init__(
+        self,
+        monitor="val_loss",
+        min_delta=0.0,
+        patience=0,
+        verbose=0,
+        mode="auto",
+        baseline=None,
+        restore_best_weights=False,
+        start_from_epoch=0,
+    ):
         super().__init__()
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"Expected `mode` in auto, min, max. Received: mode={mode!r}")
@@ -177,9 +186,11 @@ class EarlyStopping(Callback):
         self.monitor, self.patience, self.verbose = monitor, int(patience), verbose
         self.baseline, self.restore_best_weights = baseline, restore_best_weights
         self.start_from_epoch = start_from_epoch
-        maximize = mode == "max" or (mode == "auto" and any(
-            word in monitor for word in ("acc", "auc", "precision", "recall", "f1")
-        ) and not monitor.endswith("loss"))
+        maximize = mode == "max" or (
+            mode == "auto"
+            and any(word in monitor for word in ("acc", "auc", "precision", "recall", "f1"))
+            and not monitor.endswith("loss")
+        )
         self._sign = 1.0 if maximize else -1.0
         self.min_delta = abs(min_delta)
 
@@ -222,22 +233,36 @@ class EarlyStopping(Callback):
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print(f"Restoring model weights from the end of the best epoch: "
-                      f"{self.best_epoch + 1}.")
+                print(
+                    f"Restoring model weights from the end of the best epoch: "
+                    f"{self.best_epoch + 1}."
+                )
             self.model.set_weights(self.best_weights)
 
 
 class LambdaCallback(Callback):
     """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda e, logs: ...)``."""
 
-    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None,
-                 on_train_end=None, on_train_batch_begin=None, on_train_batch_end=None,
-                 **kwargs):
+    def __init__(
+        self,
+        on_epoch_begin=None,
+        on_epoch_end=None,
+        on_train_begin=None,
+        on_train_end=None,
+        on_train_batch_begin=None,
+        on_train_batch_end=None,
+        **kwargs,
+    ):
         super().__init__()
-        given = dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
-                     on_train_begin=on_train_begin, on_train_end=on_train_end,
-                     on_train_batch_begin=on_train_batch_begin,
-                     on_train_batch_end=on_train_batch_end, **kwargs)
+        given = dict(
+            on_epoch_begin=on_epoch_begin,
+            on_epoch_end=on_epoch_end,
+            on_train_begin=on_train_begin,
+            on_train_end=on_train_end,
+            on_train_batch_begin=on_train_batch_begin,
+            on_train_batch_end=on_train_batch_end,
+            **kwargs,
+        )
         for hook, fn in given.items():
             if hook not in _HOOKS:
                 raise TypeError(f"LambdaCallback got an unknown hook: {hook}.")
@@ -256,5 +281,12 @@ class TerminateOnNaN(Callback):
             self.model.stop_training = True
 
 
-__all__ = ["Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
-           "ProgbarLogger", "TerminateOnNaN"]
+__all__ = [
+    "Callback",
+    "CallbackList",
+    "EarlyStopping",
+    "History",
+    "LambdaCallback",
+    "ProgbarLogger",
+    "TerminateOnNaN",
+]

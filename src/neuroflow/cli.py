@@ -32,8 +32,10 @@ def main(argv=None) -> int:
         if folder.is_dir() and _sources.load_folder(folder, spec) is not None:
             print(folder)
             return 0
-    print(f"{args.name} not found locally; run: neuroflow datasets install {args.name}",
-          file=sys.stderr)
+    print(
+        f"{args.name} not found locally; run: neuroflow datasets install {args.name}",
+        file=sys.stderr,
+    )
     return 1
 
 

@@ -136,12 +136,16 @@ class VarianceScaling(_Seeded):
         return (values * stddev).astype(dtype)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                "seed": self.seed}
+        return {
+            "scale": self.scale,
+            "mode": self.mode,
+            "distribution": self.distribution,
+            "seed": self.seed,
+        }
 
 
 class GlorotUniform(VarianceScaling):
-    """Uniform in ``[-limit, limit]``, ``limit = sqrt(6 / (fan_in + fan_out))`` (Keras's default)."""
+    """Uniform in ``[-limit, limit]``, ``limit = sqrt(6 / (fan_in + fan_out))``; the default."""
 
     def __init__(self, seed=None):
         super().__init__(1.0, "fan_avg", "uniform", seed)
@@ -204,13 +208,19 @@ _BY_CLASS = {cls.__name__.lower(): cls for cls in _INITIALIZERS.values()}
 
 def get(identifier) -> Initializer:
     """An initializer from a name, a class, an instance, a config dict or a callable."""
-    if isinstance(identifier, Initializer) or (callable(identifier) and not isinstance(identifier, type)):
+    if isinstance(identifier, Initializer) or (
+        callable(identifier) and not isinstance(identifier, type)
+    ):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
     if isinstance(identifier, dict):
-        cls = resolve(identifier.get("class_name", ""), {**_INITIALIZERS, **_BY_CLASS},
-                      "initializer", "initializer")
+        cls = resolve(
+            identifier.get("class_name", ""),
+            {**_INITIALIZERS, **_BY_CLASS},
+            "initializer",
+            "initializer",
+        )
         return cls(**identifier.get("config", {}))
     if isinstance(identifier, str):
         key = identifier.lower()

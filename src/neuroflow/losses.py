@@ -37,9 +37,7 @@ def _logits_behind(y_pred: Tensor):
     cross-entropy uses them, whichever activation it was: we do the same.
     """
     ctx = y_pred._ctx
-    if isinstance(ctx, Sigmoid) or (
-        isinstance(ctx, Softmax) and ctx.axis in (-1, y_pred.ndim - 1)
-    ):
+    if isinstance(ctx, Sigmoid) or (isinstance(ctx, Softmax) and ctx.axis in (-1, y_pred.ndim - 1)):
         return ctx.parents[0]
     return None
 
@@ -185,8 +183,13 @@ class SparseCategoricalCrossentropy(Loss):
         Whether ``y_pred`` holds raw scores (True) or probabilities (False).
     """
 
-    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
-                 name="sparse_categorical_crossentropy"):
+    def __init__(
+        self,
+        from_logits=False,
+        ignore_class=None,
+        reduction="sum_over_batch_size",
+        name="sparse_categorical_crossentropy",
+    ):
         super().__init__(name, reduction)
         if ignore_class is not None:
             raise NotImplementedError("ignore_class is not supported yet.")
@@ -217,8 +220,14 @@ class SparseCategoricalCrossentropy(Loss):
 class CategoricalCrossentropy(Loss):
     """Cross-entropy for one-hot targets of shape ``(batch, classes)``."""
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
-                 reduction="sum_over_batch_size", name="categorical_crossentropy"):
+    def __init__(
+        self,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+        reduction="sum_over_batch_size",
+        name="categorical_crossentropy",
+    ):
         super().__init__(name, reduction)
         self.from_logits, self.label_smoothing = bool(from_logits), float(label_smoothing)
 
@@ -228,23 +237,38 @@ class CategoricalCrossentropy(Loss):
     def check_targets(self, y_true, pred_shape):
         super().check_targets(y_true, pred_shape)
         if y_true.shape[1:] != tuple(pred_shape[1:]):
-            hint = (" Integer labels need sparse_categorical_crossentropy, or one-hot encode "
-                    "them with to_categorical.") if y_true.ndim == len(pred_shape) - 1 else ""
+            hint = (
+                (
+                    " Integer labels need sparse_categorical_crossentropy, or one-hot encode "
+                    "them with to_categorical."
+                )
+                if y_true.ndim == len(pred_shape) - 1
+                else ""
+            )
             raise ValueError(
                 f"{self.name}: targets of shape {y_true.shape} do not match predictions of "
                 f"shape {tuple(pred_shape)}.{hint}"
             )
 
     def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing}
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+        }
 
 
 class BinaryCrossentropy(Loss):
     """Logistic loss for 0/1 targets."""
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
-                 reduction="sum_over_batch_size", name="binary_crossentropy"):
+    def __init__(
+        self,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+        reduction="sum_over_batch_size",
+        name="binary_crossentropy",
+    ):
         super().__init__(name, reduction)
         self.from_logits, self.label_smoothing = bool(from_logits), float(label_smoothing)
 
@@ -252,8 +276,11 @@ class BinaryCrossentropy(Loss):
         return binary_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing)
 
     def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing}
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+        }
 
 
 class MeanSquaredError(Loss):

@@ -51,7 +51,12 @@ def binary_accuracy(y_true, y_pred, threshold: float = 0.5) -> np.ndarray:
 
 def accuracy(y_true, y_pred) -> np.ndarray:
     """Exact equality of values, per sample (Keras's plain ``Accuracy``)."""
-    return (np.asarray(y_true) == np.asarray(y_pred)).astype(np.float32).reshape(len(y_true), -1).mean(-1)
+    return (
+        (np.asarray(y_true) == np.asarray(y_pred))
+        .astype(np.float32)
+        .reshape(len(y_true), -1)
+        .mean(-1)
+    )
 
 
 def mean_squared_error(y_true, y_pred) -> np.ndarray:
@@ -186,13 +191,17 @@ def get(identifier, y_true_shape=None, y_pred_shape=None, loss=None) -> Metric:
             loss_name = getattr(loss, "name", "")
             binary = "binary" in loss_name or (y_pred_shape is not None and y_pred_shape[-1] == 1)
             sparse = "sparse" in loss_name or (
-                y_true_shape is not None and y_pred_shape is not None and (
+                y_true_shape is not None
+                and y_pred_shape is not None
+                and (
                     len(y_true_shape) < len(y_pred_shape)
                     or (y_true_shape[-1] == 1 and y_pred_shape[-1] > 1)
                 )
             )
-            fn = binary_accuracy if binary else (
-                sparse_categorical_accuracy if sparse else categorical_accuracy
+            fn = (
+                binary_accuracy
+                if binary
+                else (sparse_categorical_accuracy if sparse else categorical_accuracy)
             )
             return MeanMetricWrapper(fn, name=identifier)
         metric = resolve(identifier, _METRICS, "metric", "metrics")()

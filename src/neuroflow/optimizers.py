@@ -50,8 +50,15 @@ class Optimizer:
         Clip all gradients together to this joint L2 norm.
     """
 
-    def __init__(self, learning_rate=0.001, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name=None, **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.001,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        name=None,
+        **kwargs,
+    ):
         if "lr" in kwargs:  # the tf.keras 2 spelling
             learning_rate = kwargs.pop("lr")
         # tf.keras / Keras 3 options that are no-ops at their defaults are accepted as such
@@ -65,8 +72,11 @@ class Optimizer:
             )
         if not callable(learning_rate):
             _check_positive("learning_rate", learning_rate)
-        for arg, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
-                           ("global_clipnorm", global_clipnorm)):
+        for arg, value in (
+            ("clipnorm", clipnorm),
+            ("clipvalue", clipvalue),
+            ("global_clipnorm", global_clipnorm),
+        ):
             if value is not None:
                 _check_positive(arg, value)
         self._learning_rate = learning_rate
@@ -101,8 +111,12 @@ class Optimizer:
 
     def variables_state(self, variables) -> list[np.ndarray]:
         """The slot arrays for ``variables`` in a fixed order (for saving)."""
-        return [arr for v in variables for name, arr in sorted(self._slots[id(v)].items())
-                if name != "_scratch"]
+        return [
+            arr
+            for v in variables
+            for name, arr in sorted(self._slots[id(v)].items())
+            if name != "_scratch"
+        ]
 
     # ---------------------------------------------------------------------- update
     def apply(self, grads, variables) -> None:
@@ -128,11 +142,14 @@ class Optimizer:
 
     def _clip(self, grads):
         if self.clipvalue is not None:
-            grads = [None if g is None else np.clip(g, -self.clipvalue, self.clipvalue)
-                     for g in grads]
+            grads = [
+                None if g is None else np.clip(g, -self.clipvalue, self.clipvalue) for g in grads
+            ]
         if self.clipnorm is not None:
-            grads = [None if g is None else g * min(1.0, self.clipnorm / (np.linalg.norm(g) + 1e-12))
-                     for g in grads]
+            grads = [
+                None if g is None else g * min(1.0, self.clipnorm / (np.linalg.norm(g) + 1e-12))
+                for g in grads
+            ]
         if self.global_clipnorm is not None:
             norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads if g is not None))
             scale = min(1.0, self.global_clipnorm / (norm + 1e-12))
@@ -144,9 +161,13 @@ class Optimizer:
 
     def get_config(self) -> dict:
         lr = self._learning_rate
-        return {"name": self.name, "learning_rate": lr if callable(lr) else float(lr),
-                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
-                "global_clipnorm": self.global_clipnorm}
+        return {
+            "name": self.name,
+            "learning_rate": lr if callable(lr) else float(lr),
+            "clipnorm": self.clipnorm,
+            "clipvalue": self.clipvalue,
+            "global_clipnorm": self.global_clipnorm,
+        }
 
     @classmethod
     def from_config(cls, config: dict):
@@ -199,8 +220,16 @@ class RMSprop(Optimizer):
     RMSprop", COURSERA: Neural Networks for Machine Learning, 2012.
     """
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
-                 centered=False, name="rmsprop", **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.001,
+        rho=0.9,
+        momentum=0.0,
+        epsilon=1e-7,
+        centered=False,
+        name="rmsprop",
+        **kwargs,
+    ):
         super().__init__(learning_rate, name=name, **kwargs)
         _check_fraction("rho", rho)
         _check_fraction("momentum", momentum)
@@ -241,8 +270,13 @@ class RMSprop(Optimizer):
             variable.data -= tmp
 
     def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
-                "epsilon": self.epsilon, "centered": self.centered}
+        return {
+            **super().get_config(),
+            "rho": self.rho,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "centered": self.centered,
+        }
 
 
 class Adam(Optimizer):
@@ -255,8 +289,16 @@ class Adam(Optimizer):
     "epsilon hat" of section 2); AMSGrad: Reddi et al., ICLR 2018.
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, name="adam", **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        amsgrad=False,
+        name="adam",
+        **kwargs,
+    ):
         super().__init__(learning_rate, name=name, **kwargs)
         _check_fraction("beta_1", beta_1)
         _check_fraction("beta_2", beta_2)
@@ -292,8 +334,13 @@ class Adam(Optimizer):
         variable.data -= tmp
 
     def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+        return {
+            **super().get_config(),
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+            "amsgrad": self.amsgrad,
+        }
 
 
 class Adagrad(Optimizer):
@@ -304,8 +351,14 @@ class Adagrad(Optimizer):
     Online Learning and Stochastic Optimization", JMLR 2011.
     """
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
-                 name="adagrad", **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.001,
+        initial_accumulator_value=0.1,
+        epsilon=1e-7,
+        name="adagrad",
+        **kwargs,
+    ):
         super().__init__(learning_rate, name=name, **kwargs)
         _check_positive("initial_accumulator_value", initial_accumulator_value, allow_zero=True)
         _check_positive("epsilon", epsilon)
@@ -326,9 +379,11 @@ class Adagrad(Optimizer):
         variable.data -= tmp
 
     def get_config(self):
-        return {**super().get_config(),
-                "initial_accumulator_value": self.initial_accumulator_value,
-                "epsilon": self.epsilon}
+        return {
+            **super().get_config(),
+            "initial_accumulator_value": self.initial_accumulator_value,
+            "epsilon": self.epsilon,
+        }
 
 
 _OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adagrad": Adagrad}

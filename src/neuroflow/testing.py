@@ -35,8 +35,9 @@ def _weights(shape) -> np.ndarray:
     return (np.arange(1, n + 1, dtype=np.float64) / n).reshape(shape) if shape else np.array(1.0)
 
 
-def gradcheck(fn, *inputs, eps: float = 1e-6, atol: float = 1e-6, rtol: float = 1e-4,
-              wrt=None) -> bool:
+def gradcheck(
+    fn, *inputs, eps: float = 1e-6, atol: float = 1e-6, rtol: float = 1e-4, wrt=None
+) -> bool:
     """Compares ``fn``'s backward with central differences, in float64.
 
     Parameters

@@ -8,8 +8,17 @@ from neuroflow.tensor import Tensor
 from neuroflow.testing import gradcheck
 
 
-def check_op(our_fn, ref_fn, *inputs, torch_fn=None, atol=1e-6, rtol=1e-5, wrt=None,
-             grad_atol=1e-6, grad_rtol=1e-4):
+def check_op(
+    our_fn,
+    ref_fn,
+    *inputs,
+    torch_fn=None,
+    atol=1e-6,
+    rtol=1e-5,
+    wrt=None,
+    grad_atol=1e-6,
+    grad_rtol=1e-4,
+):
     """Checks ``our_fn`` (Tensors -> Tensor) forward against ``ref_fn`` (ndarrays -> ndarray),
     its backward by central differences, and forward+backward against ``torch_fn``."""
     arrays = [np.asarray(a, dtype=np.float64) for a in inputs]

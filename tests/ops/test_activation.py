@@ -22,8 +22,7 @@ def _sigmoid(x):
 
 
 def test_relu():
-    check_op(ops.relu, lambda x: np.where(x > 0, x, 0), X,
-             torch_fn=tf(lambda x: x.relu()))
+    check_op(ops.relu, lambda x: np.where(x > 0, x, 0), X, torch_fn=tf(lambda x: x.relu()))
 
 
 @pytest.mark.parametrize("slope", [0.1, 0.2, 0.3])
@@ -34,21 +33,32 @@ def test_leaky_relu(slope):
     if HAS_TORCH:
         functional = importlib.import_module("torch.nn.functional")
         torch_fn = lambda x: functional.leaky_relu(x, slope)  # noqa: E731
-    check_op(lambda x: ops.leaky_relu(x, slope), lambda x: np.where(x > 0, x, slope * x), X,
-             torch_fn=torch_fn)
+    check_op(
+        lambda x: ops.leaky_relu(x, slope),
+        lambda x: np.where(x > 0, x, slope * x),
+        X,
+        torch_fn=torch_fn,
+    )
 
 
 def test_elu():
-    check_op(lambda x: ops.elu(x, 1.5),
-             lambda x: np.where(x > 0, x, 1.5 * (np.exp(x) - 1)), X,
-             torch_fn=tf(lambda x: __import__("torch").nn.functional.elu(x, 1.5)))
+    check_op(
+        lambda x: ops.elu(x, 1.5),
+        lambda x: np.where(x > 0, x, 1.5 * (np.exp(x) - 1)),
+        X,
+        torch_fn=tf(lambda x: __import__("torch").nn.functional.elu(x, 1.5)),
+    )
 
 
 def test_sigmoid_tanh_softplus():
     check_op(ops.sigmoid, _sigmoid, X, torch_fn=tf(lambda x: x.sigmoid()))
     check_op(ops.tanh, np.tanh, X, torch_fn=tf(lambda x: x.tanh()))
-    check_op(ops.softplus, lambda x: np.log(1 + np.exp(x)), X,
-             torch_fn=tf(lambda x: __import__("torch").nn.functional.softplus(x)))
+    check_op(
+        ops.softplus,
+        lambda x: np.log(1 + np.exp(x)),
+        X,
+        torch_fn=tf(lambda x: __import__("torch").nn.functional.softplus(x)),
+    )
 
 
 def test_sigmoid_and_softplus_do_not_overflow():
@@ -63,10 +73,13 @@ def test_softmax_and_log_softmax(axis):
         e = np.exp(x - x.max(axis=axis, keepdims=True))
         return e / e.sum(axis=axis, keepdims=True)
 
-    check_op(lambda x: ops.softmax(x, axis), ref, X,
-             torch_fn=tf(lambda x: x.softmax(axis)))
-    check_op(lambda x: ops.log_softmax(x, axis), lambda x: np.log(ref(x)), X,
-             torch_fn=tf(lambda x: x.log_softmax(axis)))
+    check_op(lambda x: ops.softmax(x, axis), ref, X, torch_fn=tf(lambda x: x.softmax(axis)))
+    check_op(
+        lambda x: ops.log_softmax(x, axis),
+        lambda x: np.log(ref(x)),
+        X,
+        torch_fn=tf(lambda x: x.log_softmax(axis)),
+    )
 
 
 def test_softmax_is_stable_for_large_logits():

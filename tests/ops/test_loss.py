@@ -22,16 +22,24 @@ def test_sparse_softmax_cross_entropy():
         import torch
 
         torch_fn = lambda x: torch.nn.functional.cross_entropy(  # noqa: E731
-            x, torch.tensor(LABELS), reduction="none")
-    check_op(lambda x: ops.sparse_softmax_cross_entropy(x, LABELS),
-             lambda x: -_log_softmax(x)[np.arange(6), LABELS], LOGITS, torch_fn=torch_fn)
+            x, torch.tensor(LABELS), reduction="none"
+        )
+    check_op(
+        lambda x: ops.sparse_softmax_cross_entropy(x, LABELS),
+        lambda x: -_log_softmax(x)[np.arange(6), LABELS],
+        LOGITS,
+        torch_fn=torch_fn,
+    )
 
 
 def test_sparse_softmax_cross_entropy_on_sequences():
     x = R.normal(size=(2, 3, 4))
     labels = R.integers(0, 4, size=(2, 3))
-    ref = lambda x: -np.take_along_axis(  # noqa: E731
-        _log_softmax(x.reshape(-1, 4)).reshape(2, 3, 4), labels[..., None], -1)[..., 0]
+    ref = lambda x: (
+        -np.take_along_axis(  # noqa: E731
+            _log_softmax(x.reshape(-1, 4)).reshape(2, 3, 4), labels[..., None], -1
+        )[..., 0]
+    )
     check_op(lambda t: ops.sparse_softmax_cross_entropy(t, labels), ref, x)
 
 
@@ -42,9 +50,14 @@ def test_softmax_cross_entropy(target):
         import torch
 
         torch_fn = lambda x: torch.nn.functional.cross_entropy(  # noqa: E731
-            x, torch.tensor(target), reduction="none")
-    check_op(lambda x: ops.softmax_cross_entropy(x, target),
-             lambda x: -(target * _log_softmax(x)).sum(-1), LOGITS, torch_fn=torch_fn)
+            x, torch.tensor(target), reduction="none"
+        )
+    check_op(
+        lambda x: ops.softmax_cross_entropy(x, target),
+        lambda x: -(target * _log_softmax(x)).sum(-1),
+        LOGITS,
+        torch_fn=torch_fn,
+    )
 
 
 def test_categorical_cross_entropy_normalizes_then_clips_like_keras():
@@ -69,11 +82,15 @@ def test_sigmoid_binary_cross_entropy():
         import torch
 
         torch_fn = lambda x: torch.nn.functional.binary_cross_entropy_with_logits(  # noqa: E731
-            x, torch.tensor(target), reduction="none").mean(-1)
-    ref = lambda x: -(target * np.log(1 / (1 + np.exp(-x)))  # noqa: E731
-                      + (1 - target) * np.log(1 - 1 / (1 + np.exp(-x)))).mean(-1)
-    check_op(lambda x: ops.sigmoid_binary_cross_entropy(x, target), ref, LOGITS,
-             torch_fn=torch_fn)
+            x, torch.tensor(target), reduction="none"
+        ).mean(-1)
+    ref = lambda x: (
+        -(
+            target * np.log(1 / (1 + np.exp(-x)))  # noqa: E731
+            + (1 - target) * np.log(1 - 1 / (1 + np.exp(-x)))
+        ).mean(-1)
+    )
+    check_op(lambda x: ops.sigmoid_binary_cross_entropy(x, target), ref, LOGITS, torch_fn=torch_fn)
 
 
 def test_binary_cross_entropy_on_probabilities():
@@ -92,7 +109,15 @@ def test_squared_and_absolute_error():
 
         torch_sq = lambda x: ((x - torch.tensor(target)) ** 2).mean(-1)  # noqa: E731
         torch_abs = lambda x: (x - torch.tensor(target)).abs().mean(-1)  # noqa: E731
-    check_op(lambda x: ops.squared_error(x, target), lambda x: ((x - target) ** 2).mean(-1),
-             LOGITS, torch_fn=torch_sq)
-    check_op(lambda x: ops.absolute_error(x, target), lambda x: np.abs(x - target).mean(-1),
-             LOGITS, torch_fn=torch_abs)
+    check_op(
+        lambda x: ops.squared_error(x, target),
+        lambda x: ((x - target) ** 2).mean(-1),
+        LOGITS,
+        torch_fn=torch_sq,
+    )
+    check_op(
+        lambda x: ops.absolute_error(x, target),
+        lambda x: np.abs(x - target).mean(-1),
+        LOGITS,
+        torch_fn=torch_abs,
+    )

@@ -51,15 +51,17 @@ def test_pow():
 
 def test_matmul():
     b = R.normal(size=(4, 5))
-    check_op(ops.matmul, lambda x, y: np.einsum("ij,jk->ik", x, y), A, b,
-             torch_fn=tf(lambda x, y: x @ y))
+    check_op(
+        ops.matmul, lambda x, y: np.einsum("ij,jk->ik", x, y), A, b, torch_fn=tf(lambda x, y: x @ y)
+    )
 
 
 @pytest.mark.parametrize("axis,keepdims", [(None, False), (0, False), (1, True), ((0, 1), False)])
 def test_sum_and_mean(axis, keepdims):
     check_op(lambda x: ops.sum(x, axis, keepdims), lambda x: np.sum(x, axis, keepdims=keepdims), A)
-    check_op(lambda x: ops.mean(x, axis, keepdims),
-             lambda x: np.mean(x, axis, keepdims=keepdims), A)
+    check_op(
+        lambda x: ops.mean(x, axis, keepdims), lambda x: np.mean(x, axis, keepdims=keepdims), A
+    )
 
 
 @pytest.mark.parametrize("axis", [None, 0, 1])
@@ -79,8 +81,9 @@ def test_reshape_transpose_getitem_concatenate():
     x3 = R.normal(size=(2, 3, 4))
     check_op(lambda x: ops.transpose(x, (2, 0, 1)), lambda x: x.transpose(2, 0, 1), x3)
     check_op(lambda x: ops.getitem(x, (slice(1, 3), [0, 0, 2])), lambda x: x[1:3, [0, 0, 2]], A)
-    check_op(lambda a, b: ops.concatenate([a, b], axis=0), lambda a, b: np.concatenate([a, b]),
-             A, B)
+    check_op(
+        lambda a, b: ops.concatenate([a, b], axis=0), lambda a, b: np.concatenate([a, b]), A, B
+    )
 
 
 def test_unbroadcast_sums_stretched_and_added_axes():

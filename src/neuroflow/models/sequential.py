@@ -93,6 +93,8 @@ class Sequential(Model):
             "name": self.name,
             "trainable": self.trainable,
             "batch_input_shape": self.input_shape,
-            "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
-                       for layer in self._sublayers],
+            "layers": [
+                {"class_name": type(layer).__name__, "config": layer.get_config()}
+                for layer in self._sublayers
+            ],
         }

@@ -25,8 +25,10 @@ def readable_size(num_bytes: float) -> str:
 
 
 def format_shape(shape) -> str:
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
-        ",)" if len(shape) == 1 else ")"
+    return (
+        "("
+        + ", ".join("None" if d is None else str(d) for d in shape)
+        + (",)" if len(shape) == 1 else ")")
     )
 
 
@@ -57,11 +59,20 @@ def summary_text(model, line_length: int | None = None, box: dict | None = None)
     for layer in model.layers:
         shape = layer.compute_output_shape(shape) if shape is not None else None
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-        rows.append((f"{layer.name} ({type(layer).__name__})",
-                     format_shape(shape) if shape is not None else "?", params))
+        rows.append(
+            (
+                f"{layer.name} ({type(layer).__name__})",
+                format_shape(shape) if shape is not None else "?",
+                params,
+            )
+        )
 
-    out = [f'Model: "{model.name}"', line("top"),
-           cells("head", ("Layer (type)", "Output Shape", "Param #")), line("head_sep")]
+    out = [
+        f'Model: "{model.name}"',
+        line("top"),
+        cells("head", ("Layer (type)", "Output Shape", "Param #")),
+        line("head_sep"),
+    ]
     for i, row in enumerate(rows):
         if i:
             out.append(line("row_sep"))
@@ -69,8 +80,11 @@ def summary_text(model, line_length: int | None = None, box: dict | None = None)
     out.append(line("bottom"))
     trainable = sum(v.size for v in model.trainable_weights)
     total = sum(v.size for v in model.weights)
-    for label, count in (("Total", total), ("Trainable", trainable),
-                         ("Non-trainable", total - trainable)):
+    for label, count in (
+        ("Total", total),
+        ("Trainable", trainable),
+        ("Non-trainable", total - trainable),
+    ):
         out.append(f" {label} params: {count:,} ({readable_size(count * 4)})")
     return "\n".join(out)
 

@@ -138,9 +138,7 @@ def categorical_cross_entropy(probs, target) -> Tensor:
 
 
 def sigmoid_binary_cross_entropy(logits, target) -> Tensor:
-    return SigmoidBinaryCrossEntropy.apply(
-        logits, target=np.asarray(target, dtype=_dtype(logits))
-    )
+    return SigmoidBinaryCrossEntropy.apply(logits, target=np.asarray(target, dtype=_dtype(logits)))
 
 
 def binary_cross_entropy(probs, target) -> Tensor:

@@ -32,7 +32,9 @@ def to_categorical(y, num_classes: int | None = None, dtype="float32") -> np.nda
     """
     y = np.asarray(y)
     if y.dtype.kind == "f" and np.any(y != np.round(y)):
-        raise ValueError("to_categorical expects integer class labels. Received: fractional values.")
+        raise ValueError(
+            "to_categorical expects integer class labels. Received: fractional values."
+        )
     if y.dtype.kind not in "biuf":
         raise TypeError(f"to_categorical expects integer class labels. Received dtype {y.dtype}.")
     y = y.astype(np.int64)

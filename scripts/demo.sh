@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Sets up neuroflow and trains the seed 000 MLP on MNIST with a progress bar.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/python examples/mnist_seed000.py "$@"
