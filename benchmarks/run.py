@@ -4,8 +4,10 @@
     python benchmarks/run.py --models seed000 --epochs 3 --frameworks neuroflow torch
 
 Each (model, framework) pair runs in its own subprocess, so peak memory (ru_maxrss) is
-that framework's alone and thread pools do not interfere. Seconds per epoch are the
-median over the epochs after the first (the first includes warm-up and graph tracing).
+that framework's alone and thread pools do not interfere. Every framework trains with
+one ``fit(epochs=E)`` call (PyTorch: one loop), ``verbose=0``. "s/epoch" is the median
+over the epochs after the first (the first includes warm-up and graph tracing); "fit
+wall s/epoch" is the whole call divided by E (data conversion and warm-up included).
 Ratios are peer time / neuroflow time: above 1 means neuroflow is faster.
 Results are also written to benchmarks/results/latest.json.
 """
@@ -59,37 +61,50 @@ def main(argv=None) -> int:
     parser.add_argument("--frameworks", nargs="*", default=list(FRAMEWORKS))
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--timeout", type=int, default=1800)
+    parser.add_argument("--repeats", type=int, default=2, help="interleaved rounds per run")
     args = parser.parse_args(argv)
 
-    results = []
+    jobs = []
     for model in args.models:
-        spec = model_defs.MODELS[model]
         for fw in args.frameworks:
-            if fw not in spec["frameworks"]:
+            if fw not in model_defs.MODELS[model]["frameworks"]:
                 continue
             if not available(fw):
-                print(f"{model:10s} {fw:10s} skipped: not installed", flush=True)
+                print(f"{model:16s} {fw:10s} skipped: not installed", flush=True)
                 continue
+            jobs.append((model, fw))
+
+    # Rounds interleave the frameworks, so a noisy neighbour slows them alike; each keeps
+    # its fastest round (its accuracy and memory come from that round too).
+    best: dict = {}
+    for round_no in range(args.repeats):
+        for model, fw in jobs:
             r = run_child(model, fw, args.epochs, args.timeout)
-            r.update(model=model, framework=fw)
-            results.append(r)
+            r.update(model=model, framework=fw, round=round_no)
             if "error" in r:
-                print(f"{model:10s} {fw:10s} error: {r['error']}", flush=True)
-            else:
-                print(
-                    f"{model:10s} {fw:10s} {r['sec_per_epoch']:.3f} s/epoch, "
-                    f"acc {r['test_accuracy']:.4f}, peak {r['peak_mb']:.0f} MB",
-                    flush=True,
-                )
+                print(f"{model:16s} {fw:10s} error: {r['error']}", flush=True)
+                continue
+            print(
+                f"{model:16s} {fw:10s} round {round_no + 1}: {r['sec_per_epoch']:.3f} s/epoch, "
+                f"acc {r['test_accuracy']:.4f}, peak {r['peak_mb']:.0f} MB",
+                flush=True,
+            )
+            key = (model, fw)
+            if key not in best or r["sec_per_epoch"] < best[key]["sec_per_epoch"]:
+                best[key] = r
+    results = list(best.values())
 
     print()
     print(
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; epochs per run: {args.epochs}"
+        f"Python {platform.python_version()}; epochs per run: {args.epochs}, "
+        f"best of {args.repeats} interleaved rounds"
     )
-    header = "| model | framework | batch | s/epoch | peer/neuroflow | test acc | peak MB | notes |"
-    print(header)
-    print("|" + "---|" * 8)
+    print(
+        "| model | framework | batch | s/epoch | peer/neuroflow | fit wall s/epoch "
+        "| test acc | peak MB | notes |"
+    )
+    print("|" + "---|" * 9)
     for model in args.models:
         rows = [r for r in results if r["model"] == model and "error" not in r]
         base = next((r for r in rows if r["framework"] == "neuroflow"), None)
@@ -101,7 +116,7 @@ def main(argv=None) -> int:
             )
             print(
                 f"| {model} | {r['framework']} | {r['batch_size']} | "
-                f"{r['sec_per_epoch']:.3f} | {fmt(ratio, '.2f')} | "
+                f"{r['sec_per_epoch']:.3f} | {fmt(ratio, '.2f')} | {r['wall_per_epoch']:.3f} | "
                 f"{r['test_accuracy']:.4f} | {r['peak_mb']:.0f} | {r.get('notes', '')} |"
             )
     latency = [r for r in results if "predict_one_us" in r]

@@ -143,6 +143,8 @@ class Dense(Layer):
                 f"-1 of input shape to have value {expected}, but received input with shape "
                 f"{tuple(inputs.shape)}"
             )
+        if self.activation is activations.relu:  # fused: one node, ReLU in place
+            return ops.dense(inputs, self.kernel, self.bias, relu=True)
         return self.activation(ops.dense(inputs, self.kernel, self.bias))
 
     def compute_output_shape(self, input_shape):

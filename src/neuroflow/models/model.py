@@ -57,6 +57,30 @@ def _as_float32(array: np.ndarray) -> np.ndarray:
     return array if array.dtype == np.float32 else array.astype(np.float32)
 
 
+class _BatchGather:
+    """Copies shuffled rows into reused buffers instead of allocating every batch.
+
+    A batch is only read during its own step (the tape is freed before the next), so
+    one buffer per batch size is safe.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int):
+        self.x, self.y = x, y
+        self.buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def gather(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(idx)
+        if n not in self.buffers:
+            self.buffers[n] = (np.empty((n,) + self.x.shape[1:], self.x.dtype),
+                               np.empty((n,) + self.y.shape[1:], self.y.dtype))
+        xb, yb = self.buffers[n]
+        # mode="clip" writes straight into the buffer ("raise" would buffer a copy first);
+        # the indices come from a permutation, so they are always in range
+        np.take(self.x, idx, axis=0, out=xb, mode="clip")
+        np.take(self.y, idx, axis=0, out=yb, mode="clip")
+        return xb, yb
+
+
 class Model(Layer):
     """A layer with ``compile``, ``fit``, ``evaluate``, ``predict`` and ``summary``.
 
@@ -298,6 +322,7 @@ class Model(Layer):
         self.stop_training = False
         self._in_fit = True
         loss_tracker = metrics_module.Mean("loss")
+        batches = _BatchGather(x, y, batch_size)
         logs: dict = {}
         try:
             cbs.call("on_train_begin", None)
@@ -309,8 +334,10 @@ class Model(Layer):
                 order = backend.rng().permutation(n) if shuffle else None
                 for step in range(steps):
                     lo, hi = step * batch_size, min((step + 1) * batch_size, n)
-                    idx = slice(lo, hi) if order is None else order[lo:hi]
-                    xb, yb = x[idx], y[idx]
+                    if order is None:
+                        xb, yb = x[lo:hi], y[lo:hi]
+                    else:
+                        xb, yb = batches.gather(order[lo:hi])
                     if cbs.wants("on_train_batch_begin"):
                         cbs.call("on_train_batch_begin", step, None)
                     value, out = self.train_step(xb, yb, variables)
