@@ -136,6 +136,7 @@ def main(argv=None) -> int:
             {
                 "time": time.strftime("%Y-%m-%d %H:%M:%S"),
                 "epochs": args.epochs,
+                "repeats": args.repeats,
                 "cpu_count": os.cpu_count(),
                 "results": results,
             },
