@@ -51,6 +51,19 @@ def run_child(model: str, framework: str, epochs: int, timeout: int) -> dict:
     return {"error": (proc.stderr.strip().splitlines() or ["no output"])[-1][:200]}
 
 
+def import_seconds(module: str, repeats: int = 3) -> float | None:
+    """Fastest of a few cold ``import module`` times, each in a fresh interpreter."""
+    if importlib.util.find_spec(module) is None:
+        return None
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    times = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return min(times)
+
+
 def fmt(value, spec):
     return "-" if value is None else format(value, spec)
 
@@ -129,6 +142,12 @@ def main(argv=None) -> int:
                 f"| {r['model']} | {r['framework']} | {fmt(r['predict_one_us'], '.1f')} | "
                 f"{fmt(r.get('call_one_us'), '.1f')} |"
             )
+    imports = {m: import_seconds(m) for m in ("neuroflow", "torch", "tensorflow", "sklearn")}
+    print()
+    print("| import | seconds |")
+    print("|---|---|")
+    for module, seconds in imports.items():
+        print(f"| {module} | {fmt(seconds, '.2f')} |")
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(
@@ -139,6 +158,7 @@ def main(argv=None) -> int:
                 "repeats": args.repeats,
                 "cpu_count": os.cpu_count(),
                 "results": results,
+                "import_seconds": imports,
             },
             indent=2,
         )

@@ -189,7 +189,7 @@ def compiled(model=None):
 
 
 def test_fit_before_compile():
-    with pytest.raises(RuntimeError, match="compile"):
+    with pytest.raises(ValueError, match=r"must call `compile\(\)` before `fit\(\)`"):
         Sequential([layers.Dense(3, input_dim=4)]).fit(np.zeros((2, 4)), np.zeros(2))
 
 

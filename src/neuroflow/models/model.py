@@ -71,8 +71,10 @@ class _BatchGather:
     def gather(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n = len(idx)
         if n not in self.buffers:
-            self.buffers[n] = (np.empty((n,) + self.x.shape[1:], self.x.dtype),
-                               np.empty((n,) + self.y.shape[1:], self.y.dtype))
+            self.buffers[n] = (
+                np.empty((n,) + self.x.shape[1:], self.x.dtype),
+                np.empty((n,) + self.y.shape[1:], self.y.dtype),
+            )
         xb, yb = self.buffers[n]
         # mode="clip" writes straight into the buffer ("raise" would buffer a copy first);
         # the indices come from a permutation, so they are always in range
@@ -140,7 +142,7 @@ class Model(Layer):
 
     def _require_compiled(self, method: str) -> None:
         if not self.compiled:
-            raise RuntimeError(
+            raise ValueError(
                 f"You must call `compile()` before `{method}()`, e.g. "
                 "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')."
             )
