@@ -62,6 +62,19 @@ def median_latency_us(fn, repeats: int) -> float:
     return statistics.median(times) * 1e6
 
 
+def epoch_timer(callback_base, times: list):
+    """A Keras-API callback (neuroflow's or Keras's) appending each epoch's seconds."""
+
+    class EpochTimer(callback_base):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.start)
+
+    return EpochTimer()
+
+
 # --------------------------------------------------------------------------- neuroflow
 def run_neuroflow(model_name, spec, data, epochs):
     import neuroflow as tf
@@ -96,17 +109,15 @@ def run_neuroflow(model_name, spec, data, epochs):
         y_fit = tf.utils.to_categorical(y_train)
         y_eval = tf.utils.to_categorical(y_test)
 
-    class Timer(tf.keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.t = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.t)
-
     times = []
     wall = time.perf_counter()
     model.fit(
-        x_train, y_fit, batch_size=spec["batch_size"], epochs=epochs, verbose=0, callbacks=[Timer()]
+        x_train,
+        y_fit,
+        batch_size=spec["batch_size"],
+        epochs=epochs,
+        verbose=0,
+        callbacks=[epoch_timer(tf.keras.callbacks.Callback, times)],
     )
     wall = time.perf_counter() - wall
     acc = model.evaluate(x_test, y_eval, verbose=0)[1]
@@ -206,17 +217,15 @@ def run_keras(model_name, spec, data, epochs):
         y_fit = keras.utils.to_categorical(y_train)
         y_eval = keras.utils.to_categorical(y_test)
 
-    class Timer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.t = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.t)
-
     times = []
     wall = time.perf_counter()
     model.fit(
-        x_train, y_fit, batch_size=spec["batch_size"], epochs=epochs, verbose=0, callbacks=[Timer()]
+        x_train,
+        y_fit,
+        batch_size=spec["batch_size"],
+        epochs=epochs,
+        verbose=0,
+        callbacks=[epoch_timer(keras.callbacks.Callback, times)],
     )
     wall = time.perf_counter() - wall
     acc = model.evaluate(x_test, y_eval, verbose=0)[1]

@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-.venv/bin/python examples/mnist_seed000.py "$@"
+.venv/bin/python examples/seed000_mlp.py "$@"

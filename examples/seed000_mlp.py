@@ -1,6 +1,6 @@
-"""Seed 000, second case study: the same MLP on Fashion-MNIST, with only the import changed.
+"""Seed 000: the TensorFlow beginner MLP on MNIST, with only the import changed.
 
-python examples/fashion_mnist_seed000.py [--epochs 5]
+python examples/mnist_seed000.py [--epochs 5]
 """
 
 import argparse
@@ -9,10 +9,12 @@ import neuroflow as tf  # was: import tensorflow as tf
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--epochs", type=int, default=5)
+parser.add_argument("--dataset", choices=["mnist", "fashion_mnist"], default="mnist")
 args = parser.parse_args()
 
 tf.keras.utils.set_random_seed(0)
-(x_train, y_train), (x_test, y_test) = tf.keras.datasets.fashion_mnist.load_data()
+dataset = getattr(tf.keras.datasets, args.dataset)  # the seed: tf.keras.datasets.mnist
+(x_train, y_train), (x_test, y_test) = dataset.load_data()
 x_train, x_test = x_train / 255.0, x_test / 255.0
 
 model = tf.keras.models.Sequential(
@@ -32,4 +34,4 @@ test_loss, test_acc = model.evaluate(x_test, y_test, verbose=2)
 
 probability_model = tf.keras.Sequential([model, tf.keras.layers.Softmax()])
 print(probability_model(x_test[:5]))
-print(f"Test accuracy after {args.epochs} epochs: {test_acc:.4f}")
+print(f"{args.dataset} test accuracy after {args.epochs} epochs: {test_acc:.4f}")
