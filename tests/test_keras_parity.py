@@ -122,3 +122,64 @@ def test_to_categorical_matches(keras):
     np.testing.assert_array_equal(
         nf.keras.utils.to_categorical(labels), keras.utils.to_categorical(labels)
     )
+
+
+IMAGES = DATA_RNG.random((64, 9, 9, 2)).astype(np.float32)
+IMG_LABELS = DATA_RNG.integers(0, 3, size=64)
+
+CNNS = {
+    "seed002_like": [
+        ("Conv2D", (4, 3), {"activation": "relu"}),
+        ("MaxPooling2D", (2,), {}),
+        ("Flatten", (), {}),
+        ("Dense", (3,), {"activation": "softmax"}),
+    ],
+    "same_strided": [
+        ("Conv2D", (3, 2), {"padding": "same", "strides": 2, "activation": "tanh"}),
+        ("AveragePooling2D", (2,), {"padding": "same"}),
+        ("Flatten", (), {}),
+        ("Dense", (3,), {"activation": "softmax"}),
+    ],
+    "dilated_global": [
+        ("Conv2D", (5, 3), {"dilation_rate": 2}),
+        ("MaxPooling2D", (3,), {"strides": 1, "padding": "same"}),
+        ("GlobalAveragePooling2D", (), {}),
+        ("Dense", (3,), {}),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CNNS))
+def test_cnn_predictions_and_training_match(keras, name):
+    k_model, n_model = build_pair(keras, CNNS[name], (9, 9, 2))
+    np.testing.assert_allclose(
+        n_model.predict(IMAGES, verbose=0), k_model.predict(IMAGES, verbose=0), rtol=1e-4, atol=1e-6
+    )
+    from_logits = name == "dilated_global"
+    k_model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits))
+    n_model.compile("adam", nf.losses.SparseCategoricalCrossentropy(from_logits=from_logits))
+    kh = k_model.fit(IMAGES, IMG_LABELS, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    nh = n_model.fit(IMAGES, IMG_LABELS, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    np.testing.assert_allclose(nh.history["loss"], kh.history["loss"], rtol=2e-4)
+    for ours, theirs in zip(n_model.get_weights(), k_model.get_weights()):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-5)
+
+
+def test_seed002_summary_matches_keras(keras):
+    spec = [
+        ("Conv2D", (32,), {"kernel_size": (3, 3), "activation": "relu"}),
+        ("MaxPooling2D", (), {"pool_size": (2, 2)}),
+        ("Conv2D", (64,), {"kernel_size": (3, 3), "activation": "relu"}),
+        ("MaxPooling2D", (), {"pool_size": (2, 2)}),
+        ("Flatten", (), {}),
+        ("Dropout", (0.5,), {}),
+        ("Dense", (10,), {"activation": "softmax"}),
+    ]
+    keras.backend.clear_session()
+    nf.backend.clear_session()
+    k_model, n_model = build_pair(keras, spec, (28, 28, 1))
+    k_lines, n_lines = [], []
+    k_model.summary(print_fn=lambda text, **kw: k_lines.extend(text.splitlines()), line_length=76)
+    n_model.summary(print_fn=lambda text: n_lines.extend(text.splitlines()), line_length=76)
+    strip = lambda lines: [ln.rstrip() for ln in lines if ln.strip()]  # noqa: E731
+    assert strip(n_lines)[1:] == strip(k_lines)[1:]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def resolve(identifier, table: dict, kind: str, argument: str):
     """Looks ``identifier`` up in ``table`` (case-insensitive), raising a clear ValueError."""
@@ -13,14 +15,6 @@ def resolve(identifier, table: dict, kind: str, argument: str):
 
 
 def snake_case(name: str) -> str:
-    """``MaxPooling2D`` -> ``max_pooling2d``, ``Dense`` -> ``dense`` (Keras's layer names)."""
-    out = []
-    for i, ch in enumerate(name):
-        if (
-            ch.isupper()
-            and i
-            and (not name[i - 1].isupper() or (i + 1 < len(name) and name[i + 1].islower()))
-        ):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
+    """Keras's naming rule: ``MaxPooling2D`` -> ``max_pooling2d``, ``ReLU`` -> ``re_lu``."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()

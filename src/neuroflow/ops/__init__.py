@@ -15,6 +15,7 @@ from neuroflow.ops.activation import (
     step,
     tanh,
 )
+from neuroflow.ops.conv import avg_pool2d, conv2d, max_pool2d, sum_pool2d
 from neuroflow.ops.loss import (
     absolute_error,
     binary_cross_entropy,
@@ -47,10 +48,10 @@ from neuroflow.ops.math import (
 from neuroflow.ops.nn import dense, dropout
 
 __all__ = [
-    "abs", "absolute_error", "add", "binary_cross_entropy", "categorical_cross_entropy",
-    "concatenate", "dense", "div", "dropout", "elu", "exp", "getitem", "leaky_relu", "log",
-    "log_softmax", "matmul", "max", "mean", "mul", "neg", "pow", "relu", "reshape",
-    "sigmoid", "sigmoid_binary_cross_entropy", "softmax", "softmax_cross_entropy",
-    "softplus", "sparse_softmax_cross_entropy", "squared_error", "step", "sub", "sum",
-    "tanh", "transpose", "unbroadcast",
+    "abs", "absolute_error", "add", "avg_pool2d", "binary_cross_entropy",
+    "categorical_cross_entropy", "concatenate", "conv2d", "dense", "div", "dropout", "elu",
+    "exp", "getitem", "leaky_relu", "log", "log_softmax", "matmul", "max", "max_pool2d", "mean",
+    "mul", "neg", "pow", "relu", "reshape", "sigmoid", "sigmoid_binary_cross_entropy",
+    "softmax", "softmax_cross_entropy", "softplus", "sparse_softmax_cross_entropy",
+    "squared_error", "step", "sub", "sum", "sum_pool2d", "tanh", "transpose", "unbroadcast",
 ]  # fmt: skip
