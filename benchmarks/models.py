@@ -35,7 +35,43 @@ MODELS = {
         "optimizer": "adam",
         "frameworks": ("neuroflow", "torch", "keras"),
     },
+    # The CNNs train on the first 54,000 images, as the seeds' validation_split=0.1 does
+    # (no validation pass is timed, for any framework).
+    "seed002_cnn": {  # seed 002: conv32-pool-conv64-pool-dropout-dense softmax
+        "dataset": "mnist",
+        "batch_size": 128,
+        "optimizer": "adam",
+        "frameworks": ("neuroflow", "torch", "keras"),
+    },
+    "seed003_cnn": {  # seed 003's model 4: conv64 (2x2, same)-pool-dense softmax
+        "dataset": "fashion_mnist",
+        "batch_size": 32,
+        "optimizer": "adam",
+        "frameworks": ("neuroflow", "torch", "keras"),
+    },
 }
+
+CNN_TRAIN = 54_000
+
+
+def cnn_layers(layers, name):
+    """The seed's CNN layers, from a Keras-compatible ``layers`` module."""
+    if name == "seed002_cnn":
+        return [
+            layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Flatten(),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ]
+    return [
+        layers.Conv2D(filters=64, kernel_size=2, padding="same", activation="relu"),
+        layers.MaxPooling2D(pool_size=2),
+        layers.Flatten(),
+        layers.Dense(10, activation="softmax"),
+    ]
 
 
 def load(name: str):
@@ -82,7 +118,13 @@ def run_neuroflow(model_name, spec, data, epochs):
 
     x_train, y_train, x_test, y_test = data
     tf.utils.set_random_seed(0)
-    if model_name.startswith("seed000"):
+    if model_name.endswith("_cnn"):
+        x_train, x_test = x_train[:CNN_TRAIN, :, :, None], x_test[:, :, :, None]
+        model = tf.keras.Sequential([tf.keras.Input((28, 28, 1))] + cnn_layers(layers, model_name))
+        model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+        y_fit = tf.utils.to_categorical(y_train[:CNN_TRAIN])
+        y_eval = tf.utils.to_categorical(y_test)
+    elif model_name.startswith("seed000"):
         model = tf.keras.Sequential(
             [
                 layers.Flatten(input_shape=(28, 28)),
@@ -136,15 +178,41 @@ def run_torch(model_name, spec, data, epochs):
 
     torch.manual_seed(0)
     x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in data)
-    x_train, x_test = x_train.reshape(-1, 784), x_test.reshape(-1, 784)
-    hidden = 128 if model_name.startswith("seed000") else 512
-    mods = [nn.Linear(784, hidden), nn.ReLU()]
-    if model_name.startswith("seed000"):
-        mods.append(nn.Dropout(0.2))
-    mods.append(nn.Linear(hidden, 10))
+    if model_name == "seed002_cnn":  # NCHW, logits + cross_entropy (= softmax + CE)
+        x_train, x_test = x_train[:CNN_TRAIN, None], x_test[:, None]
+        y_train = y_train[:CNN_TRAIN]
+        mods = [
+            nn.Conv2d(1, 32, 3),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Dropout(0.5),
+            nn.Linear(1600, 10),
+        ]
+    elif model_name == "seed003_cnn":  # TF's "same" for a 2x2 kernel pads right/bottom only
+        x_train, x_test = x_train[:CNN_TRAIN, None], x_test[:, None]
+        y_train = y_train[:CNN_TRAIN]
+        mods = [
+            nn.ZeroPad2d((0, 1, 0, 1)),
+            nn.Conv2d(1, 64, 2),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(64 * 14 * 14, 10),
+        ]
+    else:
+        x_train, x_test = x_train.reshape(-1, 784), x_test.reshape(-1, 784)
+        hidden = 128 if model_name.startswith("seed000") else 512
+        mods = [nn.Linear(784, hidden), nn.ReLU()]
+        if model_name.startswith("seed000"):
+            mods.append(nn.Dropout(0.2))
+        mods.append(nn.Linear(hidden, 10))
     model = nn.Sequential(*mods)
     for m in model:
-        if isinstance(m, nn.Linear):  # Keras's initializers
+        if isinstance(m, (nn.Linear, nn.Conv2d)):  # Keras's initializers
             nn.init.xavier_uniform_(m.weight)
             nn.init.zeros_(m.bias)
     if spec["optimizer"] == "adam":
@@ -168,7 +236,10 @@ def run_torch(model_name, spec, data, epochs):
     model.eval()
     with torch.no_grad():
         acc = (model(x_test).argmax(1) == y_test).float().mean().item()
-    result = {"times": times, "test_accuracy": acc, "notes": "manual index loop (no DataLoader)"}
+    notes = "manual index loop (no DataLoader)"
+    if model_name.endswith("_cnn"):  # Keras's channels-last order; torch's CPU kernels want NCHW
+        notes += ", NCHW"
+    result = {"times": times, "test_accuracy": acc, "notes": notes}
     if model_name == "seed004":
         one = x_test[:1]
 
@@ -188,7 +259,13 @@ def run_keras(model_name, spec, data, epochs):
 
     keras.utils.set_random_seed(0)
     x_train, y_train, x_test, y_test = data
-    if model_name.startswith("seed000"):
+    if model_name.endswith("_cnn"):
+        x_train, x_test = x_train[:CNN_TRAIN, :, :, None], x_test[:, :, :, None]
+        model = keras.Sequential([keras.Input((28, 28, 1))] + cnn_layers(layers, model_name))
+        model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+        y_fit = keras.utils.to_categorical(y_train[:CNN_TRAIN])
+        y_eval = keras.utils.to_categorical(y_test)
+    elif model_name.startswith("seed000"):
         model = keras.Sequential(
             [
                 keras.Input((28, 28)),

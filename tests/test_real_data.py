@@ -70,3 +70,52 @@ def test_seed000_fashion_mnist_one_epoch():
     )
     model.fit(x_train, y_train, epochs=1, verbose=0)
     assert model.evaluate(x_test, y_test, verbose=0)[1] >= 0.82
+
+
+def test_seed002_convnet_mnist():
+    from neuroflow import keras
+    from neuroflow.keras import layers
+
+    (x_train, y_train), (x_test, y_test) = load_real("mnist")
+    x_train = np.expand_dims(x_train[:12000].astype("float32") / 255, -1)
+    x_test = np.expand_dims(x_test.astype("float32") / 255, -1)
+    y_train = keras.utils.to_categorical(y_train[:12000], 10)
+    y_test = keras.utils.to_categorical(y_test, 10)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Flatten(),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    history = model.fit(x_train, y_train, batch_size=128, epochs=1, validation_split=0.1, verbose=0)
+    assert history.history["val_accuracy"][0] > 0.9
+    assert model.evaluate(x_test, y_test, verbose=0)[1] >= 0.93  # a fifth of an epoch's data
+
+
+def test_seed003_model4_fashion():
+    from neuroflow.keras.layers import Conv2D, Dense, Flatten, MaxPooling2D
+    from neuroflow.keras.models import Sequential
+    from neuroflow.keras.utils import to_categorical
+
+    (x_train, y_train), (x_test, y_test) = load_real("fashion_mnist")
+    x_train = x_train[:20000, :, :, np.newaxis] / 255.0
+    x_test = x_test[:, :, :, np.newaxis] / 255.0
+    model = Sequential()
+    model.add(
+        Conv2D(
+            filters=64, kernel_size=2, padding="same", activation="relu", input_shape=(28, 28, 1)
+        )
+    )
+    model.add(MaxPooling2D(pool_size=2))
+    model.add(Flatten())
+    model.add(Dense(10, activation="softmax"))
+    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    model.fit(x_train, to_categorical(y_train[:20000]), epochs=1, verbose=0)
+    assert model.evaluate(x_test, to_categorical(y_test), verbose=0)[1] >= 0.83

@@ -145,10 +145,11 @@ class Conv2D(Layer):
     def call(self, inputs, training=False):
         check_input_rank(self.name, inputs.shape, 4)
         self._spatial_output(inputs.shape[1:3])
+        fuse = self.activation is activations.relu  # one node, ReLU in place
         out = ops.conv2d(
-            inputs, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate
+            inputs, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate, fuse
         )
-        return self.activation(out)
+        return out if fuse else self.activation(out)
 
     def compute_output_shape(self, input_shape):
         check_input_rank(self.name, input_shape, self.rank + 2)

@@ -183,6 +183,7 @@ class Model(Layer):
             )
 
     def _prepare_x(self, x, name="x") -> np.ndarray:
+        backend.keep_freed_memory()
         x = _as_float32(_numeric_array(x, name))
         self._check_input(x)
         if not self.built:
