@@ -179,9 +179,6 @@ class Conv1D(Conv2D):
 
     rank = 1
 
-    def build(self, input_shape):
-        super().build(input_shape)
-
     def call(self, inputs, training=False):
         check_input_rank(self.name, inputs.shape, 3)
         self._spatial_output(inputs.shape[1:2])

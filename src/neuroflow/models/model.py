@@ -64,7 +64,7 @@ class _BatchGather:
     one buffer per batch size is safe.
     """
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int):
+    def __init__(self, x: np.ndarray, y: np.ndarray):
         self.x, self.y = x, y
         self.buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -190,7 +190,7 @@ class Model(Layer):
             self.build_for((None,) + x.shape[1:])
         return x
 
-    def _prepare_xy(self, x, y, method: str):
+    def _prepare_xy(self, x, y):
         x = self._prepare_x(x)
         y = _numeric_array(y, "y")
         if len(x) != len(y):
@@ -287,7 +287,7 @@ class Model(Layer):
                 "Expected `validation_split` to be a float in [0, 1). "
                 f"Received: validation_split={validation_split!r}"
             )
-        x, y = self._prepare_xy(x, y, "fit")
+        x, y = self._prepare_xy(x, y)
         val = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
@@ -296,7 +296,9 @@ class Model(Layer):
                     f"Received: {type(validation_data).__name__} of length "
                     f"{len(validation_data) if hasattr(validation_data, '__len__') else '?'}"
                 )
-            val = self._prepare_xy(validation_data[0], validation_data[1], "fit")
+            if len(validation_data) == 3 and validation_data[2] is not None:
+                raise NotImplementedError("Validation sample weights are not supported yet.")
+            val = self._prepare_xy(validation_data[0], validation_data[1])
         elif validation_split:
             split = int(math.floor(len(x) * (1.0 - validation_split)))
             if split == 0 or split == len(x):
@@ -325,7 +327,7 @@ class Model(Layer):
         self.stop_training = False
         self._in_fit = True
         loss_tracker = metrics_module.Mean("loss")
-        batches = _BatchGather(x, y, batch_size)
+        batches = _BatchGather(x, y)
         logs: dict = {}
         try:
             cbs.call("on_train_begin", None)
@@ -429,7 +431,7 @@ class Model(Layer):
             raise NotImplementedError("sample_weight is not supported yet.")
         batch_size = _positive_int("batch_size", batch_size, default=32)
         verbose = _verbosity(verbose)
-        x, y = self._prepare_xy(x, y, "evaluate")
+        x, y = self._prepare_xy(x, y)
         steps_total = math.ceil(len(x) / batch_size)
         cbs = CallbackList(
             ([ProgbarLogger(verbose)] if verbose else []) + list(callbacks or []),
@@ -476,7 +478,7 @@ class Model(Layer):
     def train_on_batch(self, x, y):
         """One gradient step on exactly this batch; returns the loss (and metrics)."""
         self._require_compiled("train_on_batch")
-        x, y = self._prepare_xy(x, y, "train_on_batch")
+        x, y = self._prepare_xy(x, y)
         variables = self.trainable_weights
         self._has_penalties = bool(self.losses)
         value, out = self.train_step(x, y, variables)
