@@ -98,6 +98,9 @@ def median_latency_us(fn, repeats: int) -> float:
     return statistics.median(times) * 1e6
 
 
+VERBOSE = 0  # fit's verbose for neuroflow and Keras (1: the progress bar the seeds show)
+
+
 def epoch_timer(callback_base, times: list):
     """A Keras-API callback (neuroflow's or Keras's) appending each epoch's seconds."""
 
@@ -158,7 +161,7 @@ def run_neuroflow(model_name, spec, data, epochs):
         y_fit,
         batch_size=spec["batch_size"],
         epochs=epochs,
-        verbose=0,
+        verbose=VERBOSE,
         callbacks=[epoch_timer(tf.keras.callbacks.Callback, times)],
     )
     wall = time.perf_counter() - wall
@@ -301,7 +304,7 @@ def run_keras(model_name, spec, data, epochs):
         y_fit,
         batch_size=spec["batch_size"],
         epochs=epochs,
-        verbose=0,
+        verbose=VERBOSE,
         callbacks=[epoch_timer(keras.callbacks.Callback, times)],
     )
     wall = time.perf_counter() - wall
@@ -362,6 +365,8 @@ RUNNERS = {
 
 def main() -> None:
     model_name, framework, epochs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    global VERBOSE
+    VERBOSE = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     spec = MODELS[model_name]
     data = load(spec["dataset"])
     result = RUNNERS[framework](model_name, spec, data, epochs)

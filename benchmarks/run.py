@@ -5,11 +5,13 @@
 
 Each (model, framework) pair runs in its own subprocess, so peak memory (ru_maxrss) is
 that framework's alone and thread pools do not interfere. Every framework trains with
-one ``fit(epochs=E)`` call (PyTorch: one loop), ``verbose=0``. "s/epoch" is the median
-over the epochs after the first (the first includes warm-up and graph tracing); "fit
-wall s/epoch" is the whole call divided by E (data conversion and warm-up included).
-Ratios are peer time / neuroflow time: above 1 means neuroflow is faster.
-Results are also written to benchmarks/results/latest.json.
+one ``fit(epochs=E)`` call (PyTorch: one loop), ``verbose=0`` unless ``--verbose 1`` asks
+for the progress bar the seeds show (it goes to a pipe; Keras pays for it, see README).
+"s/epoch" is the median over the epochs after the first (the first includes warm-up and
+graph tracing); "fit wall s/epoch" is the whole call divided by E (data conversion and
+warm-up included). Ratios are peer time / neuroflow time: above 1 means neuroflow is
+faster. Results are also written to benchmarks/results/latest.json (latest_verbose1.json
+with --verbose 1).
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ def available(framework: str) -> bool:
     return module is None or importlib.util.find_spec(module) is not None
 
 
-def run_child(model: str, framework: str, epochs: int, timeout: int) -> dict:
-    cmd = [sys.executable, str(HERE / "models.py"), model, framework, str(epochs)]
+def run_child(model: str, framework: str, epochs: int, timeout: int, verbose: int) -> dict:
+    cmd = [sys.executable, str(HERE / "models.py"), model, framework, str(epochs), str(verbose)]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
@@ -75,6 +77,13 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--timeout", type=int, default=1800)
     parser.add_argument("--repeats", type=int, default=2, help="interleaved rounds per run")
+    parser.add_argument(
+        "--verbose",
+        type=int,
+        choices=(0, 1),
+        default=0,
+        help="fit's verbose for neuroflow and Keras; 1 shows the progress bar, as the seeds do",
+    )
     args = parser.parse_args(argv)
 
     jobs = []
@@ -92,7 +101,7 @@ def main(argv=None) -> int:
     best: dict = {}
     for round_no in range(args.repeats):
         for model, fw in jobs:
-            r = run_child(model, fw, args.epochs, args.timeout)
+            r = run_child(model, fw, args.epochs, args.timeout, args.verbose)
             r.update(model=model, framework=fw, round=round_no)
             if "error" in r:
                 print(f"{model:16s} {fw:10s} error: {r['error']}", flush=True)
@@ -150,12 +159,14 @@ def main(argv=None) -> int:
         print(f"| {module} | {fmt(seconds, '.2f')} |")
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(
+    name = "latest.json" if args.verbose == 0 else "latest_verbose1.json"
+    (out / name).write_text(
         json.dumps(
             {
                 "time": time.strftime("%Y-%m-%d %H:%M:%S"),
                 "epochs": args.epochs,
                 "repeats": args.repeats,
+                "verbose": args.verbose,
                 "cpu_count": os.cpu_count(),
                 "results": results,
                 "import_seconds": imports,
