@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -41,6 +42,21 @@ def set_random_seed(seed: int) -> None:
     _rng = np.random.default_rng(int(seed))
     np.random.seed(int(seed) % 2**32)  # noqa: NPY002 (user code may use the legacy global)
     _pyrandom.seed(int(seed))
+
+
+@contextlib.contextmanager
+def using_rng(generator: np.random.Generator):
+    """Makes ``generator`` the source of randomness inside the ``with`` block.
+
+    Estimators with a ``random_state`` build and train inside it, so they are
+    reproducible without touching the global seed.
+    """
+    global _rng
+    previous, _rng = _rng, generator
+    try:
+        yield generator
+    finally:
+        _rng = previous
 
 
 def unique_name(base: str) -> str:

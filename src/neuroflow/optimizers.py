@@ -83,7 +83,9 @@ class Optimizer:
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.name = name or type(self).__name__.lower()
         self.iterations = 0
-        self._slots: dict[int, dict[str, np.ndarray]] = {}
+        # keyed by the variables themselves (hashed by identity), so that the state
+        # survives pickling together with the model, which a key of id() would not
+        self._slots: dict = {}
         self.built = False
 
     @property
@@ -101,9 +103,9 @@ class Optimizer:
     def build(self, variables) -> None:
         """Creates the state each variable needs (subclasses add slots in ``build_slots``)."""
         for v in variables:
-            if id(v) not in self._slots:
-                self._slots[id(v)] = {"_scratch": np.empty_like(v.data)}
-                self.build_slots(v, self._slots[id(v)])
+            if v not in self._slots:
+                self._slots[v] = {"_scratch": np.empty_like(v.data)}
+                self.build_slots(v, self._slots[v])
         self.built = True
 
     def build_slots(self, variable, slots: dict) -> None:
@@ -114,7 +116,7 @@ class Optimizer:
         return [
             arr
             for v in variables
-            for name, arr in sorted(self._slots[id(v)].items())
+            for name, arr in sorted(self._slots[v].items())
             if name != "_scratch"
         ]
 
@@ -126,7 +128,7 @@ class Optimizer:
             raise ValueError(
                 f"Got {len(grads)} gradients for {len(variables)} variables; expected one each."
             )
-        if not self.built or any(id(v) not in self._slots for v in variables):
+        if not self.built or any(v not in self._slots for v in variables):
             self.build(variables)
         grads = self._clip(grads)
         lr = self.learning_rate
@@ -194,7 +196,7 @@ class SGD(Optimizer):
             slots["momentum"] = np.zeros_like(variable.data)
 
     def update_step(self, gradient, variable, learning_rate):
-        w, s = variable.data, self._slots[id(variable)]
+        w, s = variable.data, self._slots[variable]
         if not self.momentum:
             w -= np.multiply(gradient, learning_rate, out=s["_scratch"])
             return
@@ -245,7 +247,7 @@ class RMSprop(Optimizer):
             slots["average_gradient"] = np.zeros_like(variable.data)
 
     def update_step(self, gradient, variable, learning_rate):
-        s = self._slots[id(variable)]
+        s = self._slots[variable]
         v, tmp = s["velocity"], s["_scratch"]
         rho = self.rho
         v *= rho
@@ -313,7 +315,7 @@ class Adam(Optimizer):
             slots["v_hat"] = np.zeros_like(variable.data)
 
     def update_step(self, gradient, variable, learning_rate):
-        s = self._slots[id(variable)]
+        s = self._slots[variable]
         m, v, tmp = s["m"], s["v"], s["_scratch"]
         t = self.iterations + 1
         alpha = learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
@@ -369,7 +371,7 @@ class Adagrad(Optimizer):
         slots["accumulator"] = np.full_like(variable.data, self.initial_accumulator_value)
 
     def update_step(self, gradient, variable, learning_rate):
-        s = self._slots[id(variable)]
+        s = self._slots[variable]
         acc, tmp = s["accumulator"], s["_scratch"]
         acc += np.square(gradient, out=tmp)
         np.add(acc, self.epsilon, out=tmp)
