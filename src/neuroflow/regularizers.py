@@ -37,7 +37,7 @@ class L1L2(Regularizer):
         if self.l1:
             total = ops.sum(ops.abs(x)) * self.l1
         if self.l2:
-            term = ops.sum(ops.mul(x, x)) * self.l2
+            term = ops.squared_norm(x) * self.l2
             total = term if total is None else total + term
         return total if total is not None else ops.sum(x) * 0.0
 

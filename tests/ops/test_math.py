@@ -49,6 +49,10 @@ def test_pow():
     check_op(lambda x: ops.pow(x, 3), lambda x: x**3, A, torch_fn=tf(lambda x: x**3))
 
 
+def test_squared_norm():
+    check_op(ops.squared_norm, lambda x: np.sum(x * x), A, torch_fn=tf(lambda x: (x * x).sum()))
+
+
 def test_matmul():
     b = R.normal(size=(4, 5))
     check_op(

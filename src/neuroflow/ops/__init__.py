@@ -40,6 +40,7 @@ from neuroflow.ops.math import (
     neg,
     pow,
     reshape,
+    squared_norm,
     sub,
     sum,
     transpose,
@@ -52,6 +53,6 @@ __all__ = [
     "categorical_cross_entropy", "concatenate", "conv2d", "dense", "div", "dropout", "elu",
     "exp", "getitem", "leaky_relu", "log", "log_softmax", "matmul", "max", "max_pool2d", "mean",
     "mul", "neg", "pow", "relu", "reshape", "sigmoid", "sigmoid_binary_cross_entropy",
-    "softmax", "softmax_cross_entropy", "softplus", "sparse_softmax_cross_entropy",
+    "softmax", "softmax_cross_entropy", "softplus", "sparse_softmax_cross_entropy", "squared_norm",
     "squared_error", "step", "sub", "sum", "sum_pool2d", "tanh", "transpose", "unbroadcast",
 ]  # fmt: skip
