@@ -121,7 +121,6 @@ def epoch_timer(callback_base, times: list):
     return EpochTimer()
 
 
-# --------------------------------------------------------------------------- neuroflow
 def run_sklearn_api(estimator_cls, spec, data, epochs, notes):
     """``estimator_cls((128,), batch_size=32)`` on pixels / 255 (float64), for both libraries.
 
@@ -159,26 +158,24 @@ def run_sklearn_api(estimator_cls, spec, data, epochs, notes):
     }
 
 
-def run_neuroflow(model_name, spec, data, epochs):
-    import neuroflow as tf
-    from neuroflow.keras import layers
-
-    if model_name == "mlp128_sklearn_api":
-        from neuroflow.sklearn import MLPClassifier
-
-        return run_sklearn_api(MLPClassifier, spec, data, epochs, "neuroflow.sklearn")
+# ------------------------------------------------------------------- neuroflow and keras
+def run_keras_api(keras, model_name, spec, data, epochs, latency_repeats):
+    """The seed's Keras code, run by whichever ``keras`` module is given: neuroflow's
+    compatibility namespace or Keras itself (the same code, only the import differs)."""
+    layers = keras.layers
+    keras.utils.set_random_seed(0)
     x_train, y_train, x_test, y_test = data
-    tf.utils.set_random_seed(0)
     if model_name.endswith("_cnn"):
         x_train, x_test = x_train[:CNN_TRAIN, :, :, None], x_test[:, :, :, None]
-        model = tf.keras.Sequential([tf.keras.Input((28, 28, 1))] + cnn_layers(layers, model_name))
+        model = keras.Sequential([keras.Input((28, 28, 1))] + cnn_layers(layers, model_name))
         model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
-        y_fit = tf.utils.to_categorical(y_train[:CNN_TRAIN])
-        y_eval = tf.utils.to_categorical(y_test)
+        y_fit = keras.utils.to_categorical(y_train[:CNN_TRAIN])
+        y_eval = keras.utils.to_categorical(y_test)
     elif model_name.startswith("seed000"):
-        model = tf.keras.Sequential(
+        model = keras.Sequential(
             [
-                layers.Flatten(input_shape=(28, 28)),
+                keras.Input((28, 28)),
+                layers.Flatten(),
                 layers.Dense(128, activation="relu"),
                 layers.Dropout(0.2),
                 layers.Dense(10),
@@ -186,21 +183,22 @@ def run_neuroflow(model_name, spec, data, epochs):
         )
         model.compile(
             "adam",
-            tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             metrics=["accuracy"],
         )
         y_fit, y_eval = y_train, y_test
     else:
         x_train, x_test = x_train.reshape(-1, 784), x_test.reshape(-1, 784)
-        model = tf.keras.Sequential(
+        model = keras.Sequential(
             [
-                layers.Dense(512, activation="relu", input_shape=(784,)),
+                keras.Input((784,)),
+                layers.Dense(512, activation="relu"),
                 layers.Dense(10, activation="softmax"),
             ]
         )
         model.compile("rmsprop", "categorical_crossentropy", metrics=["accuracy"])
-        y_fit = tf.utils.to_categorical(y_train)
-        y_eval = tf.utils.to_categorical(y_test)
+        y_fit = keras.utils.to_categorical(y_train)
+        y_eval = keras.utils.to_categorical(y_test)
 
     times = []
     wall = time.perf_counter()
@@ -210,15 +208,35 @@ def run_neuroflow(model_name, spec, data, epochs):
         batch_size=spec["batch_size"],
         epochs=epochs,
         verbose=VERBOSE,
-        callbacks=[epoch_timer(tf.keras.callbacks.Callback, times)],
+        callbacks=[epoch_timer(keras.callbacks.Callback, times)],
     )
     wall = time.perf_counter() - wall
     acc = model.evaluate(x_test, y_eval, verbose=0)[1]
     result = {"times": times, "wall": wall, "test_accuracy": acc}
     if model_name == "seed004":
         one = x_test[:1]
-        result["predict_one_us"] = median_latency_us(lambda: model.predict(one, verbose=0), 2000)
-        result["call_one_us"] = median_latency_us(lambda: model(one), 2000)
+        result["predict_one_us"] = median_latency_us(
+            lambda: model.predict(one, verbose=0), latency_repeats[0]
+        )
+        result["call_one_us"] = median_latency_us(lambda: model(one), latency_repeats[1])
+    return result
+
+
+def run_neuroflow(model_name, spec, data, epochs):
+    if model_name == "mlp128_sklearn_api":
+        from neuroflow.sklearn import MLPClassifier
+
+        return run_sklearn_api(MLPClassifier, spec, data, epochs, "neuroflow.sklearn")
+    from neuroflow import keras
+
+    return run_keras_api(keras, model_name, spec, data, epochs, (2000, 2000))
+
+
+def run_keras(model_name, spec, data, epochs):
+    import keras
+
+    result = run_keras_api(keras, model_name, spec, data, epochs, (50, 200))
+    result["notes"] = f"keras {keras.__version__} ({keras.backend.backend()})"
     return result
 
 
@@ -300,73 +318,6 @@ def run_torch(model_name, spec, data, epochs):
 
         result["predict_one_us"] = median_latency_us(call, 2000)
         result["call_one_us"] = result["predict_one_us"]
-    return result
-
-
-# ------------------------------------------------------------------------------- keras
-def run_keras(model_name, spec, data, epochs):
-    import keras
-    from keras import layers
-
-    keras.utils.set_random_seed(0)
-    x_train, y_train, x_test, y_test = data
-    if model_name.endswith("_cnn"):
-        x_train, x_test = x_train[:CNN_TRAIN, :, :, None], x_test[:, :, :, None]
-        model = keras.Sequential([keras.Input((28, 28, 1))] + cnn_layers(layers, model_name))
-        model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
-        y_fit = keras.utils.to_categorical(y_train[:CNN_TRAIN])
-        y_eval = keras.utils.to_categorical(y_test)
-    elif model_name.startswith("seed000"):
-        model = keras.Sequential(
-            [
-                keras.Input((28, 28)),
-                layers.Flatten(),
-                layers.Dense(128, activation="relu"),
-                layers.Dropout(0.2),
-                layers.Dense(10),
-            ]
-        )
-        model.compile(
-            "adam",
-            keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            metrics=["accuracy"],
-        )
-        y_fit, y_eval = y_train, y_test
-    else:
-        x_train, x_test = x_train.reshape(-1, 784), x_test.reshape(-1, 784)
-        model = keras.Sequential(
-            [
-                keras.Input((784,)),
-                layers.Dense(512, activation="relu"),
-                layers.Dense(10, activation="softmax"),
-            ]
-        )
-        model.compile("rmsprop", "categorical_crossentropy", metrics=["accuracy"])
-        y_fit = keras.utils.to_categorical(y_train)
-        y_eval = keras.utils.to_categorical(y_test)
-
-    times = []
-    wall = time.perf_counter()
-    model.fit(
-        x_train,
-        y_fit,
-        batch_size=spec["batch_size"],
-        epochs=epochs,
-        verbose=VERBOSE,
-        callbacks=[epoch_timer(keras.callbacks.Callback, times)],
-    )
-    wall = time.perf_counter() - wall
-    acc = model.evaluate(x_test, y_eval, verbose=0)[1]
-    result = {
-        "wall": wall,
-        "times": times,
-        "test_accuracy": acc,
-        "notes": f"keras {keras.__version__} ({keras.backend.backend()})",
-    }
-    if model_name == "seed004":
-        one = x_test[:1]
-        result["predict_one_us"] = median_latency_us(lambda: model.predict(one, verbose=0), 50)
-        result["call_one_us"] = median_latency_us(lambda: model(one), 200)
     return result
 
 
