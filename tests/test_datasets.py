@@ -105,9 +105,11 @@ def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
     def boom(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(_sources.os, "fsync", boom)
+    from neuroflow.utils import files
+
+    monkeypatch.setattr(files.os, "fsync", boom)
     with pytest.raises(OSError):
-        _sources._atomic_write(target, b"new contents")
+        files.atomic_write_bytes(target, b"new contents")
     assert target.read_bytes() == b"old"
     assert list(tmp_path.iterdir()) == [target]
 

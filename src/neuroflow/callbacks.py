@@ -282,6 +282,8 @@ class TerminateOnNaN(Callback):
 
 
 __all__ = [
+    "BackupAndRestore",
+    "ModelCheckpoint",
     "Callback",
     "CallbackList",
     "EarlyStopping",
@@ -290,3 +292,128 @@ __all__ = [
     "ProgbarLogger",
     "TerminateOnNaN",
 ]
+
+
+class ModelCheckpoint(Callback):
+    """Saves the model (or its weights) after each epoch, atomically.
+
+    Parameters
+    ----------
+    filepath : str
+        May hold ``{epoch}`` and any logged value, e.g. ``"ckpt-{epoch:02d}-{val_loss:.3f}.nf"``.
+    monitor : str, default "val_loss"
+    save_best_only : bool, default False
+        Only save when ``monitor`` improves (the file is then usually overwritten).
+    save_weights_only : bool, default False
+    mode : {"auto", "min", "max"}
+    initial_value_threshold : float, optional
+        A value the monitored metric must beat before the first save.
+
+    A file is written to a temporary name and renamed into place, so a crash during a save
+    leaves the previous checkpoint readable.
+    """
+
+    def __init__(
+        self,
+        filepath,
+        monitor="val_loss",
+        verbose=0,
+        save_best_only=False,
+        save_weights_only=False,
+        mode="auto",
+        save_freq="epoch",
+        initial_value_threshold=None,
+    ):
+        super().__init__()
+        if save_freq != "epoch":
+            raise NotImplementedError("ModelCheckpoint saves once per epoch (save_freq='epoch').")
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"Expected `mode` in auto, min, max. Received: mode={mode!r}")
+        self.filepath, self.monitor, self.verbose = str(filepath), monitor, verbose
+        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
+        maximize = mode == "max" or (
+            mode == "auto" and "acc" in monitor and not monitor.endswith("loss")
+        )
+        self._sign = 1.0 if maximize else -1.0
+        self.best = initial_value_threshold
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.save_best_only:
+            current = logs.get(self.monitor)
+            if current is None:
+                warnings.warn(
+                    f"Can save best model only with {self.monitor} available, skipping.",
+                    stacklevel=2,
+                )
+                return
+            if self.best is not None and not self._sign * (current - self.best) > 0:
+                return
+            self.best = current
+        path = self.filepath.format(epoch=epoch + 1, **logs)
+        if self.verbose:
+            print(f"\nEpoch {epoch + 1}: saving model to {path}")
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
+
+
+class BackupAndRestore(Callback):
+    """Backs training up at the end of every epoch and resumes from the backup.
+
+    If training is interrupted (a crash, a killed process), calling ``fit`` again with
+    the same callback restores weights, optimizer state and the epoch counter from
+    ``backup_dir`` and continues where it stopped. The backup is removed when training
+    ends normally (``delete_checkpoint=True``).
+    """
+
+    def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=True):
+        super().__init__()
+        if save_freq != "epoch":
+            raise NotImplementedError("BackupAndRestore backs up once per epoch.")
+        self.backup_dir = str(backup_dir)
+        self.delete_checkpoint = delete_checkpoint
+
+    def _paths(self):
+        import os
+
+        return (
+            os.path.join(self.backup_dir, "backup.neuroflow"),
+            os.path.join(self.backup_dir, "epoch.json"),
+        )
+
+    def on_train_begin(self, logs=None):
+        import json
+        import os
+
+        backup, epoch_file = self._paths()
+        if not (os.path.exists(backup) and os.path.exists(epoch_file)):
+            return
+        from neuroflow.io import native
+
+        restored = native.load_model(backup)
+        self.model.set_weights(restored.get_weights())
+        variables = self.model.trainable_weights
+        self.model.optimizer.set_state(
+            variables, restored.optimizer.get_state(restored.trainable_weights)
+        )
+        with open(epoch_file) as f:
+            self.model._resume_epoch = int(json.load(f)["next_epoch"])
+
+    def on_epoch_end(self, epoch, logs=None):
+        import json
+
+        from neuroflow.utils.files import atomic_write_bytes
+
+        backup, epoch_file = self._paths()
+        self.model.save(backup)  # atomic; then the counter, also atomic
+        atomic_write_bytes(epoch_file, json.dumps({"next_epoch": epoch + 1}).encode())
+
+    def on_train_end(self, logs=None):
+        import os
+
+        if self.delete_checkpoint:  # only called when training ends without an error
+            for path in self._paths():
+                if os.path.exists(path):
+                    os.remove(path)

@@ -111,14 +111,38 @@ class Optimizer:
     def build_slots(self, variable, slots: dict) -> None:
         """Adds this optimizer's per-variable arrays to ``slots``."""
 
-    def variables_state(self, variables) -> list[np.ndarray]:
-        """The slot arrays for ``variables`` in a fixed order (for saving)."""
-        return [
-            arr
+    def get_state(self, variables) -> dict:
+        """The step count and every slot array, per variable in order (for saving)."""
+        self.build(variables)
+        slots = [
+            {name: arr for name, arr in sorted(self._slots[v].items()) if name != "_scratch"}
             for v in variables
-            for name, arr in sorted(self._slots[v].items())
-            if name != "_scratch"
         ]
+        return {"iterations": int(self.iterations), "slots": slots}
+
+    def set_state(self, variables, state: dict) -> None:
+        """Restores :meth:`get_state`'s output, checking names and shapes."""
+        self.build(variables)
+        if len(state["slots"]) != len(variables):
+            raise ValueError(
+                f"The optimizer state holds {len(state['slots'])} variables; the model has "
+                f"{len(variables)}."
+            )
+        for v, saved in zip(variables, state["slots"]):
+            mine = {k: a for k, a in self._slots[v].items() if k != "_scratch"}
+            if set(saved) != set(mine):
+                raise ValueError(
+                    f"Optimizer state for '{v.name}' has slots {sorted(saved)}, expected "
+                    f"{sorted(mine)} for {type(self).__name__}."
+                )
+            for name, array in saved.items():
+                if array.shape != mine[name].shape:
+                    raise ValueError(
+                        f"Optimizer slot '{name}' of '{v.name}' has shape {array.shape}, "
+                        f"expected {mine[name].shape}."
+                    )
+                mine[name][...] = array
+        self.iterations = int(state["iterations"])
 
     # ---------------------------------------------------------------------- update
     def apply(self, grads, variables) -> None:

@@ -69,4 +69,21 @@ def get(identifier):
         return identifier
     if isinstance(identifier, str):
         return resolve(identifier, _REGULARIZERS, "regularizer", "regularizer")()
+    if isinstance(identifier, dict):
+        cls = resolve(
+            str(identifier.get("class_name", "")).lower().replace("l1l2", "l1_l2"),
+            _REGULARIZERS,
+            "regularizer",
+            "regularizer",
+        )
+        return cls(**identifier.get("config", {}))
     raise TypeError(f"Could not interpret regularizer: {identifier!r}.")
+
+
+def serialize(regularizer):
+    """``{"class_name": "L2", "config": {"l2": 0.01}}``, or None."""
+    if regularizer is None:
+        return None
+    if not isinstance(regularizer, Regularizer):
+        raise ValueError(f"Cannot serialize a custom regularizer: {regularizer!r}.")
+    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}

