@@ -331,6 +331,26 @@ def _assign_weights(model: Model, archive, manifest) -> list:
     return entries[len(weights) :]
 
 
+def _sniff(path) -> str:
+    """ "hdf5", "keras" (a Keras 3 zip) or "neuroflow", from the file's first bytes."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No such file: '{path}'")
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head == b"\x89HDF\r\n\x1a\n":
+        return "hdf5"
+    if head[:2] == b"PK":
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = set(z.namelist())
+        except Exception:  # noqa: BLE001  (left to the neuroflow reader to report)
+            return "neuroflow"
+        if "config.json" in names and MANIFEST not in names:
+            return "keras"
+    return "neuroflow"
+
+
 def _untrusted(fn):
     """Any failure while reading a file is the file's: report it as a FormatError.
 
@@ -370,8 +390,24 @@ def load_weights(model: Model, path) -> None:
 
 @_untrusted
 def load_model(path, compile: bool = True) -> Model:  # noqa: A002  (Keras's name)
-    """Rebuilds a model saved by :func:`save_model`: architecture, weights, and (with
-    ``compile=True``) its optimizer, loss, metrics and optimizer state."""
+    """Rebuilds a saved model: architecture, weights, and (with ``compile=True``) its
+    optimizer, loss, metrics and, for neuroflow's format, optimizer state.
+
+    Reads neuroflow's archives and, with h5py installed, files saved by Keras: legacy
+    HDF5 ``.h5`` (Keras 2 and 3) and Keras 3 ``.keras`` archives.
+    """
+    kind = _sniff(path)
+    if kind != "neuroflow":
+        from neuroflow.io import keras_files
+
+        model = (
+            keras_files.load_keras_h5(path)
+            if kind == "hdf5"
+            else keras_files.load_keras_archive(path)
+        )
+        if not compile:
+            model.compiled, model.optimizer, model.loss = False, None, None
+        return model
     archive, manifest = _open(path)
     with archive:
         if manifest.get("kind") != "model":

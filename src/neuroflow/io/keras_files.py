@@ -1,0 +1,290 @@
+"""Opening models saved by real Keras: legacy HDF5 ``.h5`` (Keras 2 and 3) and ``.keras``.
+
+Needs h5py (the ``h5`` extra). Only Sequential models made of layers this library has
+can be imported; anything else (a Lambda layer, a custom class, an option we do not
+implement) is refused with an error naming it. A Lambda layer's code is never run.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import numpy as np
+
+from neuroflow import layers as layers_module
+from neuroflow._registry import snake_case
+from neuroflow.io.native import LAYERS, FormatError, _check_config
+from neuroflow.models import Sequential
+
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+# Keys Keras writes that carry no behaviour here, or that only matter before the weights
+# are loaded (initializers); they are dropped. Keys with these values are defaults that we
+# implement by not doing anything; any other value is refused.
+_DROPPED = {"dtype", "kernel_initializer", "bias_initializer", "input_dim"}
+_DEFAULTS = {
+    "activity_regularizer": (None,),
+    "kernel_constraint": (None,),
+    "bias_constraint": (None,),
+    "data_format": (None, "channels_last"),
+    "groups": (1,),
+    "lora_rank": (None,),
+    "lora_alpha": (None,),
+    "quantization_config": (None,),
+    "noise_shape": (None,),
+    "sparse": (False,),
+    "ragged": (False,),
+    "optional": (False,),
+    "keepdims": (False,),
+    "max_value": (None,),
+    "threshold": (0, 0.0),
+    "seed": None,
+}
+
+
+def _require_h5py():
+    try:
+        import h5py
+    except ImportError:
+        raise ImportError(
+            "Reading Keras .h5/.keras files needs h5py: pip install 'neuroflow[h5]'."
+        ) from None
+    return h5py
+
+
+def _translate_layer(spec: dict):
+    """A Keras layer config -> a neuroflow layer (or None for InputLayer, with its shape)."""
+    name = spec.get("class_name")
+    config = dict(spec.get("config") or {})
+    if name in ("Lambda", "TFOpLambda", "SlicingOpLambda"):
+        raise FormatError(
+            f"Layer '{config.get('name', '?')}' is a Keras Lambda layer: it holds Python code, "
+            "which neuroflow never runs. Rebuild the model without it."
+        )
+    if spec.get("registered_name") not in (None, name) or (
+        isinstance(spec.get("module"), str) and not spec["module"].startswith("keras")
+    ):
+        raise FormatError(
+            f"Layer '{config.get('name', '?')}' is a custom object "
+            f"({spec.get('registered_name') or spec.get('module')}); only "
+            "Keras's built-in layers can be imported."
+        )
+    if name == "InputLayer":
+        shape = config.get("batch_shape") or config.get("batch_input_shape")
+        return None, shape
+    if name not in LAYERS or name == "Sequential":
+        raise FormatError(
+            f"Keras layer class '{name}' is not supported by neuroflow "
+            f"(supported: {', '.join(sorted(set(LAYERS) - {'Sequential'}))})."
+        )
+    shape = config.pop("batch_input_shape", None) or config.pop("batch_shape", None)
+    for key in list(config):
+        if key in _DROPPED:
+            del config[key]
+        elif key in _DEFAULTS and key != "seed":
+            if config[key] not in _DEFAULTS[key]:
+                raise FormatError(
+                    f"Layer '{config.get('name')}' ({name}) sets {key}="
+                    f"{config[key]!r}, which neuroflow does not support."
+                )
+            del config[key]
+    if name == "LeakyReLU" and "alpha" in config and "negative_slope" in config:
+        del config["alpha"]
+    try:
+        return LAYERS[name].from_config(config), shape
+    except FormatError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (an untrusted file: every failure is the file's)
+        raise FormatError(
+            f"Cannot import Keras layer '{config.get('name')}' ({name}): "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _strip_bookkeeping(value):
+    """Drops Keras's ``shared_object_id`` markers (Python object ids, no meaning here)."""
+    if isinstance(value, dict):
+        return {k: _strip_bookkeeping(v) for k, v in value.items() if k != "shared_object_id"}
+    if isinstance(value, list):
+        return [_strip_bookkeeping(v) for v in value]
+    return value
+
+
+def model_from_keras_config(config: dict) -> Sequential:
+    """Builds the Sequential model described by a Keras ``model_config``."""
+    config = _strip_bookkeeping(config)
+    _check_config(config)
+    if not isinstance(config, dict) or config.get("class_name") != "Sequential":
+        kind = config.get("class_name") if isinstance(config, dict) else type(config).__name__
+        raise FormatError(f"Only Keras Sequential models can be imported; this is a {kind}.")
+    inner = config.get("config") or {}
+    specs = inner.get("layers") if isinstance(inner, dict) else None
+    if not isinstance(specs, list):
+        raise FormatError("The Keras config has no layer list.")
+    model = Sequential(name=inner.get("name"))
+    for spec in specs:
+        if not isinstance(spec, dict):
+            raise FormatError("A Keras layer entry is not an object.")
+        layer, shape = _translate_layer(spec)
+        if shape is not None and not model.layers and model.input_shape is None:
+            model.add(layers_module.Input(batch_shape=tuple(shape)))
+        if layer is not None:
+            model.add(layer)
+    if not model.built:
+        raise FormatError("The Keras model has no input shape, so it cannot be built.")
+    return model
+
+
+def _assign(layer, arrays: list, source: str) -> None:
+    own = layer.weights
+    if len(arrays) != len(own):
+        raise FormatError(
+            f"{source}: {len(arrays)} weight arrays for layer '{layer.name}', which has {len(own)}."
+        )
+    values = []
+    for var, dataset in zip(own, arrays):
+        if tuple(dataset.shape) != tuple(var.shape):
+            raise FormatError(
+                f"{source}: weight '{var.name}' of layer '{layer.name}' has shape "
+                f"{tuple(dataset.shape)} in the file, {tuple(var.shape)} in the "
+                "model."
+            )
+        if dataset.dtype.kind != "f":
+            raise FormatError(
+                f"{source}: weight '{var.name}' of '{layer.name}' is not floating point."
+            )
+        values.append(np.asarray(dataset[()], dtype=np.float32))
+    for var, value in zip(own, values):
+        var.assign(value)
+
+
+def _legacy_layer_arrays(group, layer) -> list:
+    """Datasets of one layer in a legacy .h5, in the layer's own weight order."""
+    names = [
+        n.decode() if isinstance(n, bytes) else str(n) for n in group.attrs.get("weight_names", [])
+    ]
+    if names:  # Keras 2 lists them ("dense/kernel:0")
+        return [group[n] for n in names]
+    found = {}
+    group.visititems(
+        lambda path, obj: (
+            found.setdefault(path.rsplit("/", 1)[-1], obj) if hasattr(obj, "shape") else None
+        )
+    )
+    arrays = []
+    for var in layer.weights:  # Keras 3 writes none: match by variable name
+        key = next((k for k in (var.name, f"{var.name}:0") if k in found), None)
+        if key is None:
+            raise FormatError(f"No '{var.name}' weight for layer '{layer.name}' in the file.")
+        arrays.append(found[key])
+    return arrays
+
+
+def load_keras_h5(path) -> Sequential:
+    """Loads a model saved by Keras 2 or 3 as legacy HDF5 (``model.save('x.h5')``)."""
+    h5py = _require_h5py()
+    with h5py.File(path, "r") as f:
+        raw = f.attrs.get("model_config")
+        if raw is None:
+            raise FormatError(
+                f"'{path}' holds no model_config: it is a weights-only file "
+                "(load_weights) or not a Keras model."
+            )
+        config = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+        model = model_from_keras_config(config)
+        weights = f["model_weights"] if "model_weights" in f else f
+        for layer in model.layers:
+            if not layer.weights:
+                continue
+            if layer.name not in weights:
+                raise FormatError(f"'{path}' has no weights for layer '{layer.name}'.")
+            _assign(layer, _legacy_layer_arrays(weights[layer.name], layer), str(path))
+        raw = f.attrs.get("training_config")
+        if raw is not None:
+            compile_from_keras(model, json.loads(raw.decode() if isinstance(raw, bytes) else raw))
+    return model
+
+
+def load_keras_archive(path) -> Sequential:
+    """Loads a Keras 3 ``.keras`` archive (``config.json`` + ``model.weights.h5``)."""
+    h5py = _require_h5py()
+    with zipfile.ZipFile(path) as archive:
+        for member in ("config.json", "model.weights.h5"):
+            if member not in archive.namelist():
+                raise FormatError(f"'{path}' lacks {member}: not a Keras archive.")
+            if archive.getinfo(member).file_size > 4 << 30:
+                raise FormatError(f"'{path}': {member} is too large.")
+        config = _strip_bookkeeping(json.loads(archive.read("config.json")))
+        model = model_from_keras_config(config)
+        with h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as weights:
+            seen: dict[str, int] = {}
+            for layer in model.layers:
+                # Keras 3 files each layer under its class's snake-case name, numbered
+                # within the model (dense, dense_1...), not under the layer's own name
+                base = snake_case(type(layer).__name__)
+                key = base if base not in seen else f"{base}_{seen[base]}"
+                seen[base] = seen.get(base, 0) + 1
+                if not layer.weights:
+                    continue
+                group = f"layers/{key}/vars"
+                if group not in weights:
+                    raise FormatError(f"'{path}' has no weights for layer '{layer.name}'.")
+                variables = weights[group]
+                arrays = [variables[str(i)] for i in range(len(variables))]
+                _assign(layer, arrays, str(path))
+    compile_from_keras(model, config.get("compile_config"))
+    return model
+
+
+def compile_from_keras(model: Sequential, training: dict | None) -> None:
+    """Compiles ``model`` as the Keras file says (optimizer, loss, metrics), when it says.
+
+    Keras-only options that are off (EMA, clipping left unset...) are ignored; an optimizer
+    or loss this library lacks leaves the model uncompiled rather than guessing.
+    """
+    from neuroflow import losses, optimizers
+
+    if not isinstance(training, dict):
+        return
+    # Keras's compile() default, which Keras itself falls back to when none was saved
+    opt = training.get("optimizer_config") or training.get("optimizer") or "rmsprop"
+    if isinstance(opt, str):
+        opt = {"class_name": opt, "config": {}}
+    loss = training.get("loss")
+    if isinstance(loss, dict):
+        loss = loss.get("class_name") or loss.get("config", {}).get("name")
+    if not isinstance(opt, dict) or not isinstance(loss, str):
+        return
+    classes = {
+        "sgd": optimizers.SGD,
+        "rmsprop": optimizers.RMSprop,
+        "adam": optimizers.Adam,
+        "adagrad": optimizers.Adagrad,
+    }
+    cls = classes.get(str(opt.get("class_name", "")).lower().removeprefix("custom>"))
+    if cls is None:
+        return
+    import inspect
+
+    accepted = set(inspect.signature(cls.__init__).parameters) - {"self", "kwargs", "name"}
+    kwargs = {
+        k: v
+        for k, v in (opt.get("config") or {}).items()
+        if k in accepted and v is not None and not isinstance(v, dict)
+    }
+    metrics = []
+    for m in training.get("metrics") or []:
+        for item in m if isinstance(m, list) else [m]:
+            name = item.get("config", {}).get("name") if isinstance(item, dict) else item
+            if isinstance(name, str):
+                metrics.append(name)
+    try:
+        model.compile(cls(**kwargs), losses.get(_snake(loss)), metrics=metrics)
+    except (ValueError, TypeError):
+        return  # uncompiled: the user can compile it
+
+
+def _snake(name: str) -> str:
+    return name if name.islower() else snake_case(name)

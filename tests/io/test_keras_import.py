@@ -1,0 +1,120 @@
+"""Files saved by real Keras (tests/fixtures/keras, made by make_fixtures.py there)."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+h5py = pytest.importorskip("h5py")
+
+from neuroflow.io import FormatError, load_model  # noqa: E402
+from neuroflow.keras import models  # noqa: E402
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "keras"
+INPUTS = np.load(FIXTURES / "inputs.npz")
+FILES = [
+    "mlp_keras2.h5",
+    "mlp_keras3.h5",
+    "mlp_keras3.keras",
+    "cnn_keras2.h5",
+    "cnn_keras3.h5",
+    "cnn_keras3.keras",
+]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_predictions_equal_keras(name):
+    model = models.load_model(FIXTURES / name)
+    kind = name.split("_")[0]
+    expected = np.load(FIXTURES / f"{name.split('.')[0]}.expected.npy")
+    np.testing.assert_allclose(model.predict(INPUTS[kind], verbose=0), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["mlp_keras2.h5", "cnn_keras3.keras"])
+def test_imported_models_are_compiled_and_evaluate(name):
+    model = load_model(FIXTURES / name)
+    kind = name.split("_")[0]
+    x = INPUTS[kind]
+    y = np.arange(len(x)) % model.output_shape[-1]
+    loss, accuracy = model.evaluate(x, y, verbose=0)
+    assert np.isfinite(loss) and 0 <= accuracy <= 1
+    assert model.summary(print_fn=lambda s: None) is None
+    uncompiled = load_model(FIXTURES / name, compile=False)
+    assert not uncompiled.compiled
+
+
+def test_seed004_style_weights_inspection():
+    model = load_model(FIXTURES / "mlp_keras2.h5")
+    weights = [layer.get_weights() for layer in model.layers]
+    assert weights[0][0].shape == (20, 16) and weights[1] == []  # Dense, then Dropout
+
+
+@pytest.mark.parametrize("name", ["lambda_keras3.keras", "lambda_keras3.h5"])
+def test_lambda_layers_are_refused_never_run(name):
+    import builtins
+    import marshal
+    import pickle
+    from unittest import mock
+
+    for warm in ("mlp_keras3.keras", "mlp_keras3.h5"):  # every lazy import happens first
+        load_model(FIXTURES / warm)
+
+    def no_code(*args, **kwargs):
+        raise AssertionError("the loader tried to turn bytes from the file into code")
+
+    # only around the load itself, so that pytest's own machinery is untouched
+    with (
+        mock.patch.object(marshal, "loads", no_code),
+        mock.patch.object(pickle, "loads", no_code),
+        mock.patch.object(builtins, "eval", no_code),
+        mock.patch.object(builtins, "exec", no_code),
+        pytest.raises(FormatError) as caught,
+    ):
+        load_model(FIXTURES / name)
+    assert "Lambda layer" in str(caught.value) and "never runs" in str(caught.value)
+
+
+def _edited_h5(tmp_path, edit):
+    path = tmp_path / "edited.h5"
+    shutil.copy(FIXTURES / "mlp_keras2.h5", path)
+    with h5py.File(path, "r+") as f:
+        config = json.loads(f.attrs["model_config"])
+        edit(config)
+        f.attrs["model_config"] = json.dumps(config)
+    return path
+
+
+def test_custom_and_unsupported_layers_are_named(tmp_path):
+    def custom(config):
+        config["config"]["layers"][1]["class_name"] = "MyFancyDense"
+
+    with pytest.raises(FormatError, match="'MyFancyDense' is not supported"):
+        load_model(_edited_h5(tmp_path, custom))
+
+    def registered(config):
+        config["config"]["layers"][1]["registered_name"] = "my_package>MyDense"
+
+    with pytest.raises(FormatError, match="custom object.*my_package>MyDense"):
+        load_model(_edited_h5(tmp_path, registered))
+
+    def constraint(config):
+        config["config"]["layers"][1]["config"]["kernel_constraint"] = {"class_name": "MaxNorm"}
+
+    with pytest.raises(FormatError, match="kernel_constraint.*does not support"):
+        load_model(_edited_h5(tmp_path, constraint))
+
+    def functional(config):
+        config["class_name"] = "Functional"
+
+    with pytest.raises(FormatError, match="Only Keras Sequential models"):
+        load_model(_edited_h5(tmp_path, functional))
+
+
+def test_weight_shapes_that_disagree(tmp_path):
+    def wider(config):
+        config["config"]["layers"][1]["config"]["units"] = 17
+
+    with pytest.raises(FormatError, match=r"shape \(20, 16\) in the file, \(20, 17\)"):
+        load_model(_edited_h5(tmp_path, wider))
