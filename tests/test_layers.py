@@ -133,3 +133,17 @@ def test_regularizer_adds_penalty():
     layer(np.zeros((1, 2)))
     layer.set_weights([np.ones((2, 2)), np.zeros(2)])
     assert float(layer.losses[0].numpy()) == pytest.approx(0.5 * 4)
+
+
+def test_sequential_config_round_trip_and_deserialize():
+    inner = nf.keras.Sequential([nf.keras.Input((6,)), layers.Dense(4, activation="tanh")])
+    model = nf.keras.Sequential([inner, layers.Dropout(0.1), layers.Dense(2)])
+    clone = nf.models.Sequential.from_config(model.get_config())
+    assert [type(a).__name__ for a in clone.layers] == ["Sequential", "Dropout", "Dense"]
+    assert clone.count_params() == model.count_params() and clone.input_shape == (None, 6)
+    assert isinstance(
+        layers.deserialize({"class_name": "Conv2D", "config": {"filters": 3, "kernel_size": 2}}),
+        layers.Conv2D,
+    )
+    with pytest.raises(ValueError, match="Unknown layer class 'Lambda'"):
+        layers.deserialize({"class_name": "Lambda", "config": {}})

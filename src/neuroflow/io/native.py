@@ -231,37 +231,18 @@ def _check_config(value, depth: int = 0) -> None:
 
 
 def _build_layer(spec):
+    """The model an archive describes, built by the library's own ``from_config``."""
     if (
         not isinstance(spec, dict)
-        or not isinstance(spec.get("class_name"), str)
-        or not isinstance(spec.get("config", {}), dict)
+        or spec.get("class_name") != "Sequential"
+        or not isinstance(spec.get("config"), dict)
     ):
-        raise FormatError("A layer entry must be {'class_name': str, 'config': dict}.")
-    name, config = spec["class_name"], dict(spec.get("config", {}))
-    if name not in LAYERS:
-        raise FormatError(
-            f"Unknown layer class '{name}' (a neuroflow archive can only hold "
-            f"the library's layers: {', '.join(sorted(LAYERS))})."
-        )
+        name = spec.get("class_name") if isinstance(spec, dict) else type(spec).__name__
+        raise FormatError(f"The archive's model must be a Sequential; found {name!r}.")
     try:
-        if name == "Sequential":
-            sub = config.pop("layers", [])
-            shape = config.pop("batch_input_shape", None)
-            if not isinstance(sub, list):
-                raise FormatError("Sequential 'layers' must be a list.")
-            model = Sequential(name=config.get("name"), trainable=config.get("trainable", True))
-            if shape is not None:
-                model.add(layers_module.Input(batch_shape=tuple(shape)))
-            for s in sub:
-                model.add(_build_layer(s))
-            return model
-        return LAYERS[name].from_config(config)
-    except FormatError:
-        raise
+        return Sequential.from_config(spec["config"])
     except Exception as exc:  # noqa: BLE001  (untrusted config: every failure is the file's)
-        raise FormatError(
-            f"Invalid config for layer class '{name}': {type(exc).__name__}: {exc}"
-        ) from None
+        raise FormatError(f"Invalid model config: {type(exc).__name__}: {exc}") from None
 
 
 def _read_array(archive: zipfile.ZipFile, entry, expected_shape, names: set) -> np.ndarray:

@@ -35,3 +35,26 @@ __all__ = [
     "Layer", "LeakyReLU", "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "ReLU",
     "Reshape", "Softmax",
 ]  # fmt: skip
+
+
+def layer_classes() -> dict:
+    """Every layer class by name: the registry that deserialization looks names up in."""
+    names = [n for n in __all__ if n not in ("Input", "KerasTensor", "Layer")]
+    return {n: globals()[n] for n in names}
+
+
+def deserialize(spec: dict) -> Layer:
+    """A layer from ``{"class_name": ..., "config": ...}`` (what ``get_config`` describes).
+
+    Only this library's layer classes are looked up; nothing is imported by name.
+    """
+    if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str):
+        raise ValueError(f"Expected {{'class_name': str, 'config': dict}}. Received: {spec!r}")
+    classes = layer_classes()
+    name = spec["class_name"]
+    if name not in classes:
+        raise ValueError(f"Unknown layer class '{name}' (known: {', '.join(sorted(classes))}).")
+    config = spec.get("config", {})
+    if not isinstance(config, dict):
+        raise ValueError(f"The config of a {name} layer must be a dict. Received: {config!r}")
+    return classes[name].from_config(dict(config))

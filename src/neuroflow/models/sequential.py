@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from neuroflow.layers import deserialize
 from neuroflow.layers.base import Layer
-from neuroflow.layers.core import InputLayer, KerasTensor
+from neuroflow.layers.core import Input, InputLayer, KerasTensor
 from neuroflow.models.model import Model
 
 
@@ -87,6 +88,22 @@ class Sequential(Model):
         for layer in self._sublayers:
             shape = layer.compute_output_shape(shape)
         return shape
+
+    @classmethod
+    def from_config(cls, config: dict):
+        """Rebuilds a Sequential model (nested ones included) from :meth:`get_config`."""
+        config = dict(config)
+        specs = config.pop("layers", [])
+        shape = config.pop("batch_input_shape", None)
+        if not isinstance(specs, list):
+            raise ValueError(f"Expected 'layers' to be a list. Received: {specs!r}")
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        if shape is not None:
+            model.add(Input(batch_shape=tuple(shape)))
+        for spec in specs:
+            nested = isinstance(spec, dict) and spec.get("class_name") == "Sequential"
+            model.add(cls.from_config(spec.get("config", {})) if nested else deserialize(spec))
+        return model
 
     def get_config(self) -> dict:
         return {
