@@ -67,6 +67,7 @@ byte_edits = st.lists(
     max_examples=5000,
     deadline=None,
     database=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(edits=byte_edits, cut=st.one_of(st.none(), st.integers(0, len(VALID))))
@@ -109,6 +110,7 @@ PATHS = [p for p in _paths(MANIFEST) if p]
     max_examples=5000,
     deadline=None,
     database=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
