@@ -182,7 +182,7 @@ def _legacy_layer_arrays(group, layer) -> list:
     return arrays
 
 
-def load_keras_h5(path) -> Sequential:
+def load_keras_h5(path, compile: bool = True) -> Sequential:  # noqa: A002  (Keras's name)
     """Loads a model saved by Keras 2 or 3 as legacy HDF5 (``model.save('x.h5')``)."""
     h5py = _require_h5py()
     with h5py.File(path, "r") as f:
@@ -202,12 +202,12 @@ def load_keras_h5(path) -> Sequential:
                 raise FormatError(f"'{path}' has no weights for layer '{layer.name}'.")
             _assign(layer, _legacy_layer_arrays(weights[layer.name], layer), str(path))
         raw = f.attrs.get("training_config")
-        if raw is not None:
+        if compile and raw is not None:
             compile_from_keras(model, json.loads(raw.decode() if isinstance(raw, bytes) else raw))
     return model
 
 
-def load_keras_archive(path) -> Sequential:
+def load_keras_archive(path, compile: bool = True) -> Sequential:  # noqa: A002
     """Loads a Keras 3 ``.keras`` archive (``config.json`` + ``model.weights.h5``)."""
     h5py = _require_h5py()
     with zipfile.ZipFile(path) as archive:
@@ -234,7 +234,8 @@ def load_keras_archive(path) -> Sequential:
                 variables = weights[group]
                 arrays = [variables[str(i)] for i in range(len(variables))]
                 _assign(layer, arrays, str(path))
-    compile_from_keras(model, config.get("compile_config"))
+    if compile:
+        compile_from_keras(model, config.get("compile_config"))
     return model
 
 

@@ -66,23 +66,17 @@ class FormatError(ValueError):
 
 
 # ------------------------------------------------------------------------------ saving
-def _layer_spec(layer) -> dict:
+def _check_saveable(layer) -> None:
+    """Only the library's own layers can be rebuilt from a file (by class name)."""
     if isinstance(layer, Sequential):
-        return {
-            "class_name": "Sequential",
-            "config": {
-                "name": layer.name,
-                "trainable": layer.trainable,
-                "batch_input_shape": layer.input_shape,
-                "layers": [_layer_spec(sub) for sub in layer.layers],
-            },
-        }
-    if type(layer).__name__ not in LAYERS or LAYERS[type(layer).__name__] is not type(layer):
+        for sub in layer.layers:
+            _check_saveable(sub)
+        return
+    if LAYERS.get(type(layer).__name__) is not type(layer):
         raise ValueError(
             f"Cannot save layer '{layer.name}' of type {type(layer).__name__}: only the "
             "library's own layers can be saved (subclassed models and custom layers cannot)."
         )
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
 def _compile_spec(model: Model):
@@ -132,6 +126,7 @@ def save_model(model: Model, path, include_optimizer: bool = True) -> None:
     """
     if not model.built:
         raise ValueError(f"Model '{model.name}' is not built yet; there is nothing to save.")
+    _check_saveable(model)
     weights = model.weights
     names = [f"{i}:{v.name}" for i, v in enumerate(weights)]
     arrays = [v.data for v in weights]
@@ -139,7 +134,7 @@ def save_model(model: Model, path, include_optimizer: bool = True) -> None:
         "format": FORMAT,
         "kind": "model",
         "version": VERSION,
-        "model": _layer_spec(model),
+        "model": {"class_name": "Sequential", "config": model.get_config()},
         "compile": _compile_spec(model) if include_optimizer else None,
         "optimizer": None,
     }
@@ -381,14 +376,8 @@ def load_model(path, compile: bool = True) -> Model:  # noqa: A002  (Keras's nam
     if kind != "neuroflow":
         from neuroflow.io import keras_files
 
-        model = (
-            keras_files.load_keras_h5(path)
-            if kind == "hdf5"
-            else keras_files.load_keras_archive(path)
-        )
-        if not compile:
-            model.compiled, model.optimizer, model.loss = False, None, None
-        return model
+        load = keras_files.load_keras_h5 if kind == "hdf5" else keras_files.load_keras_archive
+        return load(path, compile=compile)
     archive, manifest = _open(path)
     with archive:
         if manifest.get("kind") != "model":
