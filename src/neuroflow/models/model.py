@@ -323,11 +323,7 @@ class Model(Layer):
         history = History()
         user = list(callbacks or [])
         stop_on_nan = any(isinstance(cb, TerminateOnNaN) for cb in user)
-        cbs = CallbackList(
-            ([ProgbarLogger(verbose)] if verbose else []) + user + [history],
-            self,
-            {"verbose": verbose, "epochs": epochs, "steps": steps},
-        )
+        cbs = self._callbacks(verbose, [*user, history], {"epochs": epochs, "steps": steps})
         variables = self.trainable_weights
         self.optimizer.build(variables)
         self._has_penalties = bool(self.losses)
@@ -386,6 +382,11 @@ class Model(Layer):
             self._in_fit = False
         return history
 
+    def _callbacks(self, verbose: int, callbacks, params: dict) -> CallbackList:
+        """The user's callbacks, after a progress bar when ``verbose`` asks for one."""
+        progress = [ProgbarLogger(verbose)] if verbose else []
+        return CallbackList(progress + list(callbacks or []), self, {"verbose": verbose, **params})
+
     def _logs(self, loss_tracker) -> dict:
         logs = {m.name: float(m.result()) for m in self._metrics}
         logs["loss"] = float(loss_tracker.result())
@@ -410,9 +411,9 @@ class Model(Layer):
                 if cbs.wants("on_test_batch_end"):
                     cbs.call("on_test_batch_end", step, self._logs(loss_tracker))
         # penalties are part of the loss Keras reports, in evaluation too
-        if self.losses:
-            with no_grad():
-                loss_tracker.total += sum(float(p.data) for p in self.losses) * loss_tracker.count
+        with no_grad():
+            penalty = sum(float(p.data) for p in self.losses)
+        loss_tracker.total += penalty * loss_tracker.count
         logs = self._logs(loss_tracker)
         cbs.call("on_test_end", logs)
         return logs
@@ -443,11 +444,7 @@ class Model(Layer):
         verbose = _verbosity(verbose)
         x, y = self._prepare_xy(x, y)
         steps_total = math.ceil(len(x) / batch_size)
-        cbs = CallbackList(
-            ([ProgbarLogger(verbose)] if verbose else []) + list(callbacks or []),
-            self,
-            {"verbose": verbose, "steps": steps_total},
-        )
+        cbs = self._callbacks(verbose, callbacks, {"steps": steps_total})
         logs = self._evaluate_arrays(x, y, batch_size, cbs)
         if return_dict:
             return logs
@@ -464,11 +461,7 @@ class Model(Layer):
             if n <= batch_size and not verbose and not callbacks:
                 return self.call(Tensor._from_op(x, None), training=False).data
             steps_total = math.ceil(n / batch_size)
-            cbs = CallbackList(
-                ([ProgbarLogger(verbose)] if verbose else []) + list(callbacks or []),
-                self,
-                {"verbose": verbose, "steps": steps_total},
-            )
+            cbs = self._callbacks(verbose, callbacks, {"steps": steps_total})
             cbs.call("on_predict_begin", None)
             outputs = []
             for step in range(steps_total):
