@@ -7,9 +7,12 @@ Hooks follow Keras: ``on_train_begin/end``, ``on_epoch_begin/end``,
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import warnings
 
+from neuroflow.utils.files import atomic_write_bytes
 from neuroflow.utils.progbar import Progbar
 
 _HOOKS = (
@@ -374,46 +377,29 @@ class BackupAndRestore(Callback):
             raise NotImplementedError("BackupAndRestore backs up once per epoch.")
         self.backup_dir = str(backup_dir)
         self.delete_checkpoint = delete_checkpoint
-
-    def _paths(self):
-        import os
-
-        return (
-            os.path.join(self.backup_dir, "backup.neuroflow"),
-            os.path.join(self.backup_dir, "epoch.json"),
-        )
+        self._backup = os.path.join(self.backup_dir, "backup.neuroflow")
+        self._epoch_file = os.path.join(self.backup_dir, "epoch.json")
 
     def on_train_begin(self, logs=None):
-        import json
-        import os
-
-        backup, epoch_file = self._paths()
-        if not (os.path.exists(backup) and os.path.exists(epoch_file)):
+        if not (os.path.exists(self._backup) and os.path.exists(self._epoch_file)):
             return
         from neuroflow.io import native
 
-        restored = native.load_model(backup)
+        restored = native.load_model(self._backup)
         self.model.set_weights(restored.get_weights())
         variables = self.model.trainable_weights
         self.model.optimizer.set_state(
             variables, restored.optimizer.get_state(restored.trainable_weights)
         )
-        with open(epoch_file) as f:
+        with open(self._epoch_file) as f:
             self.model._resume_epoch = int(json.load(f)["next_epoch"])
 
     def on_epoch_end(self, epoch, logs=None):
-        import json
-
-        from neuroflow.utils.files import atomic_write_bytes
-
-        backup, epoch_file = self._paths()
-        self.model.save(backup)  # atomic; then the counter, also atomic
-        atomic_write_bytes(epoch_file, json.dumps({"next_epoch": epoch + 1}).encode())
+        self.model.save(self._backup)  # atomic; then the counter, also atomic
+        atomic_write_bytes(self._epoch_file, json.dumps({"next_epoch": epoch + 1}).encode())
 
     def on_train_end(self, logs=None):
-        import os
-
         if self.delete_checkpoint:  # only called when training ends without an error
-            for path in self._paths():
+            for path in (self._backup, self._epoch_file):
                 if os.path.exists(path):
                     os.remove(path)

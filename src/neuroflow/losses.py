@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from neuroflow import ops
-from neuroflow._registry import resolve
+from neuroflow._registry import resolve, snake_case
 from neuroflow.ops.activation import Sigmoid, Softmax
 from neuroflow.tensor import Tensor
 
@@ -130,7 +130,7 @@ class Loss:
                 "Expected `reduction` to be 'sum_over_batch_size', 'sum' or 'none'. "
                 f"Received: reduction={reduction!r}"
             )
-        self.name = name or _default_name(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self.reduction = reduction
 
     def __call__(self, y_true, y_pred, sample_weight=None):
@@ -166,12 +166,6 @@ class Loss:
     @classmethod
     def from_config(cls, config: dict):
         return cls(**config)
-
-
-def _default_name(class_name: str) -> str:
-    from neuroflow._registry import snake_case
-
-    return snake_case(class_name)
 
 
 class SparseCategoricalCrossentropy(Loss):

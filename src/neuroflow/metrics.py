@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuroflow._registry import resolve
+from neuroflow._registry import resolve, snake_case
 
 
 def _squeeze_labels(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -75,8 +75,6 @@ class Metric:
     """Base class: ``update_state`` accumulates, ``result`` reads, ``reset_state`` clears."""
 
     def __init__(self, name: str | None = None, dtype=None):
-        from neuroflow._registry import snake_case
-
         self.name = name or snake_case(type(self).__name__)
         self.reset_state()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
@@ -58,8 +59,6 @@ def _as_float32(array: np.ndarray) -> np.ndarray:
 
 
 def _check_overwrite(filepath, overwrite: bool) -> None:
-    import os
-
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"'{filepath}' exists and overwrite=False.")
 

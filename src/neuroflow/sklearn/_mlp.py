@@ -215,13 +215,11 @@ class _BaseMLP(BaseEstimator):
         X32, Y32 = X.astype(np.float32, copy=False), Y.astype(np.float32, copy=False)
         x_val = y_val = None
         if self.early_stopping and not incremental:
-            stratify = (
-                y
-                if self._is_classifier
-                and Y.shape[1] == 1
-                or (self._is_classifier and self._label_binarizer.y_type_ == "multiclass")
-                else None
+            single_label = self._is_classifier and self._label_binarizer.y_type_ in (
+                "binary",
+                "multiclass",
             )
+            stratify = y if single_label else None
             X32, x_val, Y32, Y_val = train_test_split(
                 X32,
                 Y32,
