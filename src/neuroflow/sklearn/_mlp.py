@@ -306,11 +306,6 @@ class _BaseMLP(BaseEstimator):
         self._validate_params()
         return self._fit(X, y, incremental=False)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        return tags
-
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     """Multi-layer perceptron classifier (scikit-learn's API, neuroflow's engine).
