@@ -160,3 +160,73 @@ def test_teaching_kernel_reproduces_seed001():
     np.testing.assert_array_equal(slide[2], [100, 100, 50, 100, 100])  # the slide's result
     valid = teaching.apply_kernel(SEED001_IMAGE, SEED001_KERNEL)
     np.testing.assert_array_equal(valid, SEED001_IMAGE[0:3, 1:4])  # every window's top middle
+
+
+def layer_by_layer(model, x, training=False):
+    for layer in model.layers:
+        x = layer(x, training=training)
+    return x
+
+
+@pytest.mark.parametrize("build", [seed002_model, seed003_model4])
+def test_sequential_fuses_conv_and_pool_without_changing_results(build):
+    model = build()
+    x = np.random.default_rng(0).random((5, 28, 28, 1), dtype=np.float32)
+    fused = model(x, training=True)
+    fused.sum().backward()
+    fused_grads = [w.grad for w in model.trainable_weights]
+    for w in model.trainable_weights:
+        w.grad = None
+    plain = layer_by_layer(model, x, training=False)  # Dropout is off in both comparisons
+    plain.sum().backward()
+    np.testing.assert_allclose(model(x).numpy(), plain.numpy(), rtol=1e-5, atol=1e-6)
+    for ours, theirs in zip(fused_grads, (w.grad for w in model.trainable_weights)):
+        assert ours.shape == theirs.shape
+
+
+def test_fused_gradients_equal_the_two_layers():
+    model = nf.keras.Sequential(
+        [nf.keras.Input((12, 12, 2)), layers.Conv2D(3, 3, activation="relu"), layers.MaxPooling2D()]
+    )
+    x = np.random.default_rng(1).normal(size=(4, 12, 12, 2))
+    out = model(x)
+    assert type(out._ctx).__name__ == "Conv2DMaxPool"
+    out.sum().backward()
+    fused = [w.grad for w in model.trainable_weights]
+    for w in model.trainable_weights:
+        w.grad = None
+    plain = layer_by_layer(model, x)
+    assert type(plain._ctx).__name__ == "MaxPool2D"
+    plain.sum().backward()
+    np.testing.assert_allclose(out.numpy(), plain.numpy(), rtol=1e-6, atol=1e-6)
+    for ours, w in zip(fused, model.trainable_weights):
+        np.testing.assert_allclose(ours, w.grad, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "conv,pool",
+    [
+        ({"activation": "tanh"}, {}),  # not ReLU or linear
+        ({}, {"strides": 1}),  # overlapping windows
+        ({}, {"padding": "same"}),
+    ],
+)
+def test_pairs_that_do_not_fuse_run_as_two_layers(conv, pool):
+    model = nf.keras.Sequential(
+        [nf.keras.Input((9, 9, 2)), layers.Conv2D(3, 3, **conv), layers.MaxPooling2D(2, **pool)]
+    )
+    x = np.random.default_rng(2).normal(size=(2, 9, 9, 2))
+    out = model(x)
+    assert type(out._ctx).__name__ != "Conv2DMaxPool"
+    np.testing.assert_allclose(out.numpy(), layer_by_layer(model, x).numpy())
+
+
+def test_fused_pair_reports_the_pooling_layers_error():
+    conv, pool = layers.Conv2D(2, 3), layers.MaxPooling2D(4, name="pool")
+    pool(conv(np.zeros((1, 6, 6, 1))))  # builds both; the conv output, 4x4, fits the pool
+    small = nf.Tensor(np.zeros((1, 5, 5, 1)))
+    with pytest.raises(ValueError, match="'pool'.*larger than the input") as plain:
+        pool(conv(small))
+    with pytest.raises(ValueError) as fused:
+        pool.call_fused(conv, small)
+    assert str(fused.value) == str(plain.value)

@@ -219,6 +219,18 @@ class Layer:
             self.build_for((None,) + tuple(x.shape[1:]))
         return self.call(x, training=training)
 
+    def fuses_after(self, previous: Layer) -> bool:
+        """Whether ``self(previous(x))`` can run as one node, :meth:`call_fused`.
+
+        Containers (``Sequential``) ask this of each pair of built neighbours; a layer
+        that says yes computes exactly what the two calls would, with less work.
+        """
+        return False
+
+    def call_fused(self, previous: Layer, inputs, training: bool = False) -> Tensor:
+        """``self(previous(inputs))`` in one node; only where :meth:`fuses_after` holds."""
+        raise NotImplementedError(f"{type(self).__name__} fuses with no layer before it.")
+
     # --------------------------------------------------------------------- config
     def get_config(self) -> dict:
         config = {"name": self.name, "trainable": self.trainable, "dtype": "float32"}

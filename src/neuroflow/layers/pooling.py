@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from neuroflow import ops
+from neuroflow import activations, ops
 from neuroflow.layers.base import Layer
-from neuroflow.layers.conv import check_input_rank, check_padding, tuple_arg
+from neuroflow.layers.conv import Conv2D, check_input_rank, check_padding, tuple_arg
 from neuroflow.ops.conv import output_size
 
 
@@ -42,6 +42,7 @@ class _Pooling2D(Layer):
 
     def call(self, inputs, training=False):
         check_input_rank(self.name, inputs.shape, self.rank + 2)
+        self._spatial_output(inputs.shape[1:-1])
         x = inputs
         if self.rank == 1:
             x = ops.reshape(x, (x.shape[0], 1) + tuple(x.shape[1:]))
@@ -70,9 +71,36 @@ class MaxPooling2D(_Pooling2D):
 
     Input shape: ``(batch, height, width, channels)``.
     Output shape: ``(batch, pooled_height, pooled_width, channels)``.
+
+    After a ``Conv2D`` with ReLU or no activation, with windows that do not overlap and
+    valid padding, ``Sequential`` runs the pair as one node (``ops.conv2d_max_pool``):
+    the same values and gradients, without materialising the convolution's full output.
     """
 
     _op = staticmethod(ops.max_pool2d)
+
+    def fuses_after(self, previous) -> bool:
+        return (
+            type(previous) is Conv2D
+            and previous.activation in (activations.relu, activations.linear)
+            and self.padding == "valid"
+            and self.strides == self.pool_size
+        )
+
+    def call_fused(self, previous, inputs, training=False):
+        conv = previous
+        check_input_rank(conv.name, inputs.shape, 4)
+        self._spatial_output(conv._spatial_output(inputs.shape[1:3]))  # the unfused errors
+        return ops.conv2d_max_pool(
+            inputs,
+            conv.kernel,
+            conv.bias,
+            conv.strides,
+            conv.padding,
+            conv.dilation_rate,
+            relu=conv.activation is activations.relu,
+            pool_size=self.pool_size,
+        )
 
 
 class AveragePooling2D(_Pooling2D):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from neuroflow.layers import deserialize
-from neuroflow.layers.base import Layer
+from neuroflow.layers.base import Layer, as_input_tensor
 from neuroflow.layers.core import Input, InputLayer, KerasTensor
 from neuroflow.models.model import Model
 
@@ -78,9 +78,16 @@ class Sequential(Model):
             shape = layer.compute_output_shape(shape)
 
     def call(self, inputs, training=False):
-        x = inputs
-        for layer in self._sublayers:
+        x, layers, i = inputs, self._sublayers, 0
+        while i < len(layers):
+            layer, following = layers[i], layers[i + 1] if i + 1 < len(layers) else None
+            if following is not None and layer.built and following.built:
+                if following.fuses_after(layer):  # e.g. Conv2D + MaxPooling2D
+                    x = following.call_fused(layer, as_input_tensor(x), training=training)
+                    i += 2
+                    continue
             x = layer(x, training=training)
+            i += 1
         return x
 
     def compute_output_shape(self, input_shape):

@@ -16,6 +16,7 @@ from neuroflow.ops.activation import (
     tanh,
 )
 from neuroflow.ops.conv import avg_pool2d, conv2d, max_pool2d, sum_pool2d
+from neuroflow.ops.conv_pool import conv2d_max_pool
 from neuroflow.ops.loss import (
     absolute_error,
     binary_cross_entropy,
@@ -50,9 +51,10 @@ from neuroflow.ops.nn import dense, dropout
 
 __all__ = [
     "abs", "absolute_error", "add", "avg_pool2d", "binary_cross_entropy",
-    "categorical_cross_entropy", "concatenate", "conv2d", "dense", "div", "dropout", "elu",
-    "exp", "getitem", "leaky_relu", "log", "log_softmax", "matmul", "max", "max_pool2d", "mean",
-    "mul", "neg", "pow", "relu", "reshape", "sigmoid", "sigmoid_binary_cross_entropy",
-    "softmax", "softmax_cross_entropy", "softplus", "sparse_softmax_cross_entropy", "squared_norm",
-    "squared_error", "step", "sub", "sum", "sum_pool2d", "tanh", "transpose", "unbroadcast",
+    "categorical_cross_entropy", "concatenate", "conv2d", "conv2d_max_pool", "dense", "div",
+    "dropout", "elu", "exp", "getitem", "leaky_relu", "log", "log_softmax", "matmul", "max",
+    "max_pool2d", "mean", "mul", "neg", "pow", "relu", "reshape", "sigmoid",
+    "sigmoid_binary_cross_entropy", "softmax", "softmax_cross_entropy", "softplus",
+    "sparse_softmax_cross_entropy", "squared_norm", "squared_error", "step", "sub", "sum",
+    "sum_pool2d", "tanh", "transpose", "unbroadcast",
 ]  # fmt: skip
