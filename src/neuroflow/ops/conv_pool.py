@@ -111,8 +111,9 @@ class Conv2DMaxPool(Function):
         self.geometry = (x.shape, xp.shape, pool, out_hw, strides, dilation)
         self.kernel = kernel
         if self.winograd:
-            bt, g, _ = _winograd_matrices(x.dtype)
+            _, g, _ = _winograd_matrices(x.dtype)
             self.u = (g @ kernel.reshape(9, c * f)).reshape(16, c, f)
+            tiles = _tiles(xp, out_hw)
             per_image = 16 * out_hw[0] * out_hw[1] * max(c, f) * x.itemsize
         else:
             fields = _pooled_fields(xp, (kh, kw), pool, out_hw, strides, dilation)
@@ -125,7 +126,7 @@ class Conv2DMaxPool(Function):
         for lo in range(0, n, step):
             hi = min(n, lo + step)
             if self.winograd:
-                conv, saved = self._winograd_forward(xp[lo:hi], out_hw)
+                conv, saved = self._winograd_forward(tiles[:, :, lo:hi])
             else:
                 saved = _pooled_cols(fields[:, :, lo:hi])
                 conv = (saved @ kernel.reshape(-1, f)).reshape(blocks, -1)
@@ -148,13 +149,13 @@ class Conv2DMaxPool(Function):
         self.relu_out = flat if relu else None
         return out
 
-    def _winograd_forward(self, xp, out_hw):
-        """One chunk: ``(4, rows * f)`` blocks of the convolution, and V for backward."""
-        bt, _, at = _winograd_matrices(xp.dtype)
-        n, c = xp.shape[0], xp.shape[3]
-        tiles = np.empty((16, n * out_hw[0] * out_hw[1] * c), dtype=xp.dtype)
-        np.copyto(tiles.reshape((4, 4, n) + out_hw + (c,)), _tiles(xp, out_hw))
-        v = (bt @ tiles).reshape(16, -1, c)
+    def _winograd_forward(self, tiles):
+        """One chunk of :func:`_tiles`: ``(4, rows * f)`` blocks of the convolution, and
+        the transformed tiles V, which backward needs."""
+        bt, _, at = _winograd_matrices(tiles.dtype)
+        flat = np.empty((16, tiles[0, 0].size), dtype=tiles.dtype)
+        np.copyto(flat.reshape(tiles.shape), tiles)
+        v = (bt @ flat).reshape(16, -1, tiles.shape[-1])
         return at @ (v @ self.u).reshape(16, -1), v
 
     def backward(self, grad):
@@ -169,7 +170,11 @@ class Conv2DMaxPool(Function):
         # the kernel's gradient accumulates over chunks (in Winograd's domain, dU)
         dk = np.zeros((16, c, f) if self.winograd else (kh * kw * c, f), dtype=grad.dtype)
         dxp = np.zeros(xp_shape, dtype=grad.dtype) if needs[0] else None
-        if needs[0] and not self.winograd:
+        if needs[0] and self.winograd:
+            # neighbouring 4x4 tiles overlap by two pixels: their gradients are added in
+            # four 2x2 quarters, each a view whose elements are all distinct
+            quarters = [_tiles(dxp, out_hw, 2, (u, w), True) for u in (0, 2) for w in (0, 2)]
+        elif needs[0]:
             fields = _pooled_fields(dxp, (kh, kw), pool, out_hw, strides, dilation, True)
             kernel_t = self.kernel.reshape(-1, f).T
         for chunk, lo in enumerate(range(0, n, self.step)):
@@ -180,9 +185,8 @@ class Conv2DMaxPool(Function):
                 np.multiply(gs, won == p, out=block)
             saved = self.saved[chunk]
             if self.winograd:
-                self._winograd_backward(
-                    dconv, saved, dk if needs[1] else None, None if dxp is None else dxp[lo:hi]
-                )
+                targets = [q[:, :, lo:hi] for q in quarters] if needs[0] else None
+                self._winograd_backward(dconv, saved, dk if needs[1] else None, targets)
                 continue
             dconv = dconv.reshape(-1, f)
             if needs[1]:
@@ -206,23 +210,19 @@ class Conv2DMaxPool(Function):
             return dx, dk
         return dx, dk, (g.reshape(-1, f).sum(axis=0) if needs[2] else None)
 
-    def _winograd_backward(self, dconv, v, du, dxp):
-        """One chunk: adds into dU and the chunk's input gradient (each when not None)."""
+    def _winograd_backward(self, dconv, v, du, quarters):
+        """One chunk: adds into dU and the chunk's quarters of the input gradient's tiles
+        (each when not None)."""
         bt, _, at = _winograd_matrices(dconv.dtype)
         dm = (at.T @ dconv).reshape(16, -1, self.u.shape[2])
         if du is not None:
             du += v.transpose(0, 2, 1) @ dm
-        if dxp is None:
+        if quarters is None:
             return
-        out_hw = self.geometry[3]
         dv = dm @ self.u.transpose(0, 2, 1)
-        dtiles = (bt.T @ dv.reshape(16, -1)).reshape((4, 4, dxp.shape[0]) + out_hw + (-1,))
-        # neighbouring 4x4 tiles overlap by two pixels: add them in four 2x2 quarters,
-        # each a view whose elements are all distinct
-        for u in (0, 2):
-            for w in (0, 2):
-                quarter = _tiles(dxp, out_hw, 2, (u, w), writeable=True)
-                np.add(quarter, dtiles[u : u + 2, w : w + 2], out=quarter)
+        dtiles = (bt.T @ dv.reshape(16, -1)).reshape((4, 4) + quarters[0].shape[2:])
+        for quarter, (u, w) in zip(quarters, ((0, 0), (0, 2), (2, 0), (2, 2))):
+            np.add(quarter, dtiles[u : u + 2, w : w + 2], out=quarter)
 
 
 def conv2d_max_pool(
