@@ -11,7 +11,7 @@ for the progress bar the seeds show (it goes to a pipe; Keras pays for it, see R
 graph tracing); "fit wall s/epoch" is the whole call divided by E (data conversion and
 warm-up included). Ratios are peer time / neuroflow time: above 1 means neuroflow is
 faster. Results are also written to benchmarks/results/latest.json (latest_verbose1.json
-with --verbose 1).
+with --verbose 1; ``--output NAME`` writes NAME instead, so a partial run leaves them be).
 """
 
 from __future__ import annotations
@@ -84,6 +84,7 @@ def main(argv=None) -> int:
         default=0,
         help="fit's verbose for neuroflow and Keras; 1 shows the progress bar, as the seeds do",
     )
+    parser.add_argument("--output", help="file name under benchmarks/results for the JSON")
     args = parser.parse_args(argv)
 
     jobs = []
@@ -159,7 +160,7 @@ def main(argv=None) -> int:
         print(f"| {module} | {fmt(seconds, '.2f')} |")
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    name = "latest.json" if args.verbose == 0 else "latest_verbose1.json"
+    name = args.output or ("latest.json" if args.verbose == 0 else "latest_verbose1.json")
     (out / name).write_text(
         json.dumps(
             {
@@ -168,6 +169,8 @@ def main(argv=None) -> int:
                 "repeats": args.repeats,
                 "verbose": args.verbose,
                 "cpu_count": os.cpu_count(),
+                # set on this machine; it picks NumPy's OpenBLAS kernels (see README)
+                "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
                 "results": results,
                 "import_seconds": imports,
             },
