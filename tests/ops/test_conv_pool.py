@@ -123,3 +123,10 @@ def test_winograd_in_float32_stays_close_to_float64():
     single = conv_pool.conv2d_max_pool(Tensor(x.astype(np.float32)), Tensor(k.astype(np.float32)))
     assert single.dtype == np.float32
     np.testing.assert_allclose(single.numpy(), exact, rtol=1e-5, atol=1e-5 * np.abs(exact).max())
+
+
+def test_a_pool_larger_than_the_convolution_output_is_refused():
+    with pytest.raises(ValueError, match=r"pool_size=\(4, 4\) is larger than the convolution"):
+        conv_pool.conv2d_max_pool(
+            Tensor(np.zeros((1, 5, 5, 1))), Tensor(np.ones((3, 3, 1, 2))), pool_size=4
+        )

@@ -106,6 +106,12 @@ class Conv2DMaxPool(Function):
         oh = (hp - ((kh - 1) * dilation[0] + 1)) // strides[0] + 1
         ow = (wp - ((kw - 1) * dilation[1] + 1)) // strides[1] + 1
         out_hw = (oh // pool[0], ow // pool[1])
+        if min(out_hw) < 1:
+            raise ValueError(
+                f"pool_size={pool} is larger than the convolution's output, of spatial shape "
+                f"{(oh, ow)}, for an input of shape {x.shape} and a kernel of shape "
+                f"{kernel.shape}."
+            )
         blocks = pool[0] * pool[1]
         self.winograd = c >= 8 and (kh, kw, *strides, *dilation, *pool) == (3, 3, 1, 1, 1, 1, 2, 2)
         self.geometry = (x.shape, xp.shape, pool, out_hw, strides, dilation)
