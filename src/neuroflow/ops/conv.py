@@ -44,6 +44,13 @@ def _pad(x: np.ndarray, kernel, strides, padding, dilation, value=0.0):
     return np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=value), pads
 
 
+def _padded_output_hw(xp: np.ndarray, window, strides, dilation=(1, 1)) -> tuple[int, int]:
+    """Output (height, width) of a window sliding over an already padded batch ``xp``."""
+    return tuple(
+        output_size(xp.shape[1 + i], window[i], strides[i], "valid", dilation[i]) for i in range(2)
+    )
+
+
 def _window(xp: np.ndarray, a: int, b: int, out_hw, strides, dilation) -> np.ndarray:
     """The input pixels that kernel position (a, b) touches, for every output pixel."""
     (oh, ow), (sh, sw), (dh, dw) = out_hw, strides, dilation
@@ -91,9 +98,8 @@ class Conv2D(Function):
     ):
         kh, kw, c, f = kernel.shape
         xp, self.pads = _pad(x, (kh, kw), strides, padding, dilation)
-        n, hp, wp, _ = xp.shape
-        oh = (hp - ((kh - 1) * dilation[0] + 1)) // strides[0] + 1
-        ow = (wp - ((kw - 1) * dilation[1] + 1)) // strides[1] + 1
+        n = xp.shape[0]
+        oh, ow = _padded_output_hw(xp, (kh, kw), strides, dilation)
         cols = _im2col(xp, (kh, kw), (oh, ow), strides, dilation, ones=bool(bias))
         weights = kernel.reshape(kh * kw * c, f)
         if bias:
@@ -143,7 +149,7 @@ class MaxPool2D(Function):
 
     def forward(self, x, pool=(2, 2), strides=(2, 2), padding="valid"):
         xp, self.pads = _pad(x, pool, strides, padding, (1, 1), value=-np.inf)
-        out_hw = tuple((xp.shape[1 + i] - pool[i]) // strides[i] + 1 for i in range(2))
+        out_hw = _padded_output_hw(xp, pool, strides)
         out = _window(xp, 0, 0, out_hw, strides, (1, 1)).copy()
         winner = np.zeros(out.shape, dtype=np.uint8)
         better = np.empty(out.shape, dtype=bool)
@@ -183,7 +189,7 @@ class AvgPool2D(Function):
 
     def forward(self, x, pool=(2, 2), strides=(2, 2), padding="valid", divide=True):
         xp, self.pads = _pad(x, pool, strides, padding, (1, 1))
-        out_hw = tuple((xp.shape[1 + i] - pool[i]) // strides[i] + 1 for i in range(2))
+        out_hw = _padded_output_hw(xp, pool, strides)
         out = np.zeros((x.shape[0],) + out_hw + (x.shape[3],), dtype=x.dtype)
         for a in range(pool[0]):
             for b in range(pool[1]):

@@ -30,7 +30,7 @@ import functools
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from neuroflow.ops.conv import _pad, _pair
+from neuroflow.ops.conv import _pad, _padded_output_hw, _pair
 from neuroflow.tensor import Function, Tensor, is_grad_enabled
 
 # Temporaries per chunk of the batch: about L2-sized, measured best on seed 002.
@@ -102,9 +102,8 @@ class Conv2DMaxPool(Function):
     ):  # fmt: skip
         kh, kw, c, f = kernel.shape
         xp, self.pads = _pad(x, (kh, kw), strides, padding, dilation)
-        n, hp, wp, _ = xp.shape
-        oh = (hp - ((kh - 1) * dilation[0] + 1)) // strides[0] + 1
-        ow = (wp - ((kw - 1) * dilation[1] + 1)) // strides[1] + 1
+        n = xp.shape[0]
+        oh, ow = _padded_output_hw(xp, (kh, kw), strides, dilation)
         out_hw = (oh // pool[0], ow // pool[1])
         if min(out_hw) < 1:
             raise ValueError(
