@@ -81,10 +81,13 @@ def cnn_layers(layers, name):
     ]
 
 
-def load(name: str):
+def load(name: str, train_size: int = 0):
+    """The dataset scaled to [0, 1]; ``train_size`` > 0 keeps only that many training images."""
     from neuroflow.datasets import fashion_mnist, mnist
 
     (x_train, y_train), (x_test, y_test) = (mnist if name == "mnist" else fashion_mnist).load_data()
+    if train_size:
+        x_train, y_train = x_train[:train_size], y_train[:train_size]
     # scaled in float32 directly so that loading does not set the peak-memory figure
     x_train = np.divide(x_train, 255, dtype=np.float32)
     x_test = np.divide(x_test, 255, dtype=np.float32)
@@ -106,6 +109,7 @@ def median_latency_us(fn, repeats: int) -> float:
 
 
 VERBOSE = 0  # fit's verbose for neuroflow and Keras (1: the progress bar the seeds show)
+LATENCY = True  # time single-sample calls after training (off for the shared-machine runs)
 
 
 def epoch_timer(callback_base, times: list):
@@ -213,7 +217,7 @@ def run_keras_api(keras, model_name, spec, data, epochs, latency_repeats):
     wall = time.perf_counter() - wall
     acc = model.evaluate(x_test, y_eval, verbose=0)[1]
     result = {"times": times, "wall": wall, "test_accuracy": acc}
-    if model_name == "seed004":
+    if model_name == "seed004" and LATENCY:
         one = x_test[:1]
         result["predict_one_us"] = median_latency_us(
             lambda: model.predict(one, verbose=0), latency_repeats[0]
@@ -309,7 +313,7 @@ def run_torch(model_name, spec, data, epochs):
     if model_name.endswith("_cnn"):  # Keras's channels-last order; torch's CPU kernels want NCHW
         notes += ", NCHW"
     result = {"times": times, "test_accuracy": acc, "notes": notes}
-    if model_name == "seed004":
+    if model_name == "seed004" and LATENCY:
         one = x_test[:1]
 
         def call():
@@ -365,11 +369,15 @@ RUNNERS = {
 
 
 def main() -> None:
+    """``models.py MODEL FRAMEWORK EPOCHS [VERBOSE [TRAIN_SIZE]]``; TRAIN_SIZE > 0 trains on
+    the first TRAIN_SIZE images and skips the latency figures."""
     model_name, framework, epochs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    global VERBOSE
+    global VERBOSE, LATENCY
     VERBOSE = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    train_size = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+    LATENCY = train_size == 0
     spec = MODELS[model_name]
-    data = load(spec["dataset"])
+    data = load(spec["dataset"], train_size)
     result = RUNNERS[framework](model_name, spec, data, epochs)
     times = result.pop("times")
     steady = times[1:] if len(times) > 1 else times

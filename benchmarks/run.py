@@ -40,17 +40,150 @@ def available(framework: str) -> bool:
     return module is None or importlib.util.find_spec(module) is not None
 
 
-def run_child(model: str, framework: str, epochs: int, timeout: int, verbose: int) -> dict:
-    cmd = [sys.executable, str(HERE / "models.py"), model, framework, str(epochs), str(verbose)]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout}s"}
-    for line in reversed(proc.stdout.splitlines()):
+def child_command(model: str, framework: str, epochs: int, verbose: int, train_size: int = 0):
+    return [
+        sys.executable, str(HERE / "models.py"), model, framework, str(epochs), str(verbose),
+        str(train_size),
+    ]  # fmt: skip
+
+
+CHILD_ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
+
+
+def parse_result(stdout: str, stderr: str) -> dict:
+    for line in reversed(stdout.splitlines()):
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT ") :])
-    return {"error": (proc.stderr.strip().splitlines() or ["no output"])[-1][:200]}
+    return {"error": (stderr.strip().splitlines() or ["no output"])[-1][:200]}
+
+
+def run_child(
+    model: str, framework: str, epochs: int, timeout: int, verbose: int, train_size: int = 0
+) -> dict:
+    cmd = child_command(model, framework, epochs, verbose, train_size)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=CHILD_ENV)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout}s"}
+    return parse_result(proc.stdout, proc.stderr)
+
+
+def run_children_at_once(cmds: list, timeout: int) -> list[dict]:
+    """Starts every command at the same moment and waits for all of them."""
+    procs = [
+        subprocess.Popen(
+            c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CHILD_ENV
+        )
+        for c in cmds
+    ]
+    results = []
+    for proc in procs:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+            results.append(parse_result(out, err))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            results.append({"error": f"timed out after {timeout}s"})
+    return results
+
+
+BUSY_LOOP = "import time\nwhile True:\n    pass"
+
+
+def cpu_description() -> dict:
+    """The CPU's model name and the vector flags that decide which BLAS kernels run."""
+    model, flags = platform.processor() or platform.machine(), []
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags":
+                wanted = ("avx", "avx2", "fma", "avx512f", "avx512_bf16", "avx_vnni")
+                flags = [f for f in value.split() if f in wanted]
+                break
+    except OSError:
+        pass
+    blas = []
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = [
+            f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')} kernels)"
+            for i in threadpool_info()
+            if i.get("user_api") == "blas"
+        ]
+    except ImportError:
+        pass
+    return {
+        "cpu": model,
+        "flags": flags,
+        "cores": os.cpu_count(),
+        "numpy_blas": blas,
+        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+    }
+
+
+def run_shared(jobs, args) -> list[dict]:
+    """Each job alone, beside a process that keeps one core busy, and as two copies at once.
+
+    The states interleave within each round, so a slow patch of the machine hits them alike;
+    each (job, state) keeps its fastest round. "pair" reports the slower of the two copies.
+    """
+    best: dict = {}
+    size = args.train_size
+    for round_no in range(args.repeats):
+        for model, fw in jobs:
+            cmd = child_command(model, fw, args.epochs, 0, size)
+            for state in ("alone", "busy", "pair"):
+                if state == "alone":
+                    r = run_child(model, fw, args.epochs, args.timeout, 0, size)
+                elif state == "busy":
+                    hog = subprocess.Popen([sys.executable, "-c", BUSY_LOOP])
+                    try:
+                        time.sleep(0.5)  # the busy process is running before training starts
+                        r = run_child(model, fw, args.epochs, args.timeout, 0, size)
+                    finally:
+                        hog.kill()
+                        hog.wait()
+                else:
+                    pair = run_children_at_once([cmd, cmd], args.timeout)
+                    errors = [p for p in pair if "error" in p]
+                    r = errors[0] if errors else max(pair, key=lambda p: p["sec_per_epoch"])
+                    if not errors:
+                        r["pair_sec_per_epoch"] = [p["sec_per_epoch"] for p in pair]
+                r.update(model=model, framework=fw, state=state, round=round_no)
+                if "error" in r:
+                    print(f"{model:16s} {fw:10s} {state:5s} error: {r['error']}", flush=True)
+                    continue
+                print(
+                    f"{model:16s} {fw:10s} {state:5s} round {round_no + 1}: "
+                    f"{r['sec_per_epoch']:.3f} s/epoch",
+                    flush=True,
+                )
+                key = (model, fw, state)
+                if key not in best or r["sec_per_epoch"] < best[key]["sec_per_epoch"]:
+                    best[key] = r
+    print()
+    print(
+        f"Shared machine: {args.epochs} epochs on the first {size or 'all'} training images, "
+        f"s/epoch (median of epochs 2+), best of {args.repeats} interleaved rounds"
+    )
+    print("| model | framework | alone | beside a busy core | x alone | two at once | x alone |")
+    print("|" + "---|" * 7)
+    for model, fw in jobs:
+        cells = []
+        alone = best.get((model, fw, "alone"))
+        for state in ("alone", "busy", "pair"):
+            r = best.get((model, fw, state))
+            seconds = r["sec_per_epoch"] if r else None
+            cells.append(fmt(seconds, ".3f"))
+            if state != "alone":
+                ratio = seconds / alone["sec_per_epoch"] if r and alone else None
+                cells.append(fmt(ratio, ".2f"))
+        print(f"| {model} | {fw} | " + " | ".join(cells) + " |")
+    return list(best.values())
 
 
 def import_seconds(module: str, repeats: int = 3) -> float | None:
@@ -85,7 +218,22 @@ def main(argv=None) -> int:
         help="fit's verbose for neuroflow and Keras; 1 shows the progress bar, as the seeds do",
     )
     parser.add_argument("--output", help="file name under benchmarks/results for the JSON")
+    parser.add_argument(
+        "--shared",
+        action="store_true",
+        help="each model alone, beside a busy core, and two copies at once (see run_shared)",
+    )
+    parser.add_argument(
+        "--train-size", type=int, default=0, help="train on the first N images (0: all)"
+    )
     args = parser.parse_args(argv)
+    machine = cpu_description()
+    print(
+        f"CPU: {machine['cpu']}, {machine['cores']} cores, flags {' '.join(machine['flags'])}; "
+        f"NumPy BLAS: {', '.join(machine['numpy_blas']) or '?'}; "
+        f"OPENBLAS_CORETYPE={machine['OPENBLAS_CORETYPE']}",
+        flush=True,
+    )
 
     jobs = []
     for model in args.models:
@@ -97,12 +245,17 @@ def main(argv=None) -> int:
                 continue
             jobs.append((model, fw))
 
+    if args.shared:
+        results = run_shared(jobs, args)
+        write_json(args.output or "shared.json", args, machine, results)
+        return 0
+
     # Rounds interleave the frameworks, so a noisy neighbour slows them alike; each keeps
     # its fastest round (its accuracy and memory come from that round too).
     best: dict = {}
     for round_no in range(args.repeats):
         for model, fw in jobs:
-            r = run_child(model, fw, args.epochs, args.timeout, args.verbose)
+            r = run_child(model, fw, args.epochs, args.timeout, args.verbose, args.train_size)
             r.update(model=model, framework=fw, round=round_no)
             if "error" in r:
                 print(f"{model:16s} {fw:10s} error: {r['error']}", flush=True)
@@ -119,7 +272,7 @@ def main(argv=None) -> int:
 
     print()
     print(
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, "
         f"Python {platform.python_version()}; epochs per run: {args.epochs}, "
         f"best of {args.repeats} interleaved rounds"
     )
@@ -158,26 +311,25 @@ def main(argv=None) -> int:
     print("|---|---|")
     for module, seconds in imports.items():
         print(f"| {module} | {fmt(seconds, '.2f')} |")
+    name = args.output or ("latest.json" if args.verbose == 0 else "latest_verbose1.json")
+    write_json(name, args, machine, results, import_seconds=imports)
+    return 0
+
+
+def write_json(name: str, args, machine: dict, results: list, **extra) -> None:
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    name = args.output or ("latest.json" if args.verbose == 0 else "latest_verbose1.json")
-    (out / name).write_text(
-        json.dumps(
-            {
-                "time": time.strftime("%Y-%m-%d %H:%M:%S"),
-                "epochs": args.epochs,
-                "repeats": args.repeats,
-                "verbose": args.verbose,
-                "cpu_count": os.cpu_count(),
-                # set on this machine; it picks NumPy's OpenBLAS kernels (see README)
-                "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
-                "results": results,
-                "import_seconds": imports,
-            },
-            indent=2,
-        )
-    )
-    return 0
+    record = {
+        "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "epochs": args.epochs,
+        "repeats": args.repeats,
+        "verbose": args.verbose,
+        "train_size": args.train_size,
+        "machine": machine,  # OPENBLAS_CORETYPE there picks NumPy's kernels (see README)
+        "results": results,
+        **extra,
+    }
+    (out / name).write_text(json.dumps(record, indent=2))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,14 @@
-"""Process-wide state: the random generator, layer-name counters, float type, epsilon."""
+"""Process-wide state: the random generator, layer-name counters, float type, epsilon.
+
+The allocator setting lives in :mod:`neuroflow.allocator`, the BLAS threads in
+:mod:`neuroflow.threads`, the user's switches in :mod:`neuroflow.config`.
+"""
 
 from __future__ import annotations
 
 import collections
 import contextlib
-import ctypes
-import ctypes.util
-import os
 import random as _pyrandom
-import sys
 
 import numpy as np
 
@@ -69,33 +69,3 @@ def unique_name(base: str) -> str:
 def clear_session() -> None:
     """Resets the layer-name counters (Keras's ``clear_session``)."""
     _name_counts.clear()
-
-
-_allocator_tuned = False
-
-
-def keep_freed_memory() -> bool:
-    """Asks glibc's malloc to keep freed memory for reuse instead of returning it to the OS.
-
-    A training step allocates the same large temporaries every time (activations, im2col
-    rows, gradients). By default glibc unmaps or trims such blocks when they are freed,
-    and the kernel must zero-fill fresh pages on the next step: measured here, that was
-    over half the time of a CNN training step. ``fit``, ``evaluate`` and ``predict`` call
-    this once per process; the cost is that the process keeps its peak memory reserved
-    until it exits. Set ``NEUROFLOW_KEEP_FREED_MEMORY=0`` to opt out. Returns whether the
-    setting was applied (it is a no-op away from glibc).
-    """
-    global _allocator_tuned
-    if _allocator_tuned or os.environ.get("NEUROFLOW_KEEP_FREED_MEMORY") == "0":
-        return _allocator_tuned
-    _allocator_tuned = True
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
-    ok = mallopt(m_mmap_threshold, 256 << 20) == 1
-    return mallopt(m_trim_threshold, 512 << 20) == 1 and ok

@@ -1,4 +1,4 @@
-"""Process-wide switches a user may set: fused fast paths, and (below) BLAS threads.
+"""Process-wide switches a user may set: the fused fast paths and the BLAS threads.
 
 >>> import neuroflow as nf
 >>> nf.config.fusion_enabled()
@@ -45,3 +45,30 @@ def fusion(enabled: bool):
         yield
     finally:
         set_fusion(previous)
+
+
+# ------------------------------------------------------------------------ BLAS threads
+def set_num_threads(n) -> None:
+    """Fixes how many threads the matrix products run on; ``None`` or ``"auto"`` restores
+    the automatic choice (see :mod:`neuroflow.threads`: small products on one thread,
+    never more threads than free cores).
+
+    ``NEUROFLOW_NUM_THREADS=n`` does the same from the environment. A training process
+    started beside others of its kind (a parallel search's workers) should use 1.
+
+    >>> import neuroflow as nf
+    >>> nf.config.set_num_threads(1)
+    >>> nf.config.get_num_threads()
+    1
+    >>> nf.config.set_num_threads(None)
+    """
+    from neuroflow import threads
+
+    threads.set_num_threads(n)
+
+
+def get_num_threads() -> int:
+    """The thread count large products use now (fixed, or the automatic one in force)."""
+    from neuroflow import threads
+
+    return threads.get_num_threads()
