@@ -336,3 +336,51 @@ def get(identifier) -> Loss:
         "Expected `loss` to be a string, a Loss or a callable. "
         f"Received: loss={identifier!r} of type {type(identifier).__name__}."
     )
+
+
+def serialize(loss: Loss) -> dict:
+    """``{"class_name": ..., "config": ...}`` describing ``loss``, for :func:`deserialize`.
+
+    Only this module's own loss classes can be serialized, since only they can be rebuilt
+    from a name (a loss made from a user's function cannot).
+
+    Examples
+    --------
+    >>> spec = serialize(CategoricalCrossentropy(from_logits=True))
+    >>> spec["class_name"], spec["config"]["from_logits"]
+    ('CategoricalCrossentropy', True)
+    """
+    cls = type(loss)
+    if _LOSSES.get(snake_case(cls.__name__)) is not cls:
+        raise ValueError(
+            f"Cannot serialize the loss {loss!r}: only the library's loss classes can be "
+            f"(one of {', '.join(sorted({c.__name__ for c in _LOSSES.values()}))})."
+        )
+    return {"class_name": cls.__name__, "config": loss.get_config()}
+
+
+def deserialize(config: dict) -> Loss:
+    """The loss that ``{"class_name": ..., "config": ...}`` describes, as in Keras.
+
+    The class is looked up only among this module's losses; nothing is imported by name.
+
+    Examples
+    --------
+    >>> loss = deserialize({"class_name": "BinaryCrossentropy", "config": {"from_logits": True}})
+    >>> type(loss).__name__, loss.from_logits
+    ('BinaryCrossentropy', True)
+    """
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        raise TypeError(
+            "Expected `config` to be a dict {'class_name': str, 'config': dict}. "
+            f"Received: config={config!r}"
+        )
+    name = config["class_name"]
+    cls = _LOSSES.get(snake_case(name))
+    if cls is None:
+        known = ", ".join(sorted({c.__name__ for c in _LOSSES.values()}))
+        raise ValueError(f"Unknown loss class: class_name={name!r}. Expected one of: {known}.")
+    settings = config.get("config", {})
+    if not isinstance(settings, dict):
+        raise TypeError(f"Expected the loss's 'config' to be a dict. Received: {settings!r}")
+    return cls.from_config(dict(settings))

@@ -427,3 +427,47 @@ def get(identifier) -> Optimizer:
         "Expected `optimizer` to be a string or an Optimizer. "
         f"Received: optimizer={identifier!r} of type {type(identifier).__name__}."
     )
+
+
+def serialize(optimizer: Optimizer) -> dict:
+    """``{"class_name": ..., "config": ...}`` describing ``optimizer``, for :func:`deserialize`.
+
+    Only this module's own optimizer classes can be serialized, since only they can be
+    rebuilt from a name.
+
+    Examples
+    --------
+    >>> spec = serialize(Adam(learning_rate=0.01))
+    >>> spec["class_name"], spec["config"]["learning_rate"]
+    ('Adam', 0.01)
+    """
+    cls = type(optimizer)
+    if _OPTIMIZERS.get(cls.__name__.lower()) is not cls:
+        raise ValueError(
+            f"Cannot serialize {optimizer!r}: only the library's optimizers can be "
+            f"(one of {', '.join(c.__name__ for c in _OPTIMIZERS.values())})."
+        )
+    return {"class_name": cls.__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config: dict) -> Optimizer:
+    """The optimizer that ``{"class_name": ..., "config": ...}`` describes, as in Keras.
+
+    The class is looked up only among this module's optimizers; nothing is imported by name.
+
+    Examples
+    --------
+    >>> opt = deserialize({"class_name": "Adam", "config": {"learning_rate": 0.01}})
+    >>> type(opt).__name__, opt.learning_rate
+    ('Adam', 0.01)
+    """
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        raise TypeError(
+            "Expected `config` to be a dict {'class_name': str, 'config': dict}. "
+            f"Received: config={config!r}"
+        )
+    cls = resolve(config["class_name"], _OPTIMIZERS, "optimizer", "class_name")
+    settings = config.get("config", {})
+    if not isinstance(settings, dict):
+        raise TypeError(f"Expected the optimizer's 'config' to be a dict. Received: {settings!r}")
+    return cls.from_config(dict(settings))
