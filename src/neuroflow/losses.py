@@ -22,7 +22,6 @@ import numpy as np
 
 from neuroflow import ops
 from neuroflow._registry import resolve, snake_case
-from neuroflow.ops.activation import Sigmoid, Softmax
 from neuroflow.tensor import Tensor
 
 
@@ -30,16 +29,47 @@ def _as_tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float32))
 
 
-def _logits_behind(y_pred: Tensor):
+def _check_int_axis(axis) -> int:
+    """``axis`` as an int; TypeError for anything else (a bool included)."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"Expected `axis` to be an int. Received: axis={axis!r}")
+    return int(axis)
+
+
+def _check_axis(axis, ndim: int) -> int:
+    """``axis`` as a non-negative index into ``ndim`` axes; ValueError/TypeError otherwise."""
+    axis = _check_int_axis(axis)
+    if not -ndim <= axis < ndim:
+        raise ValueError(
+            f"Expected `axis` to be in [{-ndim}, {ndim - 1}] for predictions with {ndim} "
+            f"dimensions. Received: axis={axis}"
+        )
+    return axis % ndim
+
+
+def _logits_behind(y_pred: Tensor, axis: int):
     """The input of the softmax/sigmoid that produced ``y_pred``, if that is how it was made.
 
     Keras 3 (TensorFlow) keeps these logits on the output of either activation and every
-    cross-entropy uses them, whichever activation it was: we do the same.
+    cross-entropy uses them, whichever activation it was: we do the same, except for a
+    softmax taken over another axis than the loss's (its logits would give another loss).
     """
-    ctx = y_pred._ctx
-    if isinstance(ctx, Sigmoid) or (isinstance(ctx, Softmax) and ctx.axis in (-1, y_pred.ndim - 1)):
-        return ctx.parents[0]
-    return None
+    source = y_pred.activation_source()
+    if source is None:
+        return None
+    if source.name == "softmax" and _check_axis(source.axis, y_pred.ndim) != axis:
+        return None
+    return source.logits
+
+
+def _class_axis_last(y_pred: Tensor, target, axis: int):
+    """``y_pred`` (a Tensor) and ``target`` (an ndarray) with ``axis`` moved to the end,
+    where the loss primitives reduce."""
+    last = y_pred.ndim - 1
+    if axis == last:
+        return y_pred, target
+    order = tuple(i for i in range(y_pred.ndim) if i != axis) + (axis,)
+    return ops.transpose(y_pred, order), np.moveaxis(target, axis, -1)
 
 
 def _match_rank(y_true: np.ndarray, y_pred: Tensor) -> np.ndarray:
@@ -54,6 +84,7 @@ def _match_rank(y_true: np.ndarray, y_pred: Tensor) -> np.ndarray:
 def _smooth(y_true: np.ndarray, label_smoothing: float, binary: bool) -> np.ndarray:
     if not label_smoothing:
         return y_true
+    # Keras counts the classes along the last axis of y_true, whatever the loss's axis
     classes = 2 if binary else y_true.shape[-1]
     return y_true * (1.0 - label_smoothing) + label_smoothing / classes
 
@@ -62,13 +93,22 @@ def _smooth(y_true: np.ndarray, label_smoothing: float, binary: bool) -> np.ndar
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
-    """Cross-entropy between integer labels and predicted class scores, per sample."""
+    """Cross-entropy between integer labels and predicted class scores, per sample.
+
+    The classes must lie along the last axis (``axis=-1``), as in Keras 3 on TensorFlow.
+    """
     y_pred = _as_tensor(y_pred)
+    if _check_axis(axis, y_pred.ndim) != y_pred.ndim - 1:
+        raise ValueError(
+            "sparse_categorical_crossentropy supports only the last axis as the class axis "
+            f"(axis=-1), as Keras does. Received: axis={axis} for predictions of shape "
+            f"{y_pred.shape}."
+        )
     labels = np.asarray(y_true)
     if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
         labels = labels[..., 0]
     if not from_logits:
-        logits = _logits_behind(y_pred)
+        logits = _logits_behind(y_pred, y_pred.ndim - 1)
         if logits is None:  # plain probabilities: normalize, clip and take -log
             onehot = np.zeros(y_pred.shape, dtype=y_pred.dtype)
             np.put_along_axis(onehot, labels.astype(np.intp)[..., None], 1, axis=-1)
@@ -78,28 +118,33 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    """Cross-entropy between one-hot (or soft) targets and predictions, per sample."""
+    """Cross-entropy between one-hot (or soft) targets and predictions, per sample.
+
+    ``axis`` is the class axis; the result has every other axis of ``y_pred``, in order.
+    """
     y_pred = _as_tensor(y_pred)
+    axis = _check_axis(axis, y_pred.ndim)
     target = _smooth(np.asarray(y_true, dtype=y_pred.dtype), label_smoothing, binary=False)
     if not from_logits:
-        logits = _logits_behind(y_pred)
+        logits = _logits_behind(y_pred, axis)
         if logits is None:
-            return ops.categorical_cross_entropy(y_pred, target)
+            return ops.categorical_cross_entropy(*_class_axis_last(y_pred, target, axis))
         y_pred = logits
-    return ops.softmax_cross_entropy(y_pred, target)
+    return ops.softmax_cross_entropy(*_class_axis_last(y_pred, target, axis))
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    """Logistic loss averaged over the last axis, per sample."""
+    """Logistic loss averaged over ``axis`` (the last by default), per sample."""
     y_pred = _as_tensor(y_pred)
+    axis = _check_axis(axis, y_pred.ndim)
     target = _match_rank(np.asarray(y_true, dtype=y_pred.dtype), y_pred)
     target = _smooth(target, label_smoothing, binary=True)
     if not from_logits:
-        logits = _logits_behind(y_pred)
+        logits = _logits_behind(y_pred, axis)
         if logits is None:
-            return ops.binary_cross_entropy(y_pred, target)
+            return ops.binary_cross_entropy(*_class_axis_last(y_pred, target, axis))
         y_pred = logits
-    return ops.sigmoid_binary_cross_entropy(y_pred, target)
+    return ops.sigmoid_binary_cross_entropy(*_class_axis_last(y_pred, target, axis))
 
 
 def mean_squared_error(y_true, y_pred):
@@ -182,15 +227,17 @@ class SparseCategoricalCrossentropy(Loss):
         from_logits=False,
         ignore_class=None,
         reduction="sum_over_batch_size",
+        axis=-1,
         name="sparse_categorical_crossentropy",
     ):
         super().__init__(name, reduction)
         if ignore_class is not None:
             raise NotImplementedError("ignore_class is not supported yet.")
         self.from_logits = bool(from_logits)
+        self.axis = _check_int_axis(axis)
 
     def call(self, y_true, y_pred):
-        return sparse_categorical_crossentropy(y_true, y_pred, self.from_logits)
+        return sparse_categorical_crossentropy(y_true, y_pred, self.from_logits, self.axis)
 
     def check_targets(self, y_true, pred_shape):
         super().check_targets(y_true, pred_shape)
@@ -208,7 +255,7 @@ class SparseCategoricalCrossentropy(Loss):
             )
 
     def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits}
+        return {**super().get_config(), "from_logits": self.from_logits, "axis": self.axis}
 
 
 class CategoricalCrossentropy(Loss):
@@ -224,9 +271,12 @@ class CategoricalCrossentropy(Loss):
     ):
         super().__init__(name, reduction)
         self.from_logits, self.label_smoothing = bool(from_logits), float(label_smoothing)
+        self.axis = _check_int_axis(axis)
 
     def call(self, y_true, y_pred):
-        return categorical_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing)
+        return categorical_crossentropy(
+            y_true, y_pred, self.from_logits, self.label_smoothing, self.axis
+        )
 
     def check_targets(self, y_true, pred_shape):
         super().check_targets(y_true, pred_shape)
@@ -249,6 +299,7 @@ class CategoricalCrossentropy(Loss):
             **super().get_config(),
             "from_logits": self.from_logits,
             "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
         }
 
 
@@ -265,15 +316,19 @@ class BinaryCrossentropy(Loss):
     ):
         super().__init__(name, reduction)
         self.from_logits, self.label_smoothing = bool(from_logits), float(label_smoothing)
+        self.axis = _check_int_axis(axis)
 
     def call(self, y_true, y_pred):
-        return binary_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing)
+        return binary_crossentropy(
+            y_true, y_pred, self.from_logits, self.label_smoothing, self.axis
+        )
 
     def get_config(self):
         return {
             **super().get_config(),
             "from_logits": self.from_logits,
             "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
         }
 
 

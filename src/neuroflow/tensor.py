@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Tensor", "Variable", "Function", "no_grad", "enable_grad", "is_grad_enabled"]
+__all__ = [
+    "ActivationSource", "Tensor", "Variable", "Function", "no_grad", "enable_grad",
+    "is_grad_enabled",
+]  # fmt: skip
 
 _state = threading.local()
 
@@ -56,6 +60,18 @@ def _as_array(data, dtype) -> np.ndarray:
         f"Tensor data must be numeric. Received: an array of dtype {array.dtype} "
         "(expected bool, integer or floating point values)."
     )
+
+
+class ActivationSource(NamedTuple):
+    """What :meth:`Tensor.activation_source` reports: the activation that produced a tensor.
+
+    ``name`` is ``"softmax"`` or ``"sigmoid"``, ``logits`` the Tensor the activation was
+    applied to, and ``axis`` the softmax's axis (None for the elementwise sigmoid).
+    """
+
+    name: str
+    logits: Tensor
+    axis: int | None
 
 
 class Tensor:
@@ -143,6 +159,27 @@ class Tensor:
     def detach(self) -> Tensor:
         """The same values, cut off from the tape."""
         return Tensor._from_op(self.data, None)
+
+    def activation_source(self) -> ActivationSource | None:
+        """The softmax or sigmoid that produced this tensor, and the logits it was given.
+
+        Cross-entropy losses use it to work from the logits (a stable loss and the short
+        ``p - y`` gradient), as Keras 3 does with the ``_keras_logits`` it keeps on an
+        activation's output. None when the tensor came from anything else, or was computed
+        without recording (under :func:`no_grad`, or from inputs that need no gradient).
+
+        Examples
+        --------
+        >>> from neuroflow import ops
+        >>> z = Tensor([[1.0, 2.0]], requires_grad=True)
+        >>> source = ops.softmax(z).activation_source()
+        >>> source.name, source.logits is z, source.axis
+        ('softmax', True, -1)
+        >>> (z * 2).activation_source() is None
+        True
+        """
+        ctx = self._ctx
+        return None if ctx is None else ctx.activation_source()
 
     # ------------------------------------------------------------------------ autograd
     def backward(self, grad=None) -> None:
@@ -293,7 +330,8 @@ class Function:
     ``backward(self, grad) -> tuple`` (one gradient per tensor argument, or ``None``
     where it is not needed) next to each other, saving on ``self`` only what backward
     reads. Positional arguments are tensors; keyword arguments are constants
-    (labels, axes, rates) that receive no gradient.
+    (labels, axes, rates) that receive no gradient. ``backward`` never modifies what
+    ``forward`` saved, so the same graph can be walked backward more than once.
     """
 
     parents: tuple
@@ -316,6 +354,11 @@ class Function:
 
     def backward(self, grad: np.ndarray):
         raise NotImplementedError
+
+    def activation_source(self) -> ActivationSource | None:
+        """What :meth:`Tensor.activation_source` reports for this function's output (None
+        unless the function is an activation that losses can see through)."""
+        return None
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:

@@ -1,4 +1,4 @@
-"""Convolution and pooling against nested-loop references, gradcheck and PyTorch."""
+"""Convolution against nested-loop references, gradcheck and PyTorch."""
 
 import itertools
 
@@ -33,26 +33,6 @@ def slow_conv2d(x, k, b, strides, padding, dilation):
             pix = xp[:, i * strides[0] + a * dilation[0], j * strides[1] + bb * dilation[1], :]
             out[:, i, j, :] += pix @ k[a, bb]
     return out + (0 if b is None else b)
-
-
-def slow_pool(x, pool, strides, padding, mode):
-    fill = -np.inf if mode == "max" else 0.0
-    xp = pad_like_tf(x, pool[0], pool[1], strides, (1, 1), padding, fill)
-    ones = pad_like_tf(np.ones_like(x), pool[0], pool[1], strides, (1, 1), padding)
-    oh = (xp.shape[1] - pool[0]) // strides[0] + 1
-    ow = (xp.shape[2] - pool[1]) // strides[1] + 1
-    out = np.zeros((x.shape[0], oh, ow, x.shape[3]))
-    for i, j in itertools.product(range(oh), range(ow)):
-        rows = slice(i * strides[0], i * strides[0] + pool[0])
-        cols = slice(j * strides[1], j * strides[1] + pool[1])
-        win = xp[:, rows, cols, :]
-        if mode == "max":
-            out[:, i, j] = win.max(axis=(1, 2))
-        elif mode == "sum":
-            out[:, i, j] = win.sum(axis=(1, 2))
-        else:
-            out[:, i, j] = win.sum(axis=(1, 2)) / ones[:, rows, cols, :].sum(axis=(1, 2))
-    return out
 
 
 CONV_CASES = [
@@ -96,31 +76,6 @@ def test_conv2d_matches_scipy_correlate():
     )
 
 
-POOL_CASES = [
-    ((6, 6), (2, 2), (2, 2), "valid"),
-    ((7, 5), (2, 2), (2, 2), "valid"),  # odd sizes: the last row/column is dropped
-    ((7, 7), (3, 3), (2, 2), "valid"),  # overlapping windows
-    ((5, 7), (2, 3), (2, 2), "same"),
-    ((5, 5), (3, 3), (1, 1), "same"),
-]
-
-
-@pytest.mark.parametrize("mode", ["max", "avg", "sum"])
-@pytest.mark.parametrize("hw,pool,strides,padding", POOL_CASES)
-def test_pooling_forward_and_gradcheck(mode, hw, pool, strides, padding):
-    fn = {"max": ops.max_pool2d, "avg": ops.avg_pool2d, "sum": ops.sum_pool2d}[mode]
-    x = R.normal(size=(2,) + hw + (3,))
-    ours = fn(Tensor(x), pool, strides, padding).numpy()
-    np.testing.assert_allclose(ours, slow_pool(x, pool, strides, padding, mode), rtol=1e-10)
-    assert gradcheck(lambda t: fn(t, pool, strides, padding), x)
-
-
-def test_max_pool_gradient_goes_to_the_first_maximum():
-    x = Tensor(np.zeros((1, 2, 2, 1)), requires_grad=True)  # all tied, as after a ReLU
-    ops.max_pool2d(x, 2).sum().backward()
-    np.testing.assert_array_equal(x.grad[0, :, :, 0], [[1.0, 0.0], [0.0, 0.0]])
-
-
 @requires_torch
 @pytest.mark.parametrize("hw,kernel,strides,padding,dilation", CONV_CASES)
 def test_conv2d_matches_torch(hw, kernel, strides, padding, dilation):
@@ -142,14 +97,29 @@ def test_conv2d_matches_torch(hw, kernel, strides, padding, dilation):
     np.testing.assert_allclose(kn.grad, kt.grad.permute(2, 3, 1, 0).numpy(), rtol=1e-9)
 
 
-@requires_torch
-def test_pooling_matches_torch():
-    import torch
-    import torch.nn.functional as F
+@pytest.mark.parametrize("padding", ["SAME", "Valid"])
+def test_padding_is_read_case_insensitively_like_keras(padding):
+    x, k = R.normal(size=(1, 5, 5, 2)), R.normal(size=(3, 3, 2, 1))
+    ours = ops.conv2d(Tensor(x), Tensor(k), padding=padding).numpy()
+    expected = slow_conv2d(x, k, None, (1, 1), padding.lower(), (1, 1))
+    np.testing.assert_allclose(ours, expected, rtol=1e-10)
 
-    x = R.normal(size=(2, 7, 7, 3))
-    xt = torch.tensor(x).permute(0, 3, 1, 2)
-    for ours_fn, ref_fn in ((ops.max_pool2d, F.max_pool2d), (ops.avg_pool2d, F.avg_pool2d)):
-        ours = ours_fn(Tensor(x), 3, 2).numpy()
-        ref = ref_fn(xt, 3, 2).permute(0, 2, 3, 1).numpy()
-        np.testing.assert_allclose(ours, ref, rtol=1e-10)
+
+@pytest.mark.parametrize("padding", ["full", "causal", "", None, 1])
+def test_unknown_padding_is_refused_naming_the_argument(padding):
+    x, k = np.zeros((1, 5, 5, 2)), np.zeros((3, 3, 2, 1))
+    with pytest.raises(ValueError, match=r"`padding`.*'valid' or 'same'.*Received: padding="):
+        ops.conv2d(x, k, padding=padding)
+
+
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("strides", {"strides": 0}),
+        ("dilation_rate", {"dilation": (1, 2, 3)}),
+        ("strides", {"strides": True}),
+    ],
+)
+def test_bad_strides_or_dilation_are_refused(name, kwargs):
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        ops.conv2d(np.zeros((1, 5, 5, 2)), np.zeros((3, 3, 2, 1)), **kwargs)

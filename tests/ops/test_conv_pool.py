@@ -7,7 +7,8 @@ from neuroflow import ops
 from neuroflow.ops import conv_pool
 from neuroflow.tensor import Tensor, no_grad
 from neuroflow.testing import gradcheck
-from tests.ops.test_conv import slow_conv2d, slow_pool
+from tests.ops.test_conv import slow_conv2d
+from tests.ops.test_pool import slow_pool
 
 R = np.random.default_rng(11)
 

@@ -1,7 +1,10 @@
 """Differentiable primitives: each one class with ``forward`` and ``backward`` side by side.
 
 The lowercase functions are the functional API (``ops.relu(x)``, ``ops.dense(x, w, b)``);
-layers call them, and anything not listed here is composed from them.
+layers call them, and anything not listed here is composed from them. Modules: ``math``,
+``activation``, ``nn`` (dense, dropout), ``loss``, ``conv`` and ``pool`` are the readable
+reference; ``conv_pool`` is the fused fast path of ``conv2d`` + ``max_pool2d`` that
+``Sequential`` runs unless ``neuroflow.config.set_fusion(False)``.
 """
 
 from neuroflow.ops.activation import (
@@ -15,7 +18,7 @@ from neuroflow.ops.activation import (
     step,
     tanh,
 )
-from neuroflow.ops.conv import avg_pool2d, conv2d, max_pool2d, sum_pool2d
+from neuroflow.ops.conv import conv2d
 from neuroflow.ops.conv_pool import conv2d_max_pool
 from neuroflow.ops.loss import (
     absolute_error,
@@ -48,11 +51,19 @@ from neuroflow.ops.math import (
     unbroadcast,
 )
 from neuroflow.ops.nn import dense, dropout
+from neuroflow.ops.pool import (
+    avg_pool2d,
+    global_avg_pool2d,
+    global_max_pool2d,
+    max_pool2d,
+    sum_pool2d,
+)
 
 __all__ = [
     "abs", "absolute_error", "add", "avg_pool2d", "binary_cross_entropy",
     "categorical_cross_entropy", "concatenate", "conv2d", "conv2d_max_pool", "dense", "div",
-    "dropout", "elu", "exp", "getitem", "leaky_relu", "log", "log_softmax", "matmul", "max",
+    "dropout", "elu", "exp", "getitem", "global_avg_pool2d", "global_max_pool2d", "leaky_relu",
+    "log", "log_softmax", "matmul", "max",
     "max_pool2d", "mean", "mul", "neg", "pow", "relu", "reshape", "sigmoid",
     "sigmoid_binary_cross_entropy", "softmax", "softmax_cross_entropy", "softplus",
     "sparse_softmax_cross_entropy", "squared_norm", "squared_error", "step", "sub", "sum",

@@ -1,10 +1,63 @@
-"""Activation primitives. Each saves the cheaper of its input or output for backward."""
+"""Activation primitives. Each saves the cheaper of its input or output for backward.
+
+The array-level helpers :func:`sigmoid_array`, :func:`softmax_array` and
+:func:`log_softmax_array` are the one place these formulas are written; the primitives
+here, the fused losses in :mod:`neuroflow.ops.loss` and the metrics all call them.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from neuroflow.tensor import Function, Tensor
+from neuroflow.tensor import ActivationSource, Function, Tensor
+
+__all__ = [
+    "elu", "leaky_relu", "log_softmax", "log_softmax_array", "relu", "sigmoid", "sigmoid_array",
+    "softmax", "softmax_array", "softplus", "step", "tanh",
+]  # fmt: skip
+
+
+# ------------------------------------------------------------------ array-level helpers
+
+
+def sigmoid_array(x: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-x))`` of an ndarray, in its dtype, never overflowing for large ``|x|``.
+
+    Examples
+    --------
+    >>> sigmoid_array(np.array([-1000.0, 0.0, 1000.0]))
+    array([0. , 0.5, 1. ])
+    """
+    e = np.exp(-np.abs(x))  # exp of a non-positive number only
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """``exp(x) / sum(exp(x))`` along ``axis`` of an ndarray, shifted by the max for stability.
+
+    Examples
+    --------
+    >>> softmax_array(np.array([[0.0, np.log(3.0)]]))
+    array([[0.25, 0.75]])
+    """
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+def log_softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """``log(softmax(x))`` along ``axis`` of an ndarray, by a stable log-sum-exp.
+
+    Examples
+    --------
+    >>> np.exp(log_softmax_array(np.array([[0.0, np.log(3.0)]])))
+    array([[0.25, 0.75]])
+    """
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+# ----------------------------------------------------------------------- primitives
 
 
 class ReLU(Function):
@@ -44,10 +97,11 @@ class ELU(Function):
 
 class Sigmoid(Function):
     def forward(self, x):
-        # exp of a non-positive number only, so large |x| never overflows
-        e = np.exp(-np.abs(x))
-        self.y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        self.y = sigmoid_array(x)
         return self.y
+
+    def activation_source(self):
+        return ActivationSource("sigmoid", self.parents[0], None)
 
     def backward(self, grad):
         y = self.y
@@ -71,16 +125,17 @@ class Softplus(Function):
         return np.logaddexp(x, 0).astype(x.dtype, copy=False)
 
     def backward(self, grad):
-        return (grad * Sigmoid().forward(self.x),)
+        return (grad * sigmoid_array(self.x),)
 
 
 class Softmax(Function):
     def forward(self, x, axis=-1):
         self.axis = axis
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
-        e /= e.sum(axis=axis, keepdims=True)
-        self.y = e
-        return e
+        self.y = softmax_array(x, axis)
+        return self.y
+
+    def activation_source(self):
+        return ActivationSource("softmax", self.parents[0], self.axis)
 
     def backward(self, grad):
         y = self.y
@@ -90,8 +145,7 @@ class Softmax(Function):
 class LogSoftmax(Function):
     def forward(self, x, axis=-1):
         self.axis = axis
-        shifted = x - x.max(axis=axis, keepdims=True)
-        self.y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        self.y = log_softmax_array(x, axis)
         return self.y
 
     def backward(self, grad):

@@ -1,4 +1,9 @@
-"""Convolution, optional ReLU and max pooling over disjoint windows, as one node.
+"""Convolution, optional ReLU and max pooling over disjoint windows, as one node: the fused
+fast path of :func:`~neuroflow.ops.conv.conv2d` followed by :func:`~neuroflow.ops.pool.max_pool2d`.
+
+Those two modules are the readable reference; this one is what runs by default, and tests
+compare the two. ``neuroflow.config.set_fusion(False)`` (or ``NEUROFLOW_FUSION=0``) makes
+``Sequential`` run the reference ops instead.
 
 ``conv2d_max_pool(x, kernel, bias, relu=True)`` equals
 ``max_pool2d(conv2d(x, kernel, bias, relu=True))`` and is what ``Sequential`` runs for a
@@ -20,7 +25,7 @@ It does less work than the two nodes:
   instead of 36. The transforms are small constant matrices, so every step is a matrix
   product; the backward pass is the transpose of each step.
 
-The gradient goes to the first maximum of each window, as in :class:`~neuroflow.ops.conv.MaxPool2D`.
+The gradient goes to the first maximum of each window, as in :class:`~neuroflow.ops.pool.MaxPool2D`.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import functools
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from neuroflow.ops.conv import _pad, _padded_output_hw, _pair
+from neuroflow.ops.conv import as_pair, check_padding, pad_input, padded_output_hw
 from neuroflow.tensor import Function, Tensor, is_grad_enabled
 
 # Temporaries per chunk of the batch: about L2-sized, measured best on seed 002.
@@ -101,9 +106,9 @@ class Conv2DMaxPool(Function):
         pool=(2, 2), relu=False,
     ):  # fmt: skip
         kh, kw, c, f = kernel.shape
-        xp, self.pads = _pad(x, (kh, kw), strides, padding, dilation)
+        xp, self.pads = pad_input(x, (kh, kw), strides, padding, dilation)
         n = xp.shape[0]
-        oh, ow = _padded_output_hw(xp, (kh, kw), strides, dilation)
+        oh, ow = padded_output_hw(xp, (kh, kw), strides, dilation)
         out_hw = (oh // pool[0], ow // pool[1])
         if min(out_hw) < 1:
             raise ValueError(
@@ -237,9 +242,9 @@ def conv2d_max_pool(
     pooling windows that do not overlap (strides equal to the pool size, valid padding)."""
     return Conv2DMaxPool.apply(
         *((x, kernel) if bias is None else (x, kernel, bias)),
-        strides=_pair(strides, "strides"),
-        padding=padding,
-        dilation=_pair(dilation, "dilation_rate"),
-        pool=_pair(pool_size, "pool_size"),
+        strides=as_pair(strides, "strides"),
+        padding=check_padding(padding),
+        dilation=as_pair(dilation, "dilation_rate"),
+        pool=as_pair(pool_size, "pool_size"),
         relu=relu,
     )

@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from neuroflow.backend import epsilon
+from neuroflow.ops.activation import log_softmax_array, sigmoid_array
 from neuroflow.tensor import Function, Tensor
-
-EPSILON = 1e-7  # Keras's backend epsilon, used for clipping probabilities
-
-
-def _log_softmax(x: np.ndarray) -> np.ndarray:
-    shifted = x - x.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 class SparseSoftmaxCrossEntropy(Function):
@@ -25,15 +20,17 @@ class SparseSoftmaxCrossEntropy(Function):
         classes = logits.shape[-1]
         flat = logits.reshape(-1, classes)
         idx = np.asarray(labels).reshape(-1).astype(np.intp, copy=False)
-        logp = _log_softmax(flat)
+        logp = log_softmax_array(flat)
         rows = np.arange(flat.shape[0])
         self.probs, self.rows, self.idx, self.shape = np.exp(logp), rows, idx, logits.shape
         return -logp[rows, idx].reshape(logits.shape[:-1])
 
     def backward(self, grad):
-        d = self.probs
-        d[self.rows, self.idx] -= 1  # probs is not used again, so reuse it in place
-        d *= grad.reshape(-1, 1)
+        # (p - onehot) * g, written into a fresh array: probs stays intact for another
+        # backward over the same graph, at the cost of the one pass the scaling needs anyway
+        g = grad.reshape(-1)
+        d = self.probs * g[:, None]
+        d[self.rows, self.idx] -= g
         return (d.reshape(self.shape), None)
 
 
@@ -41,7 +38,7 @@ class SoftmaxCrossEntropy(Function):
     """``-sum(target * log softmax(logits))`` with a distribution as target."""
 
     def forward(self, logits, target):
-        logp = _log_softmax(logits)
+        logp = log_softmax_array(logits)
         self.probs, self.target = np.exp(logp), target
         return -(target * logp).sum(axis=-1)
 
@@ -55,10 +52,11 @@ class CategoricalCrossEntropy(Function):
     """Keras's cross-entropy on probabilities: rescale to sum 1, clip, ``-sum(t log p)``."""
 
     def forward(self, probs, target):
+        eps = epsilon()
         total = probs.sum(axis=-1, keepdims=True)
         p = probs / total
-        clipped = np.clip(p, EPSILON, 1 - EPSILON)
-        self.inside = (p >= EPSILON) & (p <= 1 - EPSILON)
+        clipped = np.clip(p, eps, 1 - eps)
+        self.inside = (p >= eps) & (p <= 1 - eps)
         self.p, self.clipped, self.total, self.target = p, clipped, total, target
         return -(target * np.log(clipped)).sum(axis=-1)
 
@@ -79,25 +77,24 @@ class SigmoidBinaryCrossEntropy(Function):
 
     def backward(self, grad):
         x = self.logits
-        e = np.exp(-np.abs(x))
-        sig = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
         scale = grad[..., None] / x.shape[-1]
-        return ((sig - self.target) * scale, None)
+        return ((sigmoid_array(x) - self.target) * scale, None)
 
 
 class BinaryCrossEntropy(Function):
     """Keras's binary cross-entropy on probabilities (clipped, epsilon inside the logs)."""
 
     def forward(self, probs, target):
-        p = np.clip(probs, EPSILON, 1 - EPSILON)
-        self.inside = (probs >= EPSILON) & (probs <= 1 - EPSILON)
+        self.eps = eps = epsilon()
+        p = np.clip(probs, eps, 1 - eps)
+        self.inside = (probs >= eps) & (probs <= 1 - eps)
         self.p, self.target = p, target
-        loss = target * np.log(p + EPSILON) + (1 - target) * np.log(1 - p + EPSILON)
+        loss = target * np.log(p + eps) + (1 - target) * np.log(1 - p + eps)
         return -loss.mean(axis=-1)
 
     def backward(self, grad):
-        p, t = self.p, self.target
-        dp = -(t / (p + EPSILON) - (1 - t) / (1 - p + EPSILON))
+        p, t, eps = self.p, self.target, self.eps
+        dp = -(t / (p + eps) - (1 - t) / (1 - p + eps))
         return (dp * self.inside * (grad[..., None] / p.shape[-1]), None)
 
 
