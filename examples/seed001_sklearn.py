@@ -23,8 +23,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from neuroflow.datasets import mnist
-from neuroflow.metrics import classification_report
-from neuroflow.sklearn import MLPClassifier, Perceptron
+from neuroflow.sklearn import MLPClassifier, Perceptron, classification_report
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--part", default="all", choices=["blobs", "mnist", "alpha", "svm", "all"])

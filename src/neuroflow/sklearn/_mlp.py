@@ -17,12 +17,20 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from neuroflow import backend, initializers, layers, losses, optimizers, regularizers
 from neuroflow.models import Sequential
+from neuroflow.sklearn._params import (
+    ARRAY_LIKE,
+    BOOLEAN,
+    RANDOM_STATE,
+    VERBOSE,
+    Interval,
+    Options,
+    validate_params,
+)
 
 _ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 
@@ -44,29 +52,29 @@ class _SummedLogLoss(losses.BinaryCrossentropy):
 
 
 class _BaseMLP(BaseEstimator):
-    _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(_ACTIVATIONS))],
-        "solver": [StrOptions({"sgd", "adam", "rmsprop"})],
+    _param_rules: dict = {
+        "hidden_layer_sizes": [ARRAY_LIKE, Interval(Integral, 1, None, closed="left")],
+        "activation": [Options(*_ACTIVATIONS)],
+        "solver": [Options("sgd", "adam", "rmsprop")],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "batch_size": [Options("auto"), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Options("constant", "invscaling", "adaptive")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
+        "shuffle": [BOOLEAN],
+        "random_state": [RANDOM_STATE],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
+        "verbose": [VERBOSE],
+        "warm_start": [BOOLEAN],
         "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
+        "nesterovs_momentum": [BOOLEAN],
+        "early_stopping": [BOOLEAN],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(np.inf)],
         "dropout": [Interval(Real, 0, 1, closed="left")],
     }
 
@@ -303,7 +311,7 @@ class _BaseMLP(BaseEstimator):
 
     def fit(self, X, y):
         """Trains on ``(X, y)`` for up to ``max_iter`` epochs; returns ``self``."""
-        self._validate_params()
+        validate_params(self, self._param_rules)
         return self._fit(X, y, incremental=False)
 
 
@@ -317,8 +325,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     --------
     >>> from sklearn.datasets import make_blobs
     >>> X, y = make_blobs(200, centers=3, random_state=0)
-    >>> clf = MLPClassifier(hidden_layer_sizes=(16,), max_iter=300, random_state=0).fit(X, y)
-    >>> clf.score(X, y) > 0.9
+    >>> clf = MLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0)
+    >>> clf.fit(X, y).score(X, y) > 0.9
     True
     """
 
@@ -362,8 +370,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def partial_fit(self, X, y, classes=None):
         """One epoch over ``(X, y)``; the first call needs ``classes``."""
-        self._validate_params()
-        if _check_partial_fit_first_call(self, classes):
+        validate_params(self, self._param_rules)
+        if self._starts_partial_fit(classes):
             self._label_binarizer = LabelBinarizer().fit(classes)
             self.classes_ = self._label_binarizer.classes_
             self.__dict__.pop("model_", None)
@@ -372,6 +380,22 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             return self._fit(X, y, incremental=True)
         finally:
             self._classes_fixed = False
+
+    def _starts_partial_fit(self, classes) -> bool:
+        """scikit-learn's rule: ``classes`` is needed on the first call and must not change."""
+        known = getattr(self, "classes_", None)
+        if classes is None:
+            if known is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            return False
+        if known is None:
+            return True
+        if not np.array_equal(known, unique_labels(classes)):
+            raise ValueError(
+                f"`classes={classes!r}` is not the same as on last call to partial_fit, "
+                f"was: {known!r}"
+            )
+        return False
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, ``(n_samples, n_classes)``."""
@@ -401,8 +425,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     --------
     >>> import numpy as np
     >>> X = np.linspace(-1, 1, 200).reshape(-1, 1)
-    >>> reg = MLPRegressor((32,), max_iter=500, random_state=0).fit(X, X.ravel() ** 2)
-    >>> reg.score(X, X.ravel() ** 2) > 0.9
+    >>> reg = MLPRegressor(hidden_layer_sizes=(32,), learning_rate_init=0.01, random_state=0)
+    >>> reg.fit(X, X.ravel() ** 2).score(X, X.ravel() ** 2) > 0.9
     True
     """
 
@@ -431,7 +455,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def partial_fit(self, X, y):
         """One epoch over ``(X, y)``."""
-        self._validate_params()
+        validate_params(self, self._param_rules)
         return self._fit(X, y, incremental=True)
 
     def predict(self, X) -> np.ndarray:

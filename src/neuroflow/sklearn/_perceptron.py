@@ -18,11 +18,19 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from neuroflow import ops
+from neuroflow.sklearn._params import (
+    BOOLEAN,
+    NONE,
+    RANDOM_STATE,
+    VERBOSE,
+    Interval,
+    Options,
+    validate_params,
+)
 from neuroflow.tensor import no_grad
 
 
@@ -65,16 +73,16 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints: dict = {
-        "rule": [StrOptions({"perceptron", "adaline"})],
+    _param_rules: dict = {
+        "rule": [Options("perceptron", "adaline")],
         "eta0": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "tol": [Interval(Real, 0, None, closed="left"), NONE],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "fit_intercept": ["boolean"],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        "shuffle": [BOOLEAN],
+        "fit_intercept": [BOOLEAN],
+        "random_state": [RANDOM_STATE],
+        "verbose": [VERBOSE],
     }
 
     def __init__(
@@ -102,7 +110,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Learns the weights sample by sample; returns ``self``."""
-        self._validate_params()
+        validate_params(self, self._param_rules)
         X, y = validate_data(self, X, y, dtype=np.float64)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
