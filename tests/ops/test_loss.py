@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 
 from neuroflow import ops
-from tests.conftest import HAS_TORCH
-from tests.ops.harness import check_op
+from tests.ops.harness import check_op, torch
 
 R = np.random.default_rng(3)
 LOGITS = R.normal(size=(6, 4)) * 2
@@ -17,18 +16,13 @@ def _log_softmax(x):
 
 
 def test_sparse_softmax_cross_entropy():
-    torch_fn = None
-    if HAS_TORCH:
-        import torch
-
-        torch_fn = lambda x: torch.nn.functional.cross_entropy(  # noqa: E731
-            x, torch.tensor(LABELS), reduction="none"
-        )
     check_op(
         lambda x: ops.sparse_softmax_cross_entropy(x, LABELS),
         lambda x: -_log_softmax(x)[np.arange(6), LABELS],
         LOGITS,
-        torch_fn=torch_fn,
+        torch_fn=lambda x: torch.nn.functional.cross_entropy(
+            x, torch.tensor(LABELS), reduction="none"
+        ),
     )
 
 
@@ -40,23 +34,26 @@ def test_sparse_softmax_cross_entropy_on_sequences():
             _log_softmax(x.reshape(-1, 4)).reshape(2, 3, 4), labels[..., None], -1
         )[..., 0]
     )
-    check_op(lambda t: ops.sparse_softmax_cross_entropy(t, labels), ref, x)
+    check_op(
+        lambda t: ops.sparse_softmax_cross_entropy(t, labels),
+        ref,
+        x,
+        # torch wants the classes on axis 1: (batch, classes, steps)
+        torch_fn=lambda t: torch.nn.functional.cross_entropy(
+            t.permute(0, 2, 1), torch.tensor(labels), reduction="none"
+        ),
+    )
 
 
 @pytest.mark.parametrize("target", [ONEHOT, SOFT], ids=["onehot", "soft"])
 def test_softmax_cross_entropy(target):
-    torch_fn = None
-    if HAS_TORCH:
-        import torch
-
-        torch_fn = lambda x: torch.nn.functional.cross_entropy(  # noqa: E731
-            x, torch.tensor(target), reduction="none"
-        )
     check_op(
         lambda x: ops.softmax_cross_entropy(x, target),
         lambda x: -(target * _log_softmax(x)).sum(-1),
         LOGITS,
-        torch_fn=torch_fn,
+        torch_fn=lambda x: torch.nn.functional.cross_entropy(
+            x, torch.tensor(target), reduction="none"
+        ),
     )
 
 
@@ -67,7 +64,11 @@ def test_categorical_cross_entropy_normalizes_then_clips_like_keras():
         p = p / p.sum(-1, keepdims=True)
         return -(ONEHOT * np.log(np.clip(p, 1e-7, 1 - 1e-7))).sum(-1)
 
-    check_op(lambda p: ops.categorical_cross_entropy(p, ONEHOT), ref, probs)
+    def torch_ref(p):  # the same formula, differentiated by torch's autograd
+        p = p / p.sum(-1, keepdim=True)
+        return -(torch.tensor(ONEHOT) * torch.log(torch.clamp(p, 1e-7, 1 - 1e-7))).sum(-1)
+
+    check_op(lambda p: ops.categorical_cross_entropy(p, ONEHOT), ref, probs, torch_fn=torch_ref)
 
 
 def test_categorical_cross_entropy_is_finite_at_zero_probability():
@@ -77,13 +78,12 @@ def test_categorical_cross_entropy_is_finite_at_zero_probability():
 
 def test_sigmoid_binary_cross_entropy():
     target = R.integers(0, 2, size=(6, 4)).astype(float)
-    torch_fn = None
-    if HAS_TORCH:
-        import torch
 
-        torch_fn = lambda x: torch.nn.functional.binary_cross_entropy_with_logits(  # noqa: E731
+    def torch_fn(x):
+        return torch.nn.functional.binary_cross_entropy_with_logits(
             x, torch.tensor(target), reduction="none"
         ).mean(-1)
+
     ref = lambda x: (
         -(
             target * np.log(1 / (1 + np.exp(-x)))  # noqa: E731
@@ -98,17 +98,23 @@ def test_binary_cross_entropy_on_probabilities():
     probs = R.uniform(0.05, 0.95, size=(6, 4))
     eps = 1e-7
     ref = lambda p: -(target * np.log(p + eps) + (1 - target) * np.log(1 - p + eps)).mean(-1)  # noqa: E731
-    check_op(lambda p: ops.binary_cross_entropy(p, target), ref, probs)
+    check_op(
+        lambda p: ops.binary_cross_entropy(p, target),
+        ref,
+        probs,
+        torch_fn=lambda p: (
+            -(
+                torch.tensor(target) * torch.log(p + eps)
+                + (1 - torch.tensor(target)) * torch.log(1 - p + eps)
+            ).mean(-1)
+        ),
+    )
 
 
 def test_squared_and_absolute_error():
     target = R.normal(size=(6, 4))
-    torch_sq = torch_abs = None
-    if HAS_TORCH:
-        import torch
-
-        torch_sq = lambda x: ((x - torch.tensor(target)) ** 2).mean(-1)  # noqa: E731
-        torch_abs = lambda x: (x - torch.tensor(target)).abs().mean(-1)  # noqa: E731
+    torch_sq = lambda x: ((x - torch.tensor(target)) ** 2).mean(-1)  # noqa: E731
+    torch_abs = lambda x: (x - torch.tensor(target)).abs().mean(-1)  # noqa: E731
     check_op(
         lambda x: ops.squared_error(x, target),
         lambda x: ((x - target) ** 2).mean(-1),

@@ -3,7 +3,6 @@ import pytest
 
 from neuroflow import ops
 from neuroflow.tensor import Tensor
-from tests.conftest import HAS_TORCH
 from tests.ops.harness import check_op
 
 R = np.random.default_rng(2)
@@ -25,11 +24,8 @@ def _slow_dense(x, w, b=None):
 @pytest.mark.parametrize("x_shape", [(5, 4), (2, 3, 4)], ids=["2d", "3d"])
 def test_dense(x_shape):
     x, w, b = R.normal(size=x_shape), R.normal(size=(4, 3)), R.normal(size=(3,))
-    torch_fn = None
-    if HAS_TORCH:
-        torch_fn = lambda x, w, b: x @ w + b  # noqa: E731
-    check_op(ops.dense, _slow_dense, x, w, b, torch_fn=torch_fn)
-    check_op(lambda x, w: ops.dense(x, w), _slow_dense, x, w)
+    check_op(ops.dense, _slow_dense, x, w, b, torch_fn=lambda x, w, b: x @ w + b)
+    check_op(lambda x, w: ops.dense(x, w), _slow_dense, x, w, torch_fn=lambda x, w: x @ w)
 
 
 def test_dense_skips_gradient_of_inputs_that_need_none():
