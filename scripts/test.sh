@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Sets up neuroflow with its test tools and peers, then runs lint and both test tiers.
+# Sets up neuroflow with its test tools and peers, then runs lint, both test tiers and the
+# docstring examples (pytest's testpaths: tests/ and src/neuroflow/).
+# Peers (PyTorch, TensorFlow-Keras, scikit-learn) are what the comparison tests check against.
+# In CI (CI=true) they are required: a failed install fails here, and tests/conftest.py fails any
+# run without them. Elsewhere a failed install warns and their comparisons skip, with the reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
-# Peers for the comparison tests (PyTorch from the local CPU wheel, TensorFlow-Keras).
-# Best effort: without them those comparisons skip and everything else still runs.
-if ! .venv/bin/python -m pip install -q torch==2.13.0 tensorflow-cpu; then
-  echo "WARNING: could not install the peers (torch, tensorflow-cpu); their comparisons will skip" >&2
+peers=(torch==2.13.0 tensorflow-cpu scikit-learn)
+if ! .venv/bin/python -m pip install -q "${peers[@]}"; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "ERROR: could not install the peers (${peers[*]}); CI needs them for the comparisons" >&2
+    exit 1
+  fi
+  echo "WARNING: could not install the peers (${peers[*]}); their comparisons will skip" >&2
 fi
 .venv/bin/ruff check src tests benchmarks examples
 set +e
