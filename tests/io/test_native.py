@@ -45,9 +45,37 @@ def test_round_trip_predictions_config_and_compile(tmp_path):
     assert [type(a).__name__ for a in loaded.layers] == [type(a).__name__ for a in model.layers]
     assert [a.name for a in loaded.layers] == [a.name for a in model.layers]
     assert loaded.count_params() == model.count_params()
-    assert type(loaded.optimizer).__name__ == "Adam" and loaded.metrics_names == ["loss"] or True
+    assert type(loaded.optimizer) is nf.optimizers.Adam
+    assert loaded.optimizer.get_config() == model.optimizer.get_config()
+    assert type(loaded.loss) is nf.losses.SparseCategoricalCrossentropy
     assert loaded.optimizer.iterations == model.optimizer.iterations == 4
     np.testing.assert_allclose(loaded.evaluate(X, Y, verbose=0), model.evaluate(X, Y, verbose=0))
+    assert loaded.metrics_names == model.metrics_names == ["loss", "accuracy"]
+
+
+def test_metric_objects_are_saved_by_class_and_config(tmp_path):
+    model = cnn()
+    model.compile(
+        "sgd",
+        "sparse_categorical_crossentropy",
+        metrics=[nf.metrics.SparseCategoricalAccuracy(name="sca"), "accuracy"],
+    )
+    model.fit(X, Y, epochs=1, batch_size=32, verbose=0)
+    model.save(tmp_path / "m.nf")
+    loaded = load_model(tmp_path / "m.nf")
+    np.testing.assert_allclose(loaded.evaluate(X, Y, verbose=0), model.evaluate(X, Y, verbose=0))
+    assert loaded.metrics_names == ["loss", "sca", "accuracy"]
+    assert type(loaded._metrics[0]) is nf.metrics.SparseCategoricalAccuracy
+
+    class Custom(nf.metrics.MeanMetricWrapper):
+        def __init__(self):
+            super().__init__(nf.metrics.sparse_categorical_accuracy, name="custom")
+
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=[Custom()])
+    with pytest.raises(ValueError, match="Cannot save the metric .*Custom.*include_optimizer"):
+        model.save(tmp_path / "custom.nf")
+    model.save(tmp_path / "custom.nf", include_optimizer=False)  # the way out it names
+    assert not load_model(tmp_path / "custom.nf").compiled
 
 
 def test_round_trip_continues_training_identically(tmp_path):
@@ -209,26 +237,89 @@ def test_pickled_object_arrays_are_refused(tmp_path):
         load_model(
             rewrite(path, tmp_path / "obj.nf", obj, members={"arrays/00000.npy": buf.getvalue()})
         )
-    with pytest.raises(FormatError):
+    with pytest.raises(FormatError, match=r"header says shape \(1,\), dtype object"):
         load_model(
             rewrite(path, tmp_path / "obj2.nf", members={"arrays/00000.npy": buf.getvalue()})
         )
 
 
-def test_path_traversal_member_names_write_nothing(tmp_path):
+def _tree(root):
+    return sorted((str(p.relative_to(root)), p.stat().st_size) for p in root.rglob("*"))
+
+
+@pytest.mark.parametrize("member", ["../../outside.npy", "/tmp/outside.npy", "arrays/../x.npy"])
+def test_manifest_members_outside_arrays_are_refused(tmp_path, monkeypatch, member):
     _, path = fitted(tmp_path)
 
-    def traversal(m):
-        m["arrays"][0]["member"] = "../../outside.npy"
+    def point_outside(m):
+        m["arrays"][0]["member"] = member
         return m
 
-    out = rewrite(
-        path, tmp_path / "trav.nf", traversal, members={"../../outside.npy": b"\x93NUMPY junk"}
-    )
-    before = sorted(p.name for p in tmp_path.parent.parent.iterdir())
-    with pytest.raises(FormatError):
+    # the member really is in the zip, so only the name check can refuse it
+    out = rewrite(path, tmp_path / "trav.nf", point_outside, members={member: b"\x93NUMPY"})
+    with zipfile.ZipFile(out) as z:
+        assert member in z.namelist()
+    with pytest.raises(FormatError, match="is not a file of the archive's arrays/ folder"):
         load_model(out)
-    assert sorted(p.name for p in tmp_path.parent.parent.iterdir()) == before
+
+
+def test_loading_writes_nothing_and_ignores_members_outside_the_manifest(tmp_path, monkeypatch):
+    model, path = fitted(tmp_path)
+    extra = {"../../evil.npy": b"x", "/abs/evil.npy": b"x", "arrays/99999.npy": b"x"}
+    out = rewrite(path, tmp_path / "extra.nf", members=extra)
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+
+    def no_extract(*args, **kwargs):
+        raise AssertionError("the loader extracted a member to disk")
+
+    monkeypatch.setattr(zipfile.ZipFile, "extract", no_extract)
+    monkeypatch.setattr(zipfile.ZipFile, "extractall", no_extract)
+    before = _tree(tmp_path.parent)
+    loaded = load_model(out)
+    np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    assert _tree(tmp_path.parent) == before
+
+
+def test_members_listed_twice_or_larger_than_the_file_are_refused(tmp_path):
+    _, path = fitted(tmp_path)
+
+    def twice(m):
+        m["arrays"][1]["member"] = m["arrays"][0]["member"]
+        return m
+
+    with pytest.raises(FormatError, match="listed twice"):
+        load_model(rewrite(path, tmp_path / "twice.nf", twice))
+
+    def bigger(m):  # a plausible shape, but more data than the whole file holds
+        m["arrays"][-1]["shape"] = [10**6]
+        return m
+
+    with pytest.raises(
+        FormatError, match=r"declare 40[0-9]{5} bytes, but the file holds only [0-9]{5}\."
+    ):
+        load_model(rewrite(path, tmp_path / "bigger.nf", bigger))
+
+
+def test_a_config_asking_for_huge_weights_is_refused_before_allocating(tmp_path):
+    import tracemalloc
+
+    _, path = fitted(tmp_path)
+
+    def huge(m):  # within every per-number limit: a 2-million-unit layer, 1.2 GB of kernel
+        m["model"]["config"]["layers"][-2]["config"]["units"] = 2_000_000
+        return m
+
+    out = rewrite(path, tmp_path / "huge.nf", huge)
+    tracemalloc.start()
+    try:
+        with pytest.raises(FormatError, match="would make a weight of shape \\(144, 2000000\\)"):
+            load_model(out)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * out.stat().st_size + (2 << 20)  # nothing near the 1.2 GB asked for
 
 
 def test_truncated_archive(tmp_path):
@@ -236,7 +327,7 @@ def test_truncated_archive(tmp_path):
     data = path.read_bytes()
     for cut in (10, len(data) // 2, len(data) - 30):
         (tmp_path / "cut.nf").write_bytes(data[:cut])
-        with pytest.raises(FormatError):
+        with pytest.raises(FormatError, match="is not a neuroflow archive: File is not a zip"):
             load_model(tmp_path / "cut.nf")
 
 

@@ -7,6 +7,7 @@ implement) is refused with an error naming it. A Lambda layer's code is never ru
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import zipfile
@@ -14,8 +15,9 @@ import zipfile
 import numpy as np
 
 from neuroflow import layers as layers_module
+from neuroflow import losses, optimizers
 from neuroflow._registry import snake_case
-from neuroflow.io.native import LAYERS, FormatError, _check_config
+from neuroflow.io.native import FormatError, _check_config
 from neuroflow.models import Sequential
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -74,10 +76,11 @@ def _translate_layer(spec: dict):
     if name == "InputLayer":
         shape = config.get("batch_shape") or config.get("batch_input_shape")
         return None, shape
-    if name not in LAYERS or name == "Sequential":
+    classes = layers_module.layer_classes()
+    if name not in classes:
         raise FormatError(
             f"Keras layer class '{name}' is not supported by neuroflow "
-            f"(supported: {', '.join(sorted(set(LAYERS) - {'Sequential'}))})."
+            f"(supported: {', '.join(sorted(classes))})."
         )
     shape = config.pop("batch_input_shape", None) or config.pop("batch_shape", None)
     for key in list(config):
@@ -93,7 +96,7 @@ def _translate_layer(spec: dict):
     if name == "LeakyReLU" and "alpha" in config and "negative_slope" in config:
         del config["alpha"]
     try:
-        return LAYERS[name].from_config(config), shape
+        return classes[name].from_config(config), shape
     except FormatError:
         raise
     except Exception as exc:  # noqa: BLE001  (an untrusted file: every failure is the file's)
@@ -245,8 +248,6 @@ def compile_from_keras(model: Sequential, training: dict | None) -> None:
     Keras-only options that are off (EMA, clipping left unset...) are ignored; an optimizer
     or loss this library lacks leaves the model uncompiled rather than guessing.
     """
-    from neuroflow import losses, optimizers
-
     if not isinstance(training, dict):
         return
     # Keras's compile() default, which Keras itself falls back to when none was saved
@@ -258,17 +259,12 @@ def compile_from_keras(model: Sequential, training: dict | None) -> None:
         loss = loss.get("class_name") or loss.get("config", {}).get("name")
     if not isinstance(opt, dict) or not isinstance(loss, str):
         return
-    classes = {
-        "sgd": optimizers.SGD,
-        "rmsprop": optimizers.RMSprop,
-        "adam": optimizers.Adam,
-        "adagrad": optimizers.Adagrad,
-    }
-    cls = classes.get(str(opt.get("class_name", "")).lower().removeprefix("custom>"))
-    if cls is None:
+    opt_name = str(opt.get("class_name", "")).lower().removeprefix("custom>")
+    try:  # the class, from the optimizers' registry
+        cls = type(optimizers.deserialize({"class_name": opt_name, "config": {}}))
+    except ValueError:
         return
-    import inspect
-
+    # Keras writes options we lack (EMA, weight decay at their defaults...): keep ours only
     accepted = set(inspect.signature(cls.__init__).parameters) - {"self", "kwargs", "name"}
     kwargs = {
         k: v
@@ -282,7 +278,8 @@ def compile_from_keras(model: Sequential, training: dict | None) -> None:
             if isinstance(name, str):
                 metrics.append(name)
     try:
-        model.compile(cls(**kwargs), losses.get(_snake(loss)), metrics=metrics)
+        optimizer = optimizers.deserialize({"class_name": opt_name, "config": kwargs})
+        model.compile(optimizer, losses.get(_snake(loss)), metrics=metrics)
     except (ValueError, TypeError):
         return  # uncompiled: the user can compile it
 

@@ -10,59 +10,52 @@ Layout of an archive::
     arrays/00000.npy    one file per weight (and optimizer slot), in "arrays" order
 
 Loading never unpickles and never imports: classes come only from the library's own
-registry. Every size is checked before anything is read or allocated: the JSON and each
-member have size caps, each ``.npy`` header must declare exactly the shape and dtype that
-the manifest and the model expect, and the data that follows must be exactly that long.
-Anything else is a ``ValueError`` that says what is wrong.
+registries (``layers.deserialize``, ``optimizers.deserialize``, ``losses.deserialize``).
+Every size is checked before anything is read or allocated: the JSON has a size cap; the
+arrays the manifest declares must fit in the file's own bytes; the model the config
+describes may not make more weight bytes than those arrays hold; each ``.npy`` header must
+declare exactly the shape and dtype that the manifest and the model expect, and the data
+that follows must be exactly that long. Member names outside ``arrays/`` are refused and
+nothing is ever extracted to disk. Anything else is a ``ValueError`` (:class:`FormatError`)
+that says what is wrong.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import re
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from neuroflow import layers as layers_module
-from neuroflow import losses, optimizers
+from neuroflow import layers, losses, metrics, optimizers
+from neuroflow._registry import snake_case
 from neuroflow.models import Model, Sequential
 from neuroflow.utils.files import atomic_path
 
 FORMAT, VERSION = "neuroflow", 1
 MANIFEST = "neuroflow.json"
 MAX_MANIFEST_BYTES = 16 << 20
-MAX_ARRAY_BYTES = 4 << 30
 MAX_CONFIG_DEPTH = 32
 MAX_DIMENSION = 1 << 24
 _DTYPES = {"float32": np.float32, "float64": np.float64}
-
-LAYERS = {
-    name: getattr(layers_module, name)
-    for name in layers_module.__all__
-    if isinstance(getattr(layers_module, name), type)
-    and issubclass(getattr(layers_module, name), layers_module.Layer)
-}
-LAYERS["Sequential"] = Sequential
-OPTIMIZERS = {
-    cls.__name__: cls
-    for cls in (optimizers.SGD, optimizers.RMSprop, optimizers.Adam, optimizers.Adagrad)
-}
-LOSSES = {
-    cls.__name__: cls
-    for cls in (
-        losses.SparseCategoricalCrossentropy,
-        losses.CategoricalCrossentropy,
-        losses.BinaryCrossentropy,
-        losses.MeanSquaredError,
-        losses.MeanAbsoluteError,
-    )
-}
+# the only member names an archive's manifest may point to: nothing outside arrays/
+_MEMBER = re.compile(r"arrays/[0-9A-Za-z_-]+\.npy")
 
 
 class FormatError(ValueError):
     """The file is not a valid neuroflow archive (a ValueError)."""
+
+
+class UnforeseenFormatError(FormatError):
+    """A file made the reader fail in a way none of its checks foresaw.
+
+    Users see a FormatError (a ValueError) like any other; tests treat this subclass as a
+    bug in the reader, since every rejection should come from a check with its own message.
+    """
 
 
 # ------------------------------------------------------------------------------ saving
@@ -72,33 +65,52 @@ def _check_saveable(layer) -> None:
         for sub in layer.layers:
             _check_saveable(sub)
         return
-    if LAYERS.get(type(layer).__name__) is not type(layer):
+    if layers.layer_classes().get(type(layer).__name__) is not type(layer):
         raise ValueError(
             f"Cannot save layer '{layer.name}' of type {type(layer).__name__}: only the "
             "library's own layers can be saved (subclassed models and custom layers cannot)."
         )
 
 
+def _metric_class(name: str):
+    """The library's metric class called ``name``, or None (looked up in its one registry)."""
+    if not isinstance(name, str):
+        return None
+    try:
+        found = type(metrics.get(snake_case(name)))
+    except ValueError:
+        return None
+    return found if found.__name__ == name else None
+
+
+def _metric_spec(identifier):
+    """A metric as the manifest holds it: its name, or a built-in Metric's class and config."""
+    if isinstance(identifier, str):
+        return identifier
+    cls = type(identifier)
+    if isinstance(identifier, metrics.Metric) and _metric_class(cls.__name__) is cls:
+        return {"class_name": cls.__name__, "config": identifier.get_config()}
+    raise ValueError(
+        f"Cannot save the metric {identifier!r}: only metric names (e.g. 'accuracy') and the "
+        "library's own Metric classes can be saved. Save with include_optimizer=False and "
+        "compile the loaded model again."
+    )
+
+
 def _compile_spec(model: Model):
     if not model.compiled or model.loss is None:
         return None
-    if type(model.loss).__name__ not in LOSSES:
+    try:
+        loss = losses.serialize(model.loss)
+    except ValueError:
         raise ValueError(
             f"Cannot save the custom loss {model.loss!r}; save without compile "
             "information with include_optimizer=False."
-        )
-    names = []
-    for ident in model._metric_ids:
-        if not isinstance(ident, str):
-            raise ValueError(f"Cannot save the metric {ident!r}: only metric names are saved.")
-        names.append(ident)
+        ) from None
     return {
-        "optimizer": {
-            "class_name": type(model.optimizer).__name__,
-            "config": model.optimizer.get_config(),
-        },
-        "loss": {"class_name": type(model.loss).__name__, "config": model.loss.get_config()},
-        "metrics": names,
+        "optimizer": optimizers.serialize(model.optimizer),
+        "loss": loss,
+        "metrics": [_metric_spec(m) for m in model._metric_ids],
     }
 
 
@@ -225,37 +237,126 @@ def _check_config(value, depth: int = 0) -> None:
         raise FormatError(f"The model config holds an unexpected value: {value!r}.")
 
 
-def _build_layer(spec):
-    """The model an archive describes, built by the library's own ``from_config``."""
-    if (
-        not isinstance(spec, dict)
-        or spec.get("class_name") != "Sequential"
-        or not isinstance(spec.get("config"), dict)
-    ):
+def _declared_arrays(archive: zipfile.ZipFile, manifest: dict, path) -> list[tuple]:
+    """The manifest's arrays as ``(member, shape, dtype)``, checked before anything is read.
+
+    Each must name its own ``arrays/*.npy`` member of the archive, with a float dtype and a
+    plain shape; together they may not declare more bytes than the file holds (members are
+    stored uncompressed), which bounds every allocation the loader makes.
+    """
+    entries = manifest.get("arrays")
+    if not isinstance(entries, list):
+        raise FormatError(f"The archive's 'arrays' must be a list; found {type(entries).__name__}.")
+    names, seen, arrays, total = set(archive.namelist()), set(), [], 0
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise FormatError("Each 'arrays' entry must be an object.")
+        member, shape, dtype = entry.get("member"), entry.get("shape"), entry.get("dtype")
+        if not isinstance(member, str) or not _MEMBER.fullmatch(member):
+            raise FormatError(
+                f"Array member {member!r} is not a file of the archive's arrays/ folder "
+                "(expected a name like 'arrays/00000.npy')."
+            )
+        if member not in names:
+            raise FormatError(f"Array member {member!r} is missing from the archive.")
+        if member in seen:
+            raise FormatError(f"Array member {member!r} is listed twice.")
+        seen.add(member)
+        if not isinstance(dtype, str) or dtype not in _DTYPES:
+            raise FormatError(f"Array {member} has dtype {dtype!r}; only float32/float64 load.")
+        if not isinstance(shape, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_DIMENSION
+            for d in shape
+        ):
+            raise FormatError(f"Array {member} has shape {shape!r}; expected a list of sizes.")
+        total += math.prod(shape) * np.dtype(dtype).itemsize
+        arrays.append((member, tuple(shape), dtype))
+    size = Path(path).stat().st_size
+    if total > size:
+        raise FormatError(
+            f"The archive's arrays declare {total} bytes, but the file holds only {size}."
+        )
+    return arrays
+
+
+class _WeightBudget:
+    """Lets a model being rebuilt make weights only up to the bytes the archive declares.
+
+    A config may ask for any layer size; the weights are allocated (and initialized) when
+    a layer is built, before they can be compared with the file's arrays. Each layer's
+    ``add_weight`` is wrapped while it is built, so that a config asking for more than the
+    file holds fails before the memory is taken.
+    """
+
+    def __init__(self, nbytes: int):
+        self.left, self.guarded = nbytes, []
+
+    def guard(self, layer):
+        make = layer.add_weight
+
+        def add_weight(shape, *args, **kwargs):
+            dtype = np.dtype(kwargs.get("dtype", "float32"))
+            nbytes = math.prod(int(d) for d in shape) * dtype.itemsize
+            if nbytes > self.left:
+                raise FormatError(
+                    f"Layer '{layer.name}' would make a weight of shape {tuple(shape)}; the "
+                    "archive's arrays do not hold that much data."
+                )
+            self.left -= max(nbytes, 0)
+            return make(shape, *args, **kwargs)
+
+        layer.add_weight = add_weight  # an instance attribute: shadows the method
+        self.guarded.append(layer)
+        return layer
+
+    def release(self) -> None:
+        for layer in self.guarded:
+            vars(layer).pop("add_weight", None)
+
+
+def _rebuild(spec, budget: _WeightBudget):
+    """The layer (or nested Sequential) ``spec`` describes, its weights within ``budget``."""
+    if not isinstance(spec, dict) or spec.get("class_name") != "Sequential":
+        return budget.guard(layers.deserialize(spec))
+    config = spec.get("config")
+    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+        raise FormatError("A Sequential's config must be an object with a 'layers' list.")
+    model = Sequential.from_config({**config, "layers": []})
+    for sub in config["layers"]:
+        model.add(_rebuild(sub, budget))
+    return model
+
+
+def _build_model(spec, arrays: list[tuple]) -> Sequential:
+    """The model an archive describes, built by the library's own classes."""
+    if not isinstance(spec, dict) or spec.get("class_name") != "Sequential":
         name = spec.get("class_name") if isinstance(spec, dict) else type(spec).__name__
         raise FormatError(f"The archive's model must be a Sequential; found {name!r}.")
+    budget = _WeightBudget(sum(math.prod(s) * np.dtype(d).itemsize for _, s, d in arrays))
     try:
-        return Sequential.from_config(spec["config"])
-    except Exception as exc:  # noqa: BLE001  (untrusted config: every failure is the file's)
+        model = _rebuild(spec, budget)
+    except FormatError:
+        raise
+    except (ValueError, TypeError) as exc:  # the layers' own checks of their arguments
         raise FormatError(f"Invalid model config: {type(exc).__name__}: {exc}") from None
+    finally:
+        budget.release()
+    if not model.built:
+        raise FormatError("The archive's model has no input shape, so it cannot be built.")
+    return model
 
 
-def _read_array(archive: zipfile.ZipFile, entry, expected_shape, names: set) -> np.ndarray:
+def _read_array(archive: zipfile.ZipFile, declared: tuple, expected_shape) -> np.ndarray:
     """Reads one .npy member after checking its header against what is expected."""
-    if not isinstance(entry, dict):
-        raise FormatError("Each 'arrays' entry must be an object.")
-    member, shape, dtype = entry.get("member"), entry.get("shape"), entry.get("dtype")
-    if not isinstance(member, str) or member not in names:
-        raise FormatError(f"Array member {member!r} is missing from the archive.")
-    if not isinstance(dtype, str) or dtype not in _DTYPES:
-        raise FormatError(f"Array {member} has dtype {dtype!r}; only float32/float64 load.")
-    if not isinstance(shape, list) or tuple(shape) != tuple(expected_shape):
+    member, shape, dtype = declared
+    if shape != tuple(expected_shape):
         raise FormatError(
-            f"Array {member} has shape {shape}, but the model expects {tuple(expected_shape)}."
+            f"Array {member} has shape {list(shape)}, but the model expects "
+            f"{tuple(expected_shape)}."
         )
     info = archive.getinfo(member)
-    expected_bytes = int(np.prod(expected_shape, dtype=np.int64)) * np.dtype(dtype).itemsize
-    if expected_bytes > MAX_ARRAY_BYTES or info.file_size > expected_bytes + 4096:
+    expected_bytes = math.prod(shape) * np.dtype(dtype).itemsize
+    if info.file_size > expected_bytes + 4096:
         raise FormatError(
             f"Array {member} declares {info.file_size} bytes, expected about {expected_bytes}."
         )
@@ -270,41 +371,36 @@ def _read_array(archive: zipfile.ZipFile, entry, expected_shape, names: set) -> 
                 else np.lib.format.read_array_header_2_0(f)
             )
             shape_h, fortran, dtype_h = header
-            if tuple(shape_h) != tuple(expected_shape) or fortran or dtype_h != np.dtype(dtype):
+            if tuple(shape_h) != shape or fortran or dtype_h != np.dtype(dtype):
                 raise FormatError(
                     f"Array {member}: its header says shape {shape_h}, dtype {dtype_h}"
-                    f"{' (Fortran order)' if fortran else ''}; the manifest says {shape}, {dtype}."
+                    f"{' (Fortran order)' if fortran else ''}; the manifest says "
+                    f"{list(shape)}, {dtype}."
                 )
             data = f.read(expected_bytes + 1)
     except FormatError:
         raise
-    except (ValueError, OSError, zipfile.BadZipFile, RuntimeError, EOFError) as exc:
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
         raise FormatError(f"Array {member} is unreadable: {exc}") from None
     if len(data) != expected_bytes:
         raise FormatError(
             f"Array {member} holds {len(data)} bytes of data, expected {expected_bytes}."
         )
-    return np.frombuffer(data, dtype=dtype).reshape(expected_shape).astype(np.float32)
+    return np.frombuffer(data, dtype=dtype).reshape(shape).astype(np.float32)
 
 
-def _entries(manifest: dict, count: int) -> list:
-    entries = manifest.get("arrays")
-    if not isinstance(entries, list) or len(entries) < count:
-        raise FormatError(
-            f"The archive lists {len(entries) if isinstance(entries, list) else 0}"
-            f" arrays; at least {count} are needed."
-        )
-    return entries
-
-
-def _assign_weights(model: Model, archive, manifest) -> list:
+def _assign_weights(model: Model, archive, arrays: list[tuple]) -> list[tuple]:
+    """Fills ``model``'s weights from the first arrays; returns the rest (optimizer state)."""
     weights = model.weights
-    entries = _entries(manifest, len(weights))
-    names = set(archive.namelist())
-    values = [_read_array(archive, e, v.shape, names) for e, v in zip(entries, weights)]
+    if len(arrays) < len(weights):
+        raise FormatError(
+            f"The archive lists {len(arrays)} arrays; model '{model.name}' needs at least "
+            f"{len(weights)}."
+        )
+    values = [_read_array(archive, a, v.shape) for a, v in zip(arrays, weights)]
     for v, value in zip(weights, values):
         v.assign(value)
-    return entries[len(weights) :]
+    return arrays[len(weights) :]
 
 
 def _sniff(path) -> str:
@@ -330,10 +426,10 @@ def _sniff(path) -> str:
 def _untrusted(fn):
     """Any failure while reading a file is the file's: report it as a FormatError.
 
-    The checks above give precise messages for the cases we foresee; this net catches what
-    a corrupted or hostile file can still provoke inside zipfile, zlib or NumPy.
+    The checks give precise messages for the cases we foresee; this net catches what a
+    corrupted or hostile file can still provoke inside zipfile, zlib or NumPy, as an
+    :class:`UnforeseenFormatError` so that the fuzz tests can tell it from a clean refusal.
     """
-    import functools
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -342,7 +438,9 @@ def _untrusted(fn):
         except (FormatError, FileNotFoundError):
             raise
         except Exception as exc:  # noqa: BLE001
-            raise FormatError(f"Could not read the archive: {type(exc).__name__}: {exc}") from None
+            raise UnforeseenFormatError(
+                f"Could not read the archive: {type(exc).__name__}: {exc}"
+            ) from exc
 
     return wrapper
 
@@ -356,7 +454,7 @@ def load_weights(model: Model, path) -> None:
         )
     archive, manifest = _open(path)
     with archive:
-        rest = _assign_weights(model, archive, manifest)
+        rest = _assign_weights(model, archive, _declared_arrays(archive, manifest, path))
         if manifest.get("kind") == "weights" and rest:
             raise FormatError(
                 f"The archive holds {len(model.weights) + len(rest)} weight "
@@ -386,10 +484,9 @@ def load_model(path, compile: bool = True) -> Model:  # noqa: A002  (Keras's nam
             )
         _check_config(manifest.get("model"))
         _check_config(manifest.get("compile"))
-        model = _build_layer(manifest.get("model"))
-        if not isinstance(model, Model) or not model.built:
-            raise FormatError("The archive's model has no input shape, so it cannot be built.")
-        rest = _assign_weights(model, archive, manifest)
+        arrays = _declared_arrays(archive, manifest, path)
+        model = _build_model(manifest.get("model"), arrays)
+        rest = _assign_weights(model, archive, arrays)
         spec = manifest.get("compile")
         if spec is not None and not isinstance(spec, dict):
             raise FormatError("The archive's compile settings must be an object or null.")
@@ -401,34 +498,38 @@ def load_model(path, compile: bool = True) -> Model:  # noqa: A002  (Keras's nam
         return model
 
 
-def _compile(model: Model, spec) -> None:
+def _restore_metric(spec):
+    """A metric from the manifest: a name the registry knows, or a built-in class + config."""
+    if isinstance(spec, str):
+        metrics.get(spec)  # an unknown name fails here, not at the first evaluate
+        return spec
+    if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
+        raise FormatError(f"A saved metric must be a name or a class and config; found {spec!r}.")
+    cls = _metric_class(spec.get("class_name"))
+    if cls is None:
+        raise FormatError(f"Unknown metric class {spec.get('class_name')!r}.")
+    return cls(**spec["config"])
+
+
+def _compile(model: Model, spec: dict) -> None:
+    saved = spec.get("metrics") or []
+    if not isinstance(saved, list):
+        raise FormatError(f"The saved metrics must be a list; found {saved!r}.")
     try:
-        opt, loss = spec["optimizer"], spec["loss"]
-        if opt["class_name"] not in OPTIMIZERS or loss["class_name"] not in LOSSES:
-            raise FormatError(
-                f"Unknown optimizer or loss class: {opt['class_name']!r}, {loss['class_name']!r}."
-            )
-        metric_names = spec.get("metrics") or []
-        if not all(isinstance(m, str) for m in metric_names):
-            raise FormatError("Metrics must be saved as names.")
-        model.compile(
-            OPTIMIZERS[opt["class_name"]].from_config(dict(opt["config"])),
-            LOSSES[loss["class_name"]].from_config(dict(loss["config"])),
-            metrics=metric_names,
-        )
+        optimizer = optimizers.deserialize(spec.get("optimizer"))
+        loss = losses.deserialize(spec.get("loss"))
+        model.compile(optimizer, loss, metrics=[_restore_metric(m) for m in saved])
     except FormatError:
         raise
-    except Exception as exc:  # noqa: BLE001  (untrusted config: every failure is the file's)
-        raise FormatError(
-            f"Invalid compile settings in the archive: {type(exc).__name__}: {exc}"
-        ) from None
+    except (ValueError, TypeError) as exc:  # the registries' and classes' own checks
+        raise FormatError(f"Invalid compile settings in the archive: {exc}") from None
 
 
-def _restore_optimizer(model, state, entries, archive) -> None:
+def _restore_optimizer(model, state, arrays: list[tuple], archive) -> None:
     variables = model.trainable_weights
     optimizer = model.optimizer
-    optimizer.build(variables)
-    expected = [sorted(k for k in optimizer._slots[v] if k != "_scratch") for v in variables]
+    fresh = optimizer.get_state(variables)["slots"]  # builds the slots: names and shapes
+    expected = [sorted(slots) for slots in fresh]
     if (
         not isinstance(state, dict)
         or state.get("slots") != expected
@@ -439,17 +540,21 @@ def _restore_optimizer(model, state, entries, archive) -> None:
         raise FormatError(
             f"The saved optimizer state does not fit {type(optimizer).__name__} and this model."
         )
-    names = set(archive.namelist())
-    shapes = [
-        optimizer._slots[v][slot].shape for v, slots in zip(variables, expected) for slot in slots
-    ]
-    if len(entries) != len(shapes):
+    shapes = [slots[name].shape for slots in fresh for name in sorted(slots)]
+    if len(arrays) != len(shapes):
         raise FormatError(
-            f"The archive holds {len(entries)} optimizer arrays; {len(shapes)} are needed."
+            f"The archive holds {len(arrays)} optimizer arrays; {len(shapes)} are needed."
         )
-    values = iter(_read_array(archive, e, shape, names) for e, shape in zip(entries, shapes))
-    slots = [{slot: next(values) for slot in names_} for names_ in expected]
+    values = iter([_read_array(archive, a, shape) for a, shape in zip(arrays, shapes)])
+    slots = [{name: next(values) for name in names} for names in expected]
     optimizer.set_state(variables, {"iterations": state["iterations"], "slots": slots})
 
 
-__all__ = ["FormatError", "load_model", "load_weights", "save_model", "save_weights"]
+__all__ = [
+    "FormatError",
+    "UnforeseenFormatError",
+    "load_model",
+    "load_weights",
+    "save_model",
+    "save_weights",
+]
