@@ -7,7 +7,7 @@ import pytest
 
 from neuroflow import optimizers
 from neuroflow.tensor import Variable
-from tests.conftest import requires_torch
+from tests.conftest import peer, requires_keras, requires_torch
 
 W0 = np.array([1.0, -2.0, 0.5], dtype=np.float32)
 G1 = np.array([0.1, -0.2, 0.3], dtype=np.float32)
@@ -53,14 +53,49 @@ def test_rmsprop_two_steps():
     np.testing.assert_allclose(run(optimizers.RMSprop(lr), [G1, G2]), w2, rtol=1e-5)
 
 
-def test_rmsprop_centered_with_momentum():
+GRADS = [G1, G2, np.array([0.3, 0.05, -0.1], np.float32), np.array([0.2, -0.3, 0.1], np.float32)]
+
+
+def rmsprop_by_hand(grads, lr, rho, eps, momentum, centered):
+    """Keras's RMSprop.update_step, step by step in float64."""
+    w = W0.astype(np.float64)
+    v = np.zeros(3)  # mean of squares
+    avg = np.zeros(3)  # mean of gradients (centered only)
+    m = np.zeros(3)  # momentum buffer
+    for g in grads:
+        v = rho * v + (1 - rho) * g**2
+        avg = rho * avg + (1 - rho) * g
+        denominator = v - avg**2 + eps if centered else v + eps
+        m = momentum * m + lr * g / np.sqrt(denominator)
+        w = w - m
+    return w
+
+
+def test_rmsprop_centered_with_momentum_over_four_steps():
+    # momentum has no effect on the first step (its buffer starts at zero): take four
     lr, rho, eps, mu = 0.01, 0.9, 1e-7, 0.5
-    v = (1 - rho) * G1**2
-    avg = (1 - rho) * G1
-    m = lr * G1 / np.sqrt(v - avg**2 + eps)
-    expected = W0 - m
-    out = run(optimizers.RMSprop(lr, momentum=mu, centered=True), [G1])
+    out = run(optimizers.RMSprop(lr, rho=rho, momentum=mu, centered=True), GRADS)
+    expected = rmsprop_by_hand(GRADS, lr, rho, eps, mu, centered=True)
     np.testing.assert_allclose(out, expected, rtol=1e-5)
+    # the check can tell momentum and centering apart: dropping either moves the result
+    for wrong in (
+        rmsprop_by_hand(GRADS, lr, rho, eps, 0.0, centered=True),
+        rmsprop_by_hand(GRADS, lr, rho, eps, mu, centered=False),
+    ):
+        assert np.abs(wrong - expected).max() > 100 * 1e-5 * np.abs(expected).max()
+
+
+@requires_keras
+@pytest.mark.parametrize("centered", [False, True])
+def test_rmsprop_with_momentum_matches_keras_over_steps(centered):
+    keras = peer("keras")
+    kwargs = {"learning_rate": 0.01, "rho": 0.8, "momentum": 0.7, "centered": centered}
+    ours = run(optimizers.RMSprop(**kwargs), GRADS)
+    opt = keras.optimizers.RMSprop(**kwargs)
+    w = keras.Variable(W0.copy())
+    for g in GRADS:
+        opt.apply_gradients([(keras.ops.convert_to_tensor(g), w)])
+    np.testing.assert_allclose(ours, np.asarray(w.numpy()), rtol=1e-5, atol=1e-7)
 
 
 def test_adam_two_steps():
