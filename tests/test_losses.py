@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from neuroflow import layers, losses, ops
+from neuroflow import losses, ops
 from neuroflow.tensor import Tensor
 
 LOGITS = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]], dtype=np.float32)
@@ -80,7 +80,39 @@ def test_unknown_loss_names_the_options():
         losses.get(3)
 
 
-def test_functions_resolve_to_their_classes():
-    assert isinstance(losses.get(losses.mean_squared_error), losses.MeanSquaredError)
-    assert isinstance(losses.get("MSE"), losses.MeanSquaredError)
-    assert layers  # the module imports cleanly next to losses
+Y_PROB = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]], dtype=np.float32)
+Y_REAL = np.array([[0.5, -1.0, 2.0], [0.0, 1.5, -0.5]], dtype=np.float32)
+
+
+@pytest.mark.parametrize(
+    "fn,cls,y_true,y_pred",
+    [
+        (losses.sparse_categorical_crossentropy, "SparseCategoricalCrossentropy", LABELS, Y_PROB),
+        (losses.categorical_crossentropy, "CategoricalCrossentropy", ONEHOT, Y_PROB),
+        (losses.binary_crossentropy, "BinaryCrossentropy", ONEHOT, Y_PROB),
+        (losses.mean_squared_error, "MeanSquaredError", ONEHOT, Y_REAL),
+        (losses.mse, "MeanSquaredError", ONEHOT, Y_REAL),
+        (losses.MSE, "MeanSquaredError", ONEHOT, Y_REAL),
+        (losses.mean_absolute_error, "MeanAbsoluteError", ONEHOT, Y_REAL),
+        (losses.mae, "MeanAbsoluteError", ONEHOT, Y_REAL),
+    ],
+)
+def test_functions_resolve_to_their_classes(fn, cls, y_true, y_pred):
+    # compile(loss=keras.losses.mse) gets the class itself (savable by name, fused with the
+    # softmax), not a wrapper around the function
+    loss = losses.get(fn)
+    assert type(loss) is getattr(losses, cls)
+    assert losses.serialize(loss)["class_name"] == cls
+    per_sample = fn(y_true, Tensor(y_pred)).numpy()
+    assert per_sample.shape == (2,)
+    assert float(loss(y_true, y_pred)) == pytest.approx(float(per_sample.mean()), rel=1e-6)
+
+
+def test_a_users_function_is_wrapped_not_resolved():
+    def halved_mse(y_true, y_pred):
+        return losses.mean_squared_error(y_true, y_pred) * 0.5
+
+    loss = losses.get(halved_mse)
+    assert not isinstance(loss, losses.MeanSquaredError)
+    expected = 0.5 * float(losses.MeanSquaredError()(ONEHOT, Y_REAL))
+    assert float(loss(ONEHOT, Y_REAL)) == pytest.approx(expected, rel=1e-6)
