@@ -1,14 +1,16 @@
 """The Layer contract: ``__init__`` (validate, store config) -> ``build`` -> ``call``.
 
 Weights and sub-layers are found by tracking attribute assignment, never by hand-kept
-lists: ``self.kernel = self.add_weight(...)`` is all a layer writes.
+lists: ``self.kernel = self.add_weight(...)`` is all a layer writes. The helpers below
+validate the arguments many layers share (positive ints, ``data_format``) and move
+channels-first data to the channels-last layout every op computes in.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from neuroflow import backend, initializers, regularizers
+from neuroflow import backend, initializers, ops, regularizers
 from neuroflow._registry import snake_case
 from neuroflow.tensor import Tensor, Variable
 
@@ -40,6 +42,46 @@ def shape_tuple(shape, argument: str) -> tuple:
             f"Expected `{argument}` to hold positive integers. Received: {argument}={shape}"
         )
     return shape
+
+
+def check_positive_int(layer: str, name: str, value) -> int:
+    """``value`` as an int; ValueError naming the layer and argument unless a positive int."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(
+            f"Received an invalid value for `{name}` of layer '{layer}', expected a positive "
+            f"integer. Received: {name}={value!r}"
+        )
+    return int(value)
+
+
+def check_data_format(layer: str, data_format) -> str:
+    """``data_format`` as Keras reads it (None is ``"channels_last"``, case does not matter)."""
+    value = "channels_last" if data_format is None else str(data_format).lower()
+    if value not in ("channels_last", "channels_first"):
+        raise ValueError(
+            f"Invalid value for argument `data_format` of layer '{layer}': expected "
+            f"'channels_last' or 'channels_first'. Received: data_format={data_format!r}"
+        )
+    return value
+
+
+def to_channels_last(x, data_format: str):
+    """A Tensor (or a shape tuple) in ``data_format``, as channels-last: for channels-first,
+    ``(batch, channels, *spatial)`` becomes ``(batch, *spatial, channels)``."""
+    if data_format == "channels_last":
+        return x
+    if isinstance(x, Tensor):
+        return ops.transpose(x, (0, *range(2, x.ndim), 1))  # a view, and so is its backward
+    return (x[0], *x[2:], x[1])
+
+
+def from_channels_last(x, data_format: str):
+    """The inverse of :func:`to_channels_last`: channels-last back to ``data_format``."""
+    if data_format == "channels_last":
+        return x
+    if isinstance(x, Tensor):
+        return ops.transpose(x, (0, x.ndim - 1, *range(1, x.ndim - 1)))
+    return (x[0], x[-1], *x[1:-1])
 
 
 class Layer:

@@ -1,11 +1,23 @@
-"""Convolution layers: Conv2D, and Conv1D on the same primitive (a height-1 image)."""
+"""Convolution layers: Conv2D, and Conv1D on the same primitive (a height-1 image).
+
+``tuple_arg``, ``check_padding`` and ``check_input_rank`` validate the arguments that the
+pooling layers share with these.
+"""
 
 from __future__ import annotations
 
 from neuroflow import activations, initializers, ops, regularizers
-from neuroflow.layers.base import Layer
-from neuroflow.layers.core import _check_positive_int
+from neuroflow.layers.base import (
+    Layer,
+    check_data_format,
+    check_positive_int,
+    from_channels_last,
+    to_channels_last,
+)
+from neuroflow.ops import conv as conv_ops
 from neuroflow.ops.conv import output_size
+
+__all__ = ["Conv1D", "Conv2D", "check_input_rank", "check_padding", "tuple_arg"]
 
 
 def tuple_arg(layer: str, name: str, value, rank: int) -> tuple:
@@ -26,16 +38,18 @@ def tuple_arg(layer: str, name: str, value, rank: int) -> tuple:
 
 
 def check_padding(layer: str, padding) -> str:
-    value = padding.lower() if isinstance(padding, str) else padding
-    if value not in ("valid", "same"):
+    """``padding`` lower-cased, as Keras reads it; ValueError naming the layer otherwise."""
+    try:
+        return conv_ops.check_padding(padding)
+    except ValueError:
         raise ValueError(
             f"Invalid value for argument `padding` of layer '{layer}': expected 'valid' or "
             f"'same'. Received: padding={padding!r}"
-        )
-    return value
+        ) from None
 
 
 def check_input_rank(layer: str, input_shape, rank: int) -> None:
+    """ValueError naming the layer unless ``input_shape`` has ``rank`` axes (batch included)."""
     if len(input_shape) != rank:
         raise ValueError(
             f'Input 0 of layer "{layer}" is incompatible with the layer: expected ndim={rank}, '
@@ -44,10 +58,11 @@ def check_input_rank(layer: str, input_shape, rank: int) -> None:
 
 
 class Conv2D(Layer):
-    """2-D convolution over channels-last images.
+    """2-D convolution over images.
 
-    Input shape: ``(batch, height, width, channels)``.
-    Output shape: ``(batch, new_height, new_width, filters)``.
+    Input shape: ``(batch, height, width, channels)``, or ``(batch, channels, height, width)``
+    with ``data_format="channels_first"``.
+    Output shape: ``(batch, new_height, new_width, filters)``, or channels first likewise.
 
     Parameters
     ----------
@@ -57,6 +72,9 @@ class Conv2D(Layer):
     strides : int or (int, int), default 1
     padding : {"valid", "same"}
         "same" pads so that ``new_height = ceil(height / stride)``, as Keras does.
+    data_format : {"channels_last", "channels_first"}, optional
+        Where the channels are; None means channels-last, Keras's default. Channels-first
+        data is transposed to channels-last at the layer's boundary.
     dilation_rate : int or (int, int), default 1
     activation : str or callable, optional
     use_bias : bool, default True
@@ -88,12 +106,8 @@ class Conv2D(Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(
-                f"Layer '{self.name}' supports channels_last data only. "
-                f"Received: data_format={data_format!r}"
-            )
-        self.filters = _check_positive_int(self.name, "filters", filters)
+        self.data_format = check_data_format(self.name, data_format)
+        self.filters = check_positive_int(self.name, "filters", filters)
         self.kernel_size = tuple_arg(self.name, "kernel_size", kernel_size, self.rank)
         self.strides = tuple_arg(self.name, "strides", strides, self.rank)
         self.dilation_rate = tuple_arg(self.name, "dilation_rate", dilation_rate, self.rank)
@@ -128,6 +142,7 @@ class Conv2D(Layer):
 
     def build(self, input_shape):
         check_input_rank(self.name, input_shape, self.rank + 2)
+        input_shape = to_channels_last(tuple(input_shape), self.data_format)
         self._spatial_output(input_shape[1:-1])  # validates sizes early
         channels = input_shape[-1]
         self.kernel = self.add_weight(
@@ -144,16 +159,19 @@ class Conv2D(Layer):
 
     def call(self, inputs, training=False):
         check_input_rank(self.name, inputs.shape, 4)
-        self._spatial_output(inputs.shape[1:3])
+        x = to_channels_last(inputs, self.data_format)
+        self._spatial_output(x.shape[1:3])
         fuse = self.activation is activations.relu  # one node, ReLU in place
         out = ops.conv2d(
-            inputs, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate, fuse
+            x, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate, fuse
         )
-        return out if fuse else self.activation(out)
+        return from_channels_last(out if fuse else self.activation(out), self.data_format)
 
     def compute_output_shape(self, input_shape):
         check_input_rank(self.name, input_shape, self.rank + 2)
-        return (input_shape[0],) + self._spatial_output(input_shape[1:-1]) + (self.filters,)
+        shape = to_channels_last(tuple(input_shape), self.data_format)
+        out = (shape[0],) + self._spatial_output(shape[1:-1]) + (self.filters,)
+        return from_channels_last(out, self.data_format)
 
     def get_config(self):
         return {
@@ -162,6 +180,7 @@ class Conv2D(Layer):
             "kernel_size": self.kernel_size,
             "strides": self.strides,
             "padding": self.padding,
+            "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
@@ -175,7 +194,8 @@ class Conv2D(Layer):
 class Conv1D(Conv2D):
     """1-D convolution over sequences, computed as a height-1 Conv2D.
 
-    Input shape: ``(batch, steps, channels)``. Output shape: ``(batch, new_steps, filters)``.
+    Input shape: ``(batch, steps, channels)``. Output shape: ``(batch, new_steps, filters)``
+    (both channels first with ``data_format="channels_first"``).
     The kernel has Keras's shape ``(kernel_size, channels, filters)``.
     """
 
@@ -183,6 +203,7 @@ class Conv1D(Conv2D):
 
     def call(self, inputs, training=False):
         check_input_rank(self.name, inputs.shape, 3)
+        inputs = to_channels_last(inputs, self.data_format)
         self._spatial_output(inputs.shape[1:2])
         x = ops.reshape(inputs, (inputs.shape[0], 1) + tuple(inputs.shape[1:]))
         kernel = ops.reshape(self.kernel, (1,) + self.kernel.shape)
@@ -190,4 +211,4 @@ class Conv1D(Conv2D):
             x, kernel, self.bias, (1,) + self.strides, self.padding, (1,) + self.dilation_rate
         )
         out = ops.reshape(out, (out.shape[0],) + out.shape[2:])
-        return self.activation(out)
+        return from_channels_last(self.activation(out), self.data_format)

@@ -7,16 +7,13 @@ import math
 import numpy as np
 
 from neuroflow import activations, backend, initializers, ops, regularizers
-from neuroflow.layers.base import Layer, shape_tuple
-
-
-def _check_positive_int(layer: str, name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(
-            f"Received an invalid value for `{name}` of layer '{layer}', expected a positive "
-            f"integer. Received: {name}={value!r}"
-        )
-    return int(value)
+from neuroflow.layers.base import (
+    Layer,
+    check_data_format,
+    check_positive_int,
+    shape_tuple,
+    to_channels_last,
+)
 
 
 class KerasTensor:
@@ -108,7 +105,7 @@ class Dense(Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.units = _check_positive_int(self.name, "units", units)
+        self.units = check_positive_int(self.name, "units", units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -167,20 +164,26 @@ class Flatten(Layer):
     """Flattens every axis but the batch axis.
 
     Input shape: ``(batch, d1, d2, ...)``. Output shape: ``(batch, d1 * d2 * ...)``.
+    With ``data_format="channels_first"`` the channels (``d1``) are moved last before
+    flattening, as Keras does, so the order of features is that of channels-last data.
     """
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"Only channels_last data is supported. Received: {data_format!r}")
+        self.data_format = check_data_format(self.name, data_format)
 
     def call(self, inputs, training=False):
+        if inputs.ndim > 2:
+            inputs = to_channels_last(inputs, self.data_format)
         return ops.reshape(inputs, (inputs.shape[0], -1))
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]
         size = None if any(d is None for d in rest) else math.prod(rest)
         return (input_shape[0], size)
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
 
 
 class Reshape(Layer):

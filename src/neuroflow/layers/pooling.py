@@ -1,9 +1,13 @@
-"""Pooling layers: max and average, 1-D and 2-D, and their global forms."""
+"""Pooling layers: max and average, 1-D and 2-D, and their global forms.
+
+Channels-first data (``data_format="channels_first"``) is transposed to channels-last at
+the layer's boundary; the ops in :mod:`neuroflow.ops.pool` compute channels-last.
+"""
 
 from __future__ import annotations
 
 from neuroflow import activations, ops
-from neuroflow.layers.base import Layer
+from neuroflow.layers.base import Layer, check_data_format, from_channels_last, to_channels_last
 from neuroflow.layers.conv import Conv2D, check_input_rank, check_padding, tuple_arg
 from neuroflow.ops.conv import output_size
 
@@ -14,8 +18,7 @@ class _Pooling2D(Layer):
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"Layer '{self.name}' supports channels_last data only.")
+        self.data_format = check_data_format(self.name, data_format)
         self.pool_size = tuple_arg(self.name, "pool_size", pool_size, self.rank)
         self.strides = (
             self.pool_size
@@ -37,13 +40,12 @@ class _Pooling2D(Layer):
         return out
 
     def build(self, input_shape):
-        check_input_rank(self.name, input_shape, self.rank + 2)
-        self._spatial_output(input_shape[1:-1])
+        self.compute_output_shape(input_shape)  # validates the rank and sizes early
 
     def call(self, inputs, training=False):
         check_input_rank(self.name, inputs.shape, self.rank + 2)
-        self._spatial_output(inputs.shape[1:-1])
-        x = inputs
+        x = to_channels_last(inputs, self.data_format)
+        self._spatial_output(x.shape[1:-1])
         if self.rank == 1:
             x = ops.reshape(x, (x.shape[0], 1) + tuple(x.shape[1:]))
         pool = (1,) * (2 - self.rank) + self.pool_size
@@ -51,11 +53,13 @@ class _Pooling2D(Layer):
         out = type(self)._op(x, pool, strides, self.padding)
         if self.rank == 1:
             out = ops.reshape(out, (out.shape[0],) + out.shape[2:])
-        return out
+        return from_channels_last(out, self.data_format)
 
     def compute_output_shape(self, input_shape):
         check_input_rank(self.name, input_shape, self.rank + 2)
-        return (input_shape[0],) + self._spatial_output(input_shape[1:-1]) + (input_shape[-1],)
+        shape = to_channels_last(tuple(input_shape), self.data_format)
+        out = (shape[0],) + self._spatial_output(shape[1:-1]) + (shape[-1],)
+        return from_channels_last(out, self.data_format)
 
     def get_config(self):
         return {
@@ -63,6 +67,7 @@ class _Pooling2D(Layer):
             "pool_size": self.pool_size,
             "strides": self.strides,
             "padding": self.padding,
+            "data_format": self.data_format,
         }
 
 
@@ -72,27 +77,34 @@ class MaxPooling2D(_Pooling2D):
     Input shape: ``(batch, height, width, channels)``.
     Output shape: ``(batch, pooled_height, pooled_width, channels)``.
 
+    Channels first with ``data_format="channels_first"``.
+
     After a ``Conv2D`` with ReLU or no activation, with windows that do not overlap and
     valid padding, ``Sequential`` runs the pair as one node (``ops.conv2d_max_pool``):
     the same values and gradients, without materialising the convolution's full output.
+    ``neuroflow.config.set_fusion(False)`` (or ``NEUROFLOW_FUSION=0``) turns that off.
     """
 
     _op = staticmethod(ops.max_pool2d)
 
     def fuses_after(self, previous) -> bool:
+        """Whether ``previous`` followed by this layer can run as one ``conv2d_max_pool``."""
         return (
             type(previous) is Conv2D
             and previous.activation in (activations.relu, activations.linear)
+            and previous.data_format == self.data_format
             and self.padding == "valid"
             and self.strides == self.pool_size
         )
 
     def call_fused(self, previous, inputs, training=False):
+        """``self(previous(inputs))`` as one node: the same values and gradients."""
         conv = previous
         check_input_rank(conv.name, inputs.shape, 4)
-        self._spatial_output(conv._spatial_output(inputs.shape[1:3]))  # the unfused errors
-        return ops.conv2d_max_pool(
-            inputs,
+        x = to_channels_last(inputs, self.data_format)
+        self._spatial_output(conv._spatial_output(x.shape[1:3]))  # the unfused errors
+        out = ops.conv2d_max_pool(
+            x,
             conv.kernel,
             conv.bias,
             conv.strides,
@@ -101,6 +113,7 @@ class MaxPooling2D(_Pooling2D):
             relu=conv.activation is activations.relu,
             pool_size=self.pool_size,
         )
+        return from_channels_last(out, self.data_format)
 
 
 class AveragePooling2D(_Pooling2D):
@@ -108,6 +121,7 @@ class AveragePooling2D(_Pooling2D):
 
     Input shape: ``(batch, height, width, channels)``.
     Output shape: ``(batch, pooled_height, pooled_width, channels)``.
+    Channels first with ``data_format="channels_first"``.
     """
 
     _op = staticmethod(ops.avg_pool2d)
@@ -128,35 +142,50 @@ class AveragePooling1D(_Pooling2D):
 
 
 class _GlobalPooling2D(Layer):
+    _op = None
+
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
+        self.data_format = check_data_format(self.name, data_format)
         self.keepdims = bool(keepdims)
 
     def build(self, input_shape):
         check_input_rank(self.name, input_shape, 4)
 
+    def call(self, inputs, training=False):
+        check_input_rank(self.name, inputs.shape, 4)
+        out = type(self)._op(to_channels_last(inputs, self.data_format), self.keepdims)
+        return from_channels_last(out, self.data_format) if self.keepdims else out
+
     def compute_output_shape(self, input_shape):
         check_input_rank(self.name, input_shape, 4)
+        batch, *_, channels = to_channels_last(tuple(input_shape), self.data_format)
         if self.keepdims:
-            return (input_shape[0], 1, 1, input_shape[-1])
-        return (input_shape[0], input_shape[-1])
+            return from_channels_last((batch, 1, 1, channels), self.data_format)
+        return (batch, channels)
 
     def get_config(self):
-        return {**super().get_config(), "keepdims": self.keepdims}
+        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
 
 
 class GlobalAveragePooling2D(_GlobalPooling2D):
-    """Mean over height and width: ``(batch, h, w, c)`` -> ``(batch, c)``."""
+    """Mean over height and width: ``(batch, h, w, c)`` -> ``(batch, c)``.
 
-    def call(self, inputs, training=False):
-        return ops.mean(inputs, axis=(1, 2), keepdims=self.keepdims)
+    With ``keepdims=True`` the output is ``(batch, 1, 1, c)``; with
+    ``data_format="channels_first"`` the input is ``(batch, c, h, w)`` (and the kept output
+    ``(batch, c, 1, 1)``).
+    """
+
+    _op = staticmethod(ops.global_avg_pool2d)
 
 
 class GlobalMaxPooling2D(_GlobalPooling2D):
-    """Maximum over height and width: ``(batch, h, w, c)`` -> ``(batch, c)``."""
+    """Maximum over height and width: ``(batch, h, w, c)`` -> ``(batch, c)``.
 
-    def call(self, inputs, training=False):
-        return ops.max(inputs, axis=(1, 2), keepdims=self.keepdims)
+    ``keepdims`` and ``data_format`` as in :class:`GlobalAveragePooling2D`.
+    """
+
+    _op = staticmethod(ops.global_max_pool2d)
 
 
 # Keras's aliases

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from neuroflow import config
 from neuroflow.layers import deserialize
 from neuroflow.layers.base import Layer, as_input_tensor
 from neuroflow.layers.core import Input, InputLayer, KerasTensor
@@ -78,10 +79,13 @@ class Sequential(Model):
             shape = layer.compute_output_shape(shape)
 
     def call(self, inputs, training=False):
+        # neighbouring layers that have a fused fast path (Conv2D + MaxPooling2D) run as one
+        # node, unless config.set_fusion(False) asks for the readable reference ops
         x, layers, i = inputs, self._sublayers, 0
+        fuse = config.fusion_enabled()
         while i < len(layers):
             layer, following = layers[i], layers[i + 1] if i + 1 < len(layers) else None
-            if following is not None and layer.built and following.built:
+            if fuse and following is not None and layer.built and following.built:
                 if following.fuses_after(layer):  # e.g. Conv2D + MaxPooling2D
                     x = following.call_fused(layer, as_input_tensor(x), training=training)
                     i += 2
