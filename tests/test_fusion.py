@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import neuroflow as nf
-from neuroflow import config, layers, ops
+from neuroflow import config, ops
+from tests.test_conv_layers import seed002_model
 
 R = np.random.default_rng(2)
 X = R.random((8, 28, 28, 1), dtype=np.float32)
@@ -19,18 +20,7 @@ Y = R.integers(0, 10, 8)
 
 def seed002_cnn():
     nf.utils.set_random_seed(2)
-    model = nf.keras.Sequential(
-        [
-            nf.keras.Input(shape=(28, 28, 1)),
-            layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-            layers.MaxPooling2D(pool_size=(2, 2)),
-            layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-            layers.MaxPooling2D(pool_size=(2, 2)),
-            layers.Flatten(),
-            layers.Dropout(0.5),
-            layers.Dense(10, activation="softmax"),
-        ]
-    )
+    model = seed002_model()
     model.compile(optimizer=nf.keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
     return model
 

@@ -258,8 +258,11 @@ class SparseCategoricalCrossentropy(Loss):
         return {**super().get_config(), "from_logits": self.from_logits, "axis": self.axis}
 
 
-class CategoricalCrossentropy(Loss):
-    """Cross-entropy for one-hot targets of shape ``(batch, classes)``."""
+class _SmoothedCrossentropy(Loss):
+    """What the categorical and binary cross-entropies share: ``from_logits``,
+    ``label_smoothing`` and the class ``axis``, passed to the function ``_fn``."""
+
+    _fn = None
 
     def __init__(
         self,
@@ -267,16 +270,41 @@ class CategoricalCrossentropy(Loss):
         label_smoothing=0.0,
         axis=-1,
         reduction="sum_over_batch_size",
-        name="categorical_crossentropy",
+        name=None,
     ):
         super().__init__(name, reduction)
         self.from_logits, self.label_smoothing = bool(from_logits), float(label_smoothing)
         self.axis = _check_int_axis(axis)
 
     def call(self, y_true, y_pred):
-        return categorical_crossentropy(
-            y_true, y_pred, self.from_logits, self.label_smoothing, self.axis
-        )
+        fn = type(self)._fn
+        return fn(y_true, y_pred, self.from_logits, self.label_smoothing, self.axis)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+        }
+
+
+class CategoricalCrossentropy(_SmoothedCrossentropy):
+    """Cross-entropy for one-hot targets of shape ``(batch, classes)``.
+
+    Parameters
+    ----------
+    from_logits : bool, default False
+        Whether ``y_pred`` holds raw scores (True) or probabilities (False).
+    label_smoothing : float, default 0
+        Moves the targets toward ``1 / classes`` by this fraction.
+    axis : int, default -1
+        The class axis.
+    reduction : {"sum_over_batch_size", "sum", "none"}
+    name : str, default "categorical_crossentropy"
+    """
+
+    _fn = staticmethod(categorical_crossentropy)
 
     def check_targets(self, y_true, pred_shape):
         super().check_targets(y_true, pred_shape)
@@ -294,42 +322,15 @@ class CategoricalCrossentropy(Loss):
                 f"shape {tuple(pred_shape)}.{hint}"
             )
 
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
 
+class BinaryCrossentropy(_SmoothedCrossentropy):
+    """Logistic loss for 0/1 targets, averaged over ``axis`` (the last by default).
 
-class BinaryCrossentropy(Loss):
-    """Logistic loss for 0/1 targets."""
+    Parameters as :class:`CategoricalCrossentropy` (smoothing moves targets toward 0.5);
+    the default name is ``"binary_crossentropy"``.
+    """
 
-    def __init__(
-        self,
-        from_logits=False,
-        label_smoothing=0.0,
-        axis=-1,
-        reduction="sum_over_batch_size",
-        name="binary_crossentropy",
-    ):
-        super().__init__(name, reduction)
-        self.from_logits, self.label_smoothing = bool(from_logits), float(label_smoothing)
-        self.axis = _check_int_axis(axis)
-
-    def call(self, y_true, y_pred):
-        return binary_crossentropy(
-            y_true, y_pred, self.from_logits, self.label_smoothing, self.axis
-        )
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
+    _fn = staticmethod(binary_crossentropy)
 
 
 class MeanSquaredError(Loss):

@@ -14,6 +14,11 @@ from neuroflow import backend, initializers, ops, regularizers
 from neuroflow._registry import snake_case
 from neuroflow.tensor import Tensor, Variable
 
+__all__ = [
+    "Layer", "as_input_tensor", "check_data_format", "check_positive_int", "from_channels_last",
+    "shape_tuple", "to_channels_last",
+]  # fmt: skip
+
 
 def as_input_tensor(x, name: str = "inputs") -> Tensor:
     """NumPy data (or a Tensor) as a float32 Tensor; non-numeric input is a TypeError."""
