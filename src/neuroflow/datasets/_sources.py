@@ -187,6 +187,9 @@ def _fetch(url: str, verbose: bool) -> bytes:
             size += len(chunk)
             bar.update(size, finalize=False)
         bar.update(size, finalize=True)
+        # http.client ends a body cut short by the server without an error: check the length
+        if total is not None and size != total:
+            raise OSError(f"the download stopped after {size} of {total} bytes")
         return b"".join(chunks)
 
 
