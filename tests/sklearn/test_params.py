@@ -64,6 +64,13 @@ def test_a_value_out_of_range_is_a_value_error_saying_what_is_expected(cls, name
     assert f"Got {value!r} instead." in message
 
 
+def test_hidden_layer_sizes_hold_positive_ints():
+    with pytest.raises(TypeError, match=r"hidden_layer_sizes must hold ints, got \(8, 'a'\)"):
+        MLPClassifier((8, "a")).fit(X, Y)
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes must be > 0, got \[4, 0\]"):
+        MLPRegressor([4, 0]).fit(X, Y)
+
+
 @pytest.mark.parametrize("value", [True, np.bool_(False), 2.5, "10"])
 def test_a_bool_float_or_str_is_not_an_int(value):
     with pytest.raises(TypeError, match=f"'max_iter' parameter .* Got {value!r} instead"):

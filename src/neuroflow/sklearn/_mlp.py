@@ -133,7 +133,9 @@ class _BaseMLP(BaseEstimator):
     def _hidden_sizes(self) -> list[int]:
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
-        if any(not isinstance(s, Integral) or s <= 0 for s in sizes):
+        if any(isinstance(s, bool) or not isinstance(s, Integral) for s in sizes):
+            raise TypeError(f"hidden_layer_sizes must hold ints, got {self.hidden_layer_sizes!r}.")
+        if any(s <= 0 for s in sizes):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {self.hidden_layer_sizes}.")
         return [int(s) for s in sizes]
 
