@@ -133,5 +133,13 @@ def test_real_fashion_mnist_matches_keras_shapes():
     assert y_train[0] == 9  # the first training image is an ankle boot
 
 
-def test_fashion_module_exposes_load_data():
-    assert callable(fashion_mnist.load_data)
+def test_each_module_loads_its_own_dataset(tmp_path, monkeypatch, tiny_spec):
+    # fashion_mnist.load_data checks Fashion-MNIST's hashes, mnist.load_data MNIST's
+    spec, parts, raw = tiny_spec
+    for part, data in raw.items():
+        (tmp_path / _sources.FILENAMES[part]).write_bytes(data)
+    monkeypatch.setattr(_sources, "FASHION_MNIST", spec)
+    (x_train, _), _ = fashion_mnist.load_data(path=tmp_path)
+    np.testing.assert_array_equal(x_train, parts["x_train"])
+    with pytest.raises(ValueError, match="expected mnist x_train data"):
+        mnist.load_data(path=tmp_path)
