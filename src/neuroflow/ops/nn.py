@@ -1,4 +1,9 @@
-"""Fused layer primitives: the affine map of a Dense layer and dropout."""
+"""Fused layer primitives: the affine map of a Dense layer and dropout.
+
+``dense`` is one node for what :func:`~neuroflow.ops.matmul`, :func:`~neuroflow.ops.add`
+and :func:`~neuroflow.ops.relu` compute as three nodes (its readable reference); tests
+compare it with that math in NumPy and PyTorch. Every Dense layer runs it.
+"""
 
 from __future__ import annotations
 
