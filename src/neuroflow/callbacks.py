@@ -1,8 +1,15 @@
 """Training callbacks: History, progress bar, EarlyStopping, LambdaCallback, TerminateOnNaN.
 
-Hooks follow Keras: ``on_train_begin/end``, ``on_epoch_begin/end``,
-``on_train_batch_begin/end``, ``on_test_begin/end``, ``on_test_batch_end``,
-``on_predict_begin/end``, ``on_predict_batch_end``.
+Hooks follow Keras 3: ``on_train_begin/end``, ``on_epoch_begin/end``,
+``on_train_batch_begin/end``, ``on_test_begin/end``, ``on_test_batch_begin/end``,
+``on_predict_begin/end``, ``on_predict_batch_begin/end``. Every hook receives a ``logs``
+dict (empty where there is nothing to report): the running loss and metrics at the end of
+a train or test batch, the epoch's values (``val_`` ones included) at its end, and
+``{"outputs": array}`` at the end of a predict batch.
+
+What a callback may use of its model (``self.model``) is public and documented on
+:class:`~neuroflow.models.Model`: ``stop_training``, ``get_weights``/``set_weights``,
+``save``/``save_weights``, ``optimizer``, ``trainable_weights`` and ``resume_from_epoch``.
 """
 
 from __future__ import annotations
@@ -24,7 +31,18 @@ _HOOKS = (
 
 
 class Callback:
-    """Base class; override the hooks you need. ``self.model`` is set by ``fit``."""
+    """Base class; override the hooks you need.
+
+    ``self.model`` is the model being trained, evaluated or asked for predictions, and
+    ``self.params`` holds ``verbose``, ``steps`` (batches per epoch) and, in ``fit``,
+    ``epochs``.
+
+    Examples
+    --------
+    >>> class Losses(Callback):
+    ...     def on_train_batch_end(self, batch, logs=None):
+    ...         print(batch, sorted(logs))
+    """
 
     def __init__(self):
         self.model = None
@@ -69,11 +87,19 @@ class CallbackList:
         }
 
     def wants(self, hook: str) -> bool:
+        """Whether any callback defines ``hook`` (so the caller may skip building logs)."""
         return bool(self._bound[hook])
 
     def call(self, hook: str, *args) -> None:
-        for fn in self._bound[hook]:
-            fn(*args)
+        """Calls ``hook(*args)`` on each callback defining it; the last of ``args`` is the
+        logs, passed as a dict with sorted keys (Keras's order), ``{}`` for None."""
+        fns = self._bound[hook]
+        if not fns:
+            return
+        *head, logs = args
+        logs = dict(sorted(logs.items())) if logs else {}
+        for fn in fns:
+            fn(*head, logs)
 
 
 class History(Callback):
@@ -101,6 +127,13 @@ class ProgbarLogger(Callback):
         super().__init__()
         self.verbose = verbose
         self.bar: Progbar | None = None
+        self._in_fit = False  # validation inside fit shows no bar of its own, as in Keras
+
+    def on_train_begin(self, logs=None):
+        self._in_fit = True
+
+    def on_train_end(self, logs=None):
+        self._in_fit = False
 
     def _new_bar(self, steps):
         self.bar = Progbar(steps, verbose=self.verbose, stateful_metrics=_ALL)
@@ -117,15 +150,15 @@ class ProgbarLogger(Callback):
         self.bar.update(self.bar._seen, _sorted(logs), finalize=True)
 
     def on_test_begin(self, logs=None):
-        if self.model is not None and not self.model._in_fit:
+        if not self._in_fit:
             self._new_bar(self.params.get("steps"))
 
     def on_test_batch_end(self, batch, logs=None):
-        if not self.model._in_fit:
+        if not self._in_fit:
             self.bar.update(batch + 1, _sorted(logs), finalize=False)
 
     def on_test_end(self, logs=None):
-        if not self.model._in_fit:
+        if not self._in_fit:
             self.bar.update(self.bar._seen, _sorted(logs), finalize=True)
 
     def on_predict_begin(self, logs=None):
@@ -392,7 +425,7 @@ class BackupAndRestore(Callback):
             variables, restored.optimizer.get_state(restored.trainable_weights)
         )
         with open(self._epoch_file) as f:
-            self.model._resume_epoch = int(json.load(f)["next_epoch"])
+            self.model.resume_from_epoch(int(json.load(f)["next_epoch"]))
 
     def on_epoch_end(self, epoch, logs=None):
         self.model.save(self._backup)  # atomic; then the counter, also atomic
