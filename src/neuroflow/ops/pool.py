@@ -124,14 +124,16 @@ def max_pool2d(x, pool_size=2, strides=None, padding="valid") -> Tensor:
 
 
 def avg_pool2d(x, pool_size=2, strides=None, padding="valid") -> Tensor:
-    """Mean over each ``pool_size`` window of ``x (n, h, w, c)`` (``same``: real pixels only).
+    """Mean over each ``pool_size`` window of ``x (n, h, w, c)``; strides default to it.
 
-    Examples
-    --------
+    With ``padding="same"`` a window that overhangs the image averages its real pixels only,
+    as TensorFlow does:
+
     >>> import numpy as np
-    >>> avg_pool2d(np.arange(16.0).reshape(1, 4, 4, 1)).numpy()[0, :, :, 0]
-    array([[ 2.5,  4.5],
-           [10.5, 12.5]])
+    >>> image = np.arange(9.0).reshape(1, 3, 3, 1)  # [[0 1 2] [3 4 5] [6 7 8]]
+    >>> avg_pool2d(image, 2, padding="same").numpy()[0, :, :, 0]
+    array([[2. , 3.5],
+           [6.5, 8. ]])
     """
     return AvgPool2D.apply(x, **_pool_args(pool_size, strides, padding))
 
