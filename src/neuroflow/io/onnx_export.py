@@ -74,6 +74,8 @@ def _pads(layer, spatial, kernel, dilation=(1, 1)) -> list[int]:
 
 
 def _layer(g: _Graph, layer, x: str, shape: tuple) -> str:
+    if getattr(layer, "data_format", "channels_last") != "channels_last":  # exporters assume NHWC
+        raise ValueError(f"Cannot export layer '{layer.name}' with data_format='channels_first'.")
     if isinstance(layer, Sequential):
         for sub in layer.layers:
             x, shape = _layer(g, sub, x, shape), sub.compute_output_shape(shape)
