@@ -183,3 +183,94 @@ def test_seed002_summary_matches_keras(keras):
     n_model.summary(print_fn=lambda text: n_lines.extend(text.splitlines()), line_length=76)
     strip = lambda lines: [ln.rstrip() for ln in lines if ln.strip()]  # noqa: E731
     assert strip(n_lines)[1:] == strip(k_lines)[1:]
+
+
+def nested_pair(keras):
+    """A model with a frozen layer, a long name and a nested Sequential, in both libraries."""
+
+    def build(lib):
+        inner = lib.Sequential(
+            [lib.Input((8,)), lib.layers.Dense(4, activation="relu"), lib.layers.Dense(3)],
+            name="inner",
+        )
+        model = lib.Sequential(
+            [
+                lib.Input((28, 28)),
+                lib.layers.Flatten(),
+                lib.layers.Dense(8, activation="relu"),
+                lib.layers.Dense(8, name="a_really_long_layer_name_for_this_table"),
+                lib.layers.Dropout(0.2),
+                inner,
+                lib.layers.Dense(10),
+            ],
+            name="outer",
+        )
+        model.layers[1].trainable = False
+        return model
+
+    keras.backend.clear_session()
+    nf.backend.clear_session()
+    return build(keras), build(nf.keras)
+
+
+def summary_lines(model, **kwargs):
+    lines = []
+    model.summary(print_fn=lambda text, **kw: lines.extend(text.splitlines()), **kwargs)
+    return [ln.rstrip() for ln in lines if ln.strip()]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"positions": [0.3, 0.6, 1.0]},
+        {"positions": [0.5, 0.7, 0.9], "line_length": 70},  # narrower: rich widens columns
+        {"show_trainable": True, "line_length": 80},
+        {"expand_nested": True},
+        {"expand_nested": True, "show_trainable": True, "line_length": 78},
+        {"layer_range": ("dense", "dropout")},
+        {"layer_range": ["dropout", "inner"], "expand_nested": True},
+        {"positions": [0.4, 0.7, 1.0], "show_trainable": True},
+        {"line_length": 40, "positions": [0.5, 0.8, 1.0]},  # wrapped cells, ellipses
+    ],
+)
+def test_summary_arguments_match_keras(keras, kwargs):
+    k_model, n_model = nested_pair(keras)
+    kwargs = {"line_length": 76, **kwargs}
+    assert summary_lines(n_model, **kwargs) == summary_lines(k_model, **kwargs)
+
+
+def test_summary_after_fit_counts_optimizer_params_as_keras(keras):
+    k_model, n_model = nested_pair(keras)
+    x = DATA_RNG.random((8, 28, 28)).astype(np.float32)
+    y = DATA_RNG.random((8, 10)).astype(np.float32)
+    for model in (k_model, n_model):
+        model.compile("adam", "mse")
+        model.fit(x, y, epochs=1, verbose=0)
+    ours = summary_lines(n_model, line_length=76)
+    assert " Optimizer params: 328 (1.29 KB)" in ours
+    assert ours == summary_lines(k_model, line_length=76)
+
+
+def test_custom_train_step_runs_in_fit_as_in_keras(keras):
+    """The Keras guide's pattern: fit calls an overridden train_step; logs are what it returns."""
+    k_model, n_model = build_pair(keras, MLP, (20,))
+    for lib, model in ((keras, k_model), (nf.keras, n_model)):
+        calls: list = []
+        base = type(model)
+
+        class Counting(base):
+            def train_step(self, data, calls=calls):
+                calls.append(len(data))
+                logs = super().train_step(data)
+                return {"loss": logs["loss"], "steps_seen": float(len(calls))}
+
+        model.__class__ = Counting
+        # eagerly, so that Keras runs the Python body every step instead of tracing it once
+        model.compile("sgd", "categorical_crossentropy", run_eagerly=True)
+        history = model.fit(X, Y_HOT, batch_size=32, epochs=2, shuffle=False, verbose=0)
+        assert calls == [2] * 6, lib
+        assert sorted(history.history) == ["loss", "steps_seen"]
+        assert history.history["steps_seen"] == [3.0, 6.0]
+    np.testing.assert_allclose(
+        n_model.history.history["loss"], k_model.history.history["loss"], rtol=2e-4
+    )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neuroflow import backend, losses, ops, optimizers
+from neuroflow import allocator, backend, losses, ops, optimizers
 from neuroflow import metrics as metrics_module
 from neuroflow.callbacks import CallbackList, History, ProgbarLogger, TerminateOnNaN
 from neuroflow.layers.base import Layer, as_input_tensor
@@ -408,7 +408,7 @@ class Model(Layer):
             )
 
     def _prepare_x(self, x, name="x") -> np.ndarray:
-        backend.keep_freed_memory()
+        allocator.keep_freed_memory()
         x = _as_float32(_numeric_array(x, name))
         self._check_input(x)
         if not self.built:
@@ -822,14 +822,53 @@ class Model(Layer):
         show_trainable=False,
         layer_range=None,
     ):
-        """Prints Keras's table of layers, output shapes and parameter counts."""
+        """Prints Keras's table of layers, output shapes and parameter counts.
+
+        Parameters
+        ----------
+        line_length : int, optional
+            Width of the table; at most 88 characters (100 with ``show_trainable``) by
+            default, less on a narrower terminal.
+        positions : list of float, optional
+            Where each column ends, as fractions of ``line_length`` (Keras's default
+            ``[0.45, 0.80, 1.0]``); numbers above 1 are read as character positions, as
+            tf.keras 2 did.
+        print_fn : callable, optional
+            Called with the whole summary as one string; ``print`` by default.
+        expand_nested : bool, default False
+            Also list the layers inside nested models, indented under them.
+        show_trainable : bool, default False
+            Add a "Trainable" column: Y, N, or "-" for a layer without weights.
+        layer_range : tuple of 2 str, optional
+            Only the layers from the first whose name matches ``layer_range[0]`` to the
+            last matching ``layer_range[1]`` (regular expressions, both included).
+
+        Examples
+        --------
+        >>> from neuroflow import layers
+        >>> from neuroflow.models import Sequential
+        >>> model = Sequential([layers.Input((4,)), layers.Dense(8, name="hidden"),
+        ...                     layers.Dense(1, name="out")])
+        >>> lines = []
+        >>> model.summary(layer_range=("out", "out"), print_fn=lines.append)
+        >>> "out (Dense)" in lines[0], "hidden" in lines[0]
+        (True, False)
+        """
         if not self.built:
             raise ValueError(
                 f"Model '{self.name}' has not been built yet, so its summary cannot be shown. "
                 "Give the first layer an input shape (e.g. input_shape=(784,) or keras.Input) "
                 "or call the model on data first."
             )
-        print_summary(self, line_length=line_length, print_fn=print_fn)
+        print_summary(
+            self,
+            line_length=line_length,
+            print_fn=print_fn,
+            positions=positions,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
 
     # Saving lives in neuroflow.io (above models in the layering); these Keras methods only
     # forward to it, importing it when called.

@@ -1,7 +1,12 @@
-"""``model.summary()``: Keras 3's table of layers, output shapes and parameter counts."""
+"""``model.summary()``: Keras 3's table of layers, output shapes and parameter counts.
+
+Keras draws the table with the ``rich`` library; this module reproduces what rich prints
+for it (the column widths included) without depending on rich.
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 
@@ -13,6 +18,8 @@ _ASCII = {
     "top": "+=++", "head": "|||", "head_sep": "+=++", "row": "|||", "row_sep": "+-++",
     "bottom": "+-++",
 }  # fmt: skip
+_DEFAULT_POSITIONS = (0.45, 0.80, 1.0)
+_HEADER = ("Layer (type)", "Output Shape", "Param #")
 
 
 def readable_size(num_bytes: float) -> str:
@@ -32,15 +39,172 @@ def format_shape(shape) -> str:
     )
 
 
-def summary_text(model, line_length: int | None = None, box: dict | None = None) -> str:
+# ------------------------------------------------------------------ the columns
+def _column_widths(line_length: int, positions, columns: int) -> list[int]:
+    """Widths of the cells (padding included, borders excluded), as rich lays them out.
+
+    Keras asks rich for columns of ``int(p * line_length)`` minus the previous one, in a
+    table ``line_length`` wide; rich then adds one space of padding on each side and
+    shares the excess (or the shortfall) out between the columns.
+    """
+    if len(positions) != columns:
+        raise ValueError(
+            f"Expected `positions` to hold {columns} column ends (one per column). "
+            f"Received: positions={list(positions)!r}"
+        )
+    absolute = positions[-1] > 1  # tf.keras 2 also took positions in characters
+    ends = [int(p) if absolute else int(p * line_length) for p in positions]
+    widths, current = [], 0
+    for end in ends:
+        if end - current < 4:
+            raise ValueError(
+                "Insufficient console width to print summary: the columns of "
+                f"positions={list(positions)!r} with line_length={line_length} are "
+                f"{[e - s for s, e in zip([0] + ends, ends)]} characters wide (at least 4 "
+                "each needed)."
+            )
+        widths.append(end - current)
+        current = end
+    widths = [w + 2 for w in widths]
+    room = line_length - (columns + 1)
+    if sum(widths) > room:
+        return _reduce_evenly(sum(widths) - room, widths)
+    return [w + extra for w, extra in zip(widths, _share(room - sum(widths), widths))]
+
+
+def _reduce_evenly(excess: int, widths: list[int]) -> list[int]:
+    # rich's ratio_reduce with equal ratios; round() is Python's, half to even, as rich's
+    out, left = [], len(widths)
+    for w in widths:
+        cut = min(w, round(excess / left))
+        out.append(w - cut)
+        excess, left = excess - cut, left - 1
+    return out
+
+
+def _share(total: int, weights: list[int]) -> list[int]:
+    # rich's ratio_distribute: shares proportional to the widths, rounded up
+    out, left = [], sum(weights)
+    for w in weights:
+        part = -(-w * total // left) if left else total
+        out.append(part)
+        total, left = total - part, left - w
+    return out
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """rich's layout of a cell: words wrapped onto lines ``width`` wide, and a word that
+    cannot fit cut short with an ellipsis."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return [line if len(line) <= width else line[: width - 1] + "…" for line in lines]
+
+
+def _align(text: str, width: int, how: str) -> str:
+    inner = width - 2
+    if how == "right":
+        text = text.rjust(inner)
+    elif how == "center":
+        pad = inner - len(text)
+        text = " " * (pad // 2) + text + " " * (pad - pad // 2)
+    else:
+        text = text.ljust(inner)
+    return " " + text + " "
+
+
+# --------------------------------------------------------------------- the rows
+def _layer_range(layers: list, layer_range) -> tuple[int, int]:
+    """Keras's rule: from the first layer whose name matches ``layer_range[0]`` (a regex)
+    to the last one matching ``layer_range[1]``, both included."""
+    if layer_range is None:
+        return 0, len(layers)
+    if (
+        not isinstance(layer_range, (list, tuple))
+        or len(layer_range) != 2
+        or not all(isinstance(p, str) for p in layer_range)
+    ):
+        raise ValueError(
+            "Expected `layer_range` to be a list or tuple of 2 strings (layer names or "
+            f"regular expressions). Received: layer_range={layer_range!r}"
+        )
+    lower = [i for i, layer in enumerate(layers) if re.match(layer_range[0], layer.name)]
+    upper = [i for i, layer in enumerate(layers) if re.match(layer_range[1], layer.name)]
+    if not lower or not upper:
+        raise ValueError(
+            "Passed layer_names do not match the layer names in the model. "
+            f"Received: layer_range={layer_range!r}; the layers are "
+            f"{[layer.name for layer in layers]}"
+        )
+    if min(lower) > max(upper):
+        return min(upper), max(lower) + 1
+    return min(lower), max(upper) + 1
+
+
+def _rows(layers, shape, expand_nested: bool, show_trainable: bool, level: int = 0):
+    """``(cells, output shape)`` for each layer, and for nested ones when expanded."""
+    rows = []
+    prefix = "   " * level + "└ " if level else ""
+    for layer in layers:
+        inner_shape = shape
+        shape = layer.compute_output_shape(shape) if shape is not None else None
+        cells = [
+            f"{prefix}{layer.name} ({type(layer).__name__})",
+            format_shape(shape) if shape is not None else "?",
+            f"{layer.count_params():,}" if layer.built else "0 (unbuilt)",
+        ]
+        if show_trainable:
+            cells.append(("Y" if layer.trainable else "N") if layer.weights else "-")
+        rows.append(cells)
+        nested = getattr(layer, "layers", None)
+        if expand_nested and nested:
+            rows.extend(_rows(nested, inner_shape, True, show_trainable, level + 1))
+    return rows
+
+
+def _param_lines(model) -> list[str]:
+    trainable = sum(v.size for v in model.trainable_weights)
+    total = sum(v.size for v in model.weights)
+    counts = [("Total", total), ("Trainable", trainable), ("Non-trainable", total - trainable)]
+    optimizer = getattr(model, "optimizer", None)
+    sizes = {label: count * 4 for label, count in counts}  # float32 weights
+    if getattr(model, "compiled", False) and optimizer is not None and optimizer.built:
+        # Keras counts the step counter (int64) and the learning rate (float32) too
+        slots = optimizer.get_state(model.trainable_weights)["slots"]
+        slot_count = sum(arr.size for per_var in slots for arr in per_var.values())
+        counts[0] = ("Total", total + slot_count + 2)
+        sizes["Total"] += slot_count * 4 + 12
+        counts.append(("Optimizer", slot_count + 2))
+        sizes["Optimizer"] = slot_count * 4 + 12
+    return [
+        f" {label} params: {count:,} ({readable_size(sizes[label])})" for label, count in counts
+    ]
+
+
+def summary_text(
+    model,
+    line_length: int | None = None,
+    box: dict | None = None,
+    positions=None,
+    expand_nested: bool = False,
+    show_trainable: bool = False,
+    layer_range=None,
+) -> str:
     """The summary as a string (what :func:`print_summary` prints)."""
     box = box or _BOX
+    header, align = list(_HEADER), ["left", "left", "right"]
+    default_length, positions = 88, list(positions or _DEFAULT_POSITIONS)
+    if show_trainable:  # Keras narrows the given columns by 10% to make room
+        default_length += 12
+        positions = [p * 0.90 for p in positions] + [1.0]
+        header.append("Trainable")
+        align.append("center")
     if line_length is None:
-        line_length = min(88, shutil.get_terminal_size().columns - 4)
-    # Keras places columns at 45% and 80% of the line; borders take one character each.
-    inner = line_length - 4
-    widths = [int(0.45 * line_length) - 1, 0, line_length - int(0.80 * line_length) - 1]
-    widths[1] = inner - widths[0] - widths[2]
+        line_length = min(default_length, shutil.get_terminal_size().columns - 4)
+    widths = _column_widths(line_length, positions, len(header))
 
     def line(kind: str) -> str:
         left, fill, mid, right = box[kind]
@@ -48,54 +212,44 @@ def summary_text(model, line_length: int | None = None, box: dict | None = None)
 
     def cells(kind: str, texts) -> str:
         sep = box[kind][0]
-        parts = [
-            " " + (t.rjust(w - 2) if i == 2 else t.ljust(w - 2)) + " "
-            for i, (t, w) in enumerate(zip(texts, widths))
-        ]
-        return sep + sep.join(parts) + sep
+        wrapped = [_wrap(t, w - 2) for t, w in zip(texts, widths)]
+        height = max(len(lines) for lines in wrapped)
+        if kind == "head":  # rich sets header cells at the bottom of their row
+            wrapped = [[""] * (height - len(lines)) + lines for lines in wrapped]
+        return "\n".join(
+            sep + sep.join(
+                _align(lines[i] if i < len(lines) else "", w, a)
+                for lines, w, a in zip(wrapped, widths, align)
+            ) + sep
+            for i in range(height)
+        )  # fmt: skip
 
-    rows = []
+    lo, hi = _layer_range(model.layers, layer_range)
     shape = model.input_shape
-    for layer in model.layers:
+    for layer in model.layers[:lo]:  # the input shape of the first layer shown
         shape = layer.compute_output_shape(shape) if shape is not None else None
-        params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-        rows.append(
-            (
-                f"{layer.name} ({type(layer).__name__})",
-                format_shape(shape) if shape is not None else "?",
-                params,
-            )
-        )
-
-    out = [
-        f'Model: "{model.name}"',
-        line("top"),
-        cells("head", ("Layer (type)", "Output Shape", "Param #")),
-        line("head_sep"),
-    ]
+    rows = _rows(model.layers[lo:hi], shape, expand_nested, show_trainable)
+    out = [f'Model: "{model.name}"', line("top"), cells("head", header), line("head_sep")]
     for i, row in enumerate(rows):
         if i:
             out.append(line("row_sep"))
         out.append(cells("row", row))
     out.append(line("bottom"))
-    trainable = sum(v.size for v in model.trainable_weights)
-    total = sum(v.size for v in model.weights)
-    for label, count in (
-        ("Total", total),
-        ("Trainable", trainable),
-        ("Non-trainable", total - trainable),
-    ):
-        out.append(f" {label} params: {count:,} ({readable_size(count * 4)})")
+    out.extend(_param_lines(model))
     return "\n".join(out)
 
 
-def print_summary(model, line_length=None, print_fn=None) -> None:
-    """Prints the summary, falling back to ASCII where the output cannot show box lines."""
+def print_summary(model, line_length=None, print_fn=None, **options) -> None:
+    """Prints the summary, falling back to ASCII where the output cannot show box lines.
+
+    ``options`` are :func:`summary_text`'s: ``positions``, ``expand_nested``,
+    ``show_trainable`` and ``layer_range``.
+    """
     box = _BOX
     encoding = getattr(sys.stdout, "encoding", None) or "ascii"
     try:
         "┏━┃│└─".encode(encoding)
     except (UnicodeEncodeError, LookupError):
         box = _ASCII
-    text = summary_text(model, line_length, box)
+    text = summary_text(model, line_length, box, **options)
     (print_fn or print)(text)
