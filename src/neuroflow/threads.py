@@ -5,7 +5,8 @@ all of them, and its threads spin while they wait for one another. On an idle ma
 is what a training wants; beside a program that keeps a core busy, or beside a second
 training (two notebooks, ``GridSearchCV(n_jobs=2)``), every product waits for a thread that
 is not getting a core, and epochs ran 3-5x slower than alone in the benchmark. So the
-library chooses, before each product (:func:`before_product`, called by ``neuroflow.ops``):
+library chooses, before each product (every product in ``neuroflow.ops`` is a call of
+:func:`matmul`):
 
 1. **A fixed count** if the user asked for one: :func:`neuroflow.config.set_num_threads`,
    or the environment variable ``NEUROFLOW_NUM_THREADS``. ``OPENBLAS_NUM_THREADS`` /
@@ -29,7 +30,9 @@ from __future__ import annotations
 import os
 import time
 
-SMALL_PRODUCT = 1 << 20
+import numpy as np
+
+SMALL_PRODUCT = 1 << 19
 """Multiply-adds (m * k * n) below which a product runs on one thread."""
 
 WINDOW = 0.5
@@ -157,6 +160,14 @@ def before_product(work: int) -> None:
     n = g.threads_for(work)
     if n != g.current:
         g.use(n)
+
+
+def matmul(a, b, out=None):
+    """``a @ b`` on the thread count chosen for one product of its size: every product in
+    ``neuroflow.ops`` goes through here. For stacked operands the size is one slice's
+    (m * k * n), since the BLAS library is called once per slice."""
+    before_product(a.shape[-2] * a.shape[-1] * b.shape[-1] if a.ndim > 1 else a.size * b.shape[-1])
+    return np.matmul(a, b, out=out)
 
 
 def set_num_threads(n: int | None) -> None:

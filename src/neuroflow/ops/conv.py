@@ -20,6 +20,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from neuroflow import threads
 from neuroflow.tensor import Function, Tensor
 
 __all__ = [
@@ -139,7 +140,7 @@ class Conv2D(Function):
         weights = kernel.reshape(kh * kw * c, f)
         if bias:
             weights = np.concatenate([weights, bias[0][None, :]])
-        out = cols @ weights
+        out = threads.matmul(cols, weights)
         self.relu_out = None
         if relu:
             np.maximum(out, 0, out=out)
@@ -155,7 +156,8 @@ class Conv2D(Function):
         if self.relu_out is not None:
             g2 = g2 * (self.relu_out > 0)
         needs = self.needs_input_grad
-        dw = self.cols.T @ g2 if any(needs[1:]) else None  # kernel rows, then the bias row
+        # kernel rows, then the bias row
+        dw = threads.matmul(self.cols.T, g2) if any(needs[1:]) else None
         dx = None
         if needs[0]:
             # one small product per kernel position, added straight into its window: the
@@ -165,7 +167,7 @@ class Conv2D(Function):
             block = (x_shape[0],) + out_hw + (c,)
             for a in range(kh):
                 for b in range(kw):
-                    part = (g2 @ kernel[a, b].T).reshape(block)
+                    part = threads.matmul(g2, kernel[a, b].T).reshape(block)
                     window_view(dxp, a, b, out_hw, strides, dilation)[...] += part
             (top, _), (left, _) = self.pads
             dx = dxp[:, top : top + x_shape[1], left : left + x_shape[2]]

@@ -35,6 +35,7 @@ import functools
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from neuroflow import threads
 from neuroflow.ops.conv import as_pair, check_padding, pad_input, padded_output_hw
 from neuroflow.tensor import Function, Tensor, is_grad_enabled
 
@@ -122,7 +123,7 @@ class Conv2DMaxPool(Function):
         self.kernel = kernel
         if self.winograd:
             _, g, _ = _winograd_matrices(x.dtype)
-            self.u = (g @ kernel.reshape(9, c * f)).reshape(16, c, f)
+            self.u = threads.matmul(g, kernel.reshape(9, c * f)).reshape(16, c, f)
             tiles = _tiles(xp, out_hw)
             per_image = 16 * out_hw[0] * out_hw[1] * max(c, f) * x.itemsize
         else:
@@ -139,7 +140,7 @@ class Conv2DMaxPool(Function):
                 conv, saved = self._winograd_forward(tiles[:, :, lo:hi])
             else:
                 saved = _pooled_cols(fields[:, :, lo:hi])
-                conv = (saved @ kernel.reshape(-1, f)).reshape(blocks, -1)
+                conv = threads.matmul(saved, kernel.reshape(-1, f)).reshape(blocks, -1)
             best = out[lo:hi].reshape(-1)
             np.max(conv, axis=0, out=best)
             if track:
@@ -165,8 +166,8 @@ class Conv2DMaxPool(Function):
         bt, _, at = _winograd_matrices(tiles.dtype)
         flat = np.empty((16, tiles[0, 0].size), dtype=tiles.dtype)
         np.copyto(flat.reshape(tiles.shape), tiles)
-        v = (bt @ flat).reshape(16, -1, tiles.shape[-1])
-        return at @ (v @ self.u).reshape(16, -1), v
+        v = threads.matmul(bt, flat).reshape(16, -1, tiles.shape[-1])
+        return threads.matmul(at, threads.matmul(v, self.u).reshape(16, -1)), v
 
     def backward(self, grad):
         x_shape, xp_shape, pool, out_hw, strides, dilation = self.geometry
@@ -200,9 +201,10 @@ class Conv2DMaxPool(Function):
                 continue
             dconv = dconv.reshape(-1, f)
             if needs[1]:
-                dk += saved.T @ dconv
+                dk += threads.matmul(saved.T, dconv)
             if needs[0]:
-                dcols = (dconv @ kernel_t).reshape(pool + (hi - lo,) + out_hw + (kh, kw, c))
+                dcols = threads.matmul(dconv, kernel_t)
+                dcols = dcols.reshape(pool + (hi - lo,) + out_hw + (kh, kw, c))
                 target = fields[:, :, lo:hi]
                 for a in range(kh):
                     for b in range(kw):
@@ -210,7 +212,7 @@ class Conv2DMaxPool(Function):
                         np.add(tap, dcols[..., a, b, :], out=tap)
         if self.winograd:
             _, g_mat, _ = _winograd_matrices(grad.dtype)
-            dk = g_mat.T @ dk.reshape(16, -1)
+            dk = threads.matmul(g_mat.T, dk.reshape(16, -1))
         dx = None
         if needs[0]:
             (top, _), (left, _) = self.pads
@@ -224,13 +226,13 @@ class Conv2DMaxPool(Function):
         """One chunk: adds into dU and the chunk's quarters of the input gradient's tiles
         (each when not None)."""
         bt, _, at = _winograd_matrices(dconv.dtype)
-        dm = (at.T @ dconv).reshape(16, -1, self.u.shape[2])
+        dm = threads.matmul(at.T, dconv).reshape(16, -1, self.u.shape[2])
         if du is not None:
-            du += v.transpose(0, 2, 1) @ dm
+            du += threads.matmul(v.transpose(0, 2, 1), dm)
         if quarters is None:
             return
-        dv = dm @ self.u.transpose(0, 2, 1)
-        dtiles = (bt.T @ dv.reshape(16, -1)).reshape((4, 4) + quarters[0].shape[2:])
+        dv = threads.matmul(dm, self.u.transpose(0, 2, 1))
+        dtiles = threads.matmul(bt.T, dv.reshape(16, -1)).reshape((4, 4) + quarters[0].shape[2:])
         for quarter, (u, w) in zip(quarters, ((0, 0), (0, 2), (2, 0), (2, 2))):
             np.add(quarter, dtiles[u : u + 2, w : w + 2], out=quarter)
 

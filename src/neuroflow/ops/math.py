@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from neuroflow import threads
 from neuroflow.tensor import Function, Tensor
 
 
@@ -132,11 +133,11 @@ class MatMul(Function):
                 f"matmul expects two 2-D arrays. Received shapes {a.shape} and {b.shape}."
             )
         self.a, self.b = a, b
-        return a @ b
+        return threads.matmul(a, b)
 
     def backward(self, grad):
-        da = grad @ self.b.T if self.needs_input_grad[0] else None
-        db = self.a.T @ grad if self.needs_input_grad[1] else None
+        da = threads.matmul(grad, self.b.T) if self.needs_input_grad[0] else None
+        db = threads.matmul(self.a.T, grad) if self.needs_input_grad[1] else None
         return da, db
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from neuroflow import threads
 from neuroflow.tensor import Function, Tensor
 
 
@@ -24,7 +25,7 @@ class Dense(Function):
     def forward(self, x, kernel, *bias, relu=False):
         self.in_shape = x.shape
         x2 = x.reshape(-1, x.shape[-1])
-        out = x2 @ kernel
+        out = threads.matmul(x2, kernel)
         if bias:
             out += bias[0]
         self.relu_out = None
@@ -39,8 +40,8 @@ class Dense(Function):
         if self.relu_out is not None:
             g2 = g2 * (self.relu_out > 0)
         needs = self.needs_input_grad
-        dx = (g2 @ self.kernel.T).reshape(self.in_shape) if needs[0] else None
-        dk = self.x2.T @ g2 if needs[1] else None
+        dx = threads.matmul(g2, self.kernel.T).reshape(self.in_shape) if needs[0] else None
+        dk = threads.matmul(self.x2.T, g2) if needs[1] else None
         if len(needs) == 2:
             return dx, dk
         return dx, dk, (g2.sum(axis=0) if needs[2] else None)
