@@ -384,6 +384,7 @@ class Model(Layer):
             return
         with no_grad():
             self.call(Tensor(np.zeros((1,) + tuple(input_shape[1:]), np.float32)), training=False)
+        self.built, self._build_shape = True, tuple(input_shape)  # also when called directly
 
     @property
     def input_shape(self):

@@ -73,10 +73,12 @@ class Sequential(Model):
         return layer
 
     def build(self, input_shape) -> None:
+        """Builds every layer for ``input_shape`` (batch axis first), as Keras's ``build``."""
         shape = tuple(input_shape)
         for layer in self._sublayers:
             layer.build_for(shape)
             shape = layer.compute_output_shape(shape)
+        self.built, self._build_shape = True, tuple(input_shape)  # also when called directly
 
     def call(self, inputs, training=False):
         # neighbouring layers that have a fused fast path (Conv2D + MaxPooling2D) run as one
