@@ -65,3 +65,36 @@ def test_initial_epoch_resumes_the_count():
 def test_callbacks_must_be_callbacks():
     with pytest.raises(TypeError, match="Callback instances"):
         regression_model().fit(X, Y, verbose=0, callbacks=[print])
+
+
+def test_tf_keras_2_batch_hooks_are_called_as_keras_3_does():
+    class Old(callbacks.Callback):  # tf.keras 2 spelling
+        def __init__(self):
+            super().__init__()
+            self.begin, self.end = [], []
+
+        def on_batch_begin(self, batch, logs=None):
+            self.begin.append(batch)
+
+        def on_batch_end(self, batch, logs=None):
+            self.end.append(sorted(logs))
+
+    class Both(Old):  # Keras 3's base on_train_batch_end is what calls on_batch_end
+        def on_train_batch_end(self, batch, logs=None):
+            pass
+
+    old, both = Old(), Both()
+    regression_model().fit(X, Y, batch_size=16, epochs=1, verbose=0, callbacks=[old, both])
+    assert old.begin == [0, 1, 2, 3] and old.end == [["loss"]] * 4
+    assert both.begin == [0, 1, 2, 3] and both.end == []
+    ends = []
+    cb = callbacks.LambdaCallback(on_batch_end=lambda batch, logs: ends.append(batch))
+    regression_model().fit(X, Y, batch_size=32, epochs=1, verbose=0, callbacks=[cb])
+    assert ends == [0, 1]
+
+
+def test_progress_bar_of_fit_shows_no_separate_validation_bar(capsys):
+    regression_model().fit(X, Y, batch_size=32, epochs=1, validation_split=0.5, verbose=1)
+    out = capsys.readouterr().out
+    bars = [line for line in out.splitlines() if "/step" in line]
+    assert len(bars) == 1 and "val_loss" in bars[0]  # one bar: train's, with val_ values

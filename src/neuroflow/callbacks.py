@@ -28,6 +28,9 @@ _HOOKS = (
     "on_test_batch_begin", "on_test_batch_end", "on_predict_begin", "on_predict_end",
     "on_predict_batch_begin", "on_predict_batch_end",
 )  # fmt: skip
+# tf.keras 2's names for the training-batch hooks: Keras 3 still calls them from the base
+# class's on_train_batch_begin/end, so a callback that overrides those does not get them
+_LEGACY = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
 
 
 class Callback:
@@ -59,13 +62,23 @@ def _noop(self, *args, **kwargs):
     return None
 
 
-for _hook in _HOOKS:
+for _hook in (*_HOOKS, *_LEGACY.values()):
     setattr(Callback, _hook, _noop)
 
 
 def _defines(callback, hook: str) -> bool:
     fn = getattr(callback, hook)
     return getattr(fn, "__func__", fn) is not _noop
+
+
+def _bound_hook(callback, hook: str):
+    """The method ``hook`` calls on ``callback``, or None when it does nothing."""
+    if _defines(callback, hook):
+        return getattr(callback, hook)
+    legacy = _LEGACY.get(hook)
+    if legacy is not None and _defines(callback, legacy):
+        return getattr(callback, legacy)
+    return None
 
 
 class CallbackList:
@@ -82,7 +95,7 @@ class CallbackList:
             cb.set_model(model)
             cb.set_params(params)
         self._bound = {
-            hook: [getattr(cb, hook) for cb in self.callbacks if _defines(cb, hook)]
+            hook: [fn for fn in (_bound_hook(cb, hook) for cb in self.callbacks) if fn]
             for hook in _HOOKS
         }
 
@@ -300,7 +313,7 @@ class LambdaCallback(Callback):
             **kwargs,
         )
         for hook, fn in given.items():
-            if hook not in _HOOKS:
+            if hook not in _HOOKS and hook not in _LEGACY.values():
                 raise TypeError(f"LambdaCallback got an unknown hook: {hook}.")
             if fn is not None:
                 # an instance attribute shadows the class no-op, so CallbackList sees it
