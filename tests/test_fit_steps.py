@@ -284,3 +284,13 @@ def test_sequential_build_builds_the_model():
     lines = []
     model.summary(print_fn=lines.append)
     assert "Total params: 19" in lines[0]
+
+
+def test_tensor_values_logged_by_an_override_become_floats():
+    class TensorLogs(Sequential):
+        def train_step(self, data):
+            logs = super().train_step(data)
+            return {"loss": nf.Tensor(np.array(logs["loss"], np.float32))}
+
+    history = classifier(TensorLogs).fit(X, Y, epochs=2, verbose=0)
+    assert all(type(v) is float for v in history.history["loss"])

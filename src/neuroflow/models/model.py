@@ -169,6 +169,15 @@ def _check_validation_data(validation_data) -> tuple:
     return validation_data[0], validation_data[1]
 
 
+def _plain(value):
+    """A logged value as a Python float where it is a number (an override may log Tensors
+    or NumPy scalars), as Keras's logs hold."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
 def _raise_nonfinite(loss, epoch: int, step: int) -> None:
     raise FloatingPointError(
         f"The loss became {float(loss)} at epoch {epoch + 1}, batch {step + 1}; "
@@ -679,7 +688,7 @@ class Model(Layer):
         results = self.get_metrics_result()
         if isinstance(logs, dict) and set(logs) != set(results):
             results = logs
-        return dict(sorted(results.items()))
+        return {name: _plain(value) for name, value in sorted(results.items())}
 
     def _validation_logs(self, val, args: _FitArgs, cbs: CallbackList) -> dict:
         steps = _count_steps(len(val[0]), args.validation_batch_size, args.validation_steps)
