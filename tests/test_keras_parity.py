@@ -274,3 +274,31 @@ def test_custom_train_step_runs_in_fit_as_in_keras(keras):
     np.testing.assert_allclose(
         n_model.history.history["loss"], k_model.history.history["loss"], rtol=2e-4
     )
+
+
+def test_validation_freq_steps_and_on_batch_methods_match_keras(keras):
+    k_model, n_model = build_pair(keras, MLP, (20,))
+    for model in (k_model, n_model):
+        model.compile("sgd", "categorical_crossentropy", metrics=["accuracy"])
+    kwargs = dict(batch_size=16, epochs=4, shuffle=False, verbose=0, validation_split=0.25)
+    kh = k_model.fit(X, Y_HOT, validation_freq=[1, 3], **kwargs).history
+    nh = n_model.fit(X, Y_HOT, validation_freq=[1, 3], **kwargs).history
+    assert sorted(nh) == sorted(kh) and len(nh["val_loss"]) == len(kh["val_loss"]) == 2
+    for key in kh:
+        np.testing.assert_allclose(nh[key], kh[key], rtol=2e-4, err_msg=key)
+    np.testing.assert_allclose(
+        n_model.evaluate(X, Y_HOT, batch_size=16, steps=2, verbose=0),
+        k_model.evaluate(X, Y_HOT, batch_size=16, steps=2, verbose=0),
+        rtol=1e-5,
+    )
+    assert n_model.predict(X, batch_size=16, steps=2, verbose=0).shape == (32, 4)
+    assert k_model.predict(X, batch_size=16, steps=2, verbose=0).shape == (32, 4)
+    ours = n_model.train_on_batch(X[:16], Y_HOT[:16], return_dict=True)
+    theirs = k_model.train_on_batch(X[:16], Y_HOT[:16], return_dict=True)
+    assert sorted(ours) == sorted(theirs)
+    np.testing.assert_allclose([ours[k] for k in theirs], list(theirs.values()), rtol=1e-5)
+    np.testing.assert_allclose(
+        n_model.test_on_batch(X[16:32], Y_HOT[16:32]),
+        k_model.test_on_batch(X[16:32], Y_HOT[16:32]),
+        rtol=1e-5,
+    )
