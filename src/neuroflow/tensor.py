@@ -339,12 +339,13 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **constants) -> Tensor:
-        tensors = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        # list comprehensions, not generators: this runs for every op of every step
+        tensors = tuple([x if isinstance(x, Tensor) else Tensor(x) for x in inputs])
         fn = cls()
-        needs = tuple(t.requires_grad for t in tensors)
+        needs = tuple([t.requires_grad for t in tensors])
         fn.needs_input_grad = needs
-        out = fn.forward(*(t.data for t in tensors), **constants)
-        if any(needs) and is_grad_enabled():
+        out = fn.forward(*[t.data for t in tensors], **constants)
+        if True in needs and is_grad_enabled():
             fn.parents = tensors
             return Tensor._from_op(out, fn)
         return Tensor._from_op(out, None)
