@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import functools
 import json
+import lzma
 import math
 import re
+import tokenize
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +45,9 @@ MAX_MANIFEST_BYTES = 16 << 20
 MAX_CONFIG_DEPTH = 32
 MAX_DIMENSION = 1 << 24
 _DTYPES = {"float32": np.float32, "float64": np.float64}
+# what reading a damaged member raises: zipfile's own errors (RuntimeError: encrypted or an
+# unknown compression method), and its decompressors' (zlib, bz2's OSError, lzma)
+_DAMAGED_MEMBER = (zipfile.BadZipFile, RuntimeError, OSError, EOFError, zlib.error, lzma.LZMAError)
 # the only member names an archive's manifest may point to: nothing outside arrays/
 _MEMBER = re.compile(r"arrays/[0-9A-Za-z_-]+\.npy")
 
@@ -181,33 +187,46 @@ def _open(path) -> tuple[zipfile.ZipFile, dict]:
         raise FileNotFoundError(f"No such file: '{path}'")
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (ValueError, *_DAMAGED_MEMBER) as exc:  # ValueError: a negative offset
         raise FormatError(f"'{path}' is not a neuroflow archive: {exc}.") from None
+    try:
+        return archive, _read_manifest(archive, path)
+    except BaseException:
+        archive.close()
+        raise
+
+
+def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict:
+    size = path.stat().st_size
+    for info in archive.infolist():  # zipfile would read (and allocate) what they declare
+        if info.compress_size > size:
+            raise FormatError(
+                f"Member {info.filename!r} of '{path}' declares {info.compress_size} bytes; "
+                f"the whole file holds {size}."
+            )
     try:
         info = archive.getinfo(MANIFEST)
     except KeyError:
-        archive.close()
         raise FormatError(f"'{path}' has no {MANIFEST}: not a neuroflow archive.") from None
     if info.file_size > MAX_MANIFEST_BYTES:
-        archive.close()
         raise FormatError(
             f"{MANIFEST} declares {info.file_size} bytes (limit {MAX_MANIFEST_BYTES})."
         )
     try:
-        manifest = json.loads(archive.read(info)[: MAX_MANIFEST_BYTES + 1])
-    except (ValueError, zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
-        archive.close()
+        with archive.open(info) as f:
+            text = f.read(MAX_MANIFEST_BYTES + 1)
+        # UTF-8, as written: json.loads(bytes) would also guess UTF-16/32 codecs from the data
+        manifest = json.loads(text.decode("utf-8"))
+    except (ValueError, *_DAMAGED_MEMBER) as exc:
         raise FormatError(f"{MANIFEST} in '{path}' is not valid JSON: {exc}.") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        archive.close()
         raise FormatError(f"'{path}' is not a neuroflow archive (format field missing).")
     if manifest.get("version") != VERSION:
-        archive.close()
         raise FormatError(
             f"'{path}' has format version {manifest.get('version')!r}; this "
             f"neuroflow reads version {VERSION}."
         )
-    return archive, manifest
+    return manifest
 
 
 def _check_config(value, depth: int = 0) -> None:
@@ -380,8 +399,9 @@ def _read_array(archive: zipfile.ZipFile, declared: tuple, expected_shape) -> np
             data = f.read(expected_bytes + 1)
     except FormatError:
         raise
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise FormatError(f"Array {member} is unreadable: {exc}") from None
+    # numpy's header parser can also fail in tokenize (a mangled header dict)
+    except (ValueError, SyntaxError, tokenize.TokenError, *_DAMAGED_MEMBER) as exc:
+        raise FormatError(f"Array {member} is unreadable: {type(exc).__name__}: {exc}") from None
     if len(data) != expected_bytes:
         raise FormatError(
             f"Array {member} holds {len(data)} bytes of data, expected {expected_bytes}."
