@@ -73,77 +73,92 @@ def _pads(layer, spatial, kernel, dilation=(1, 1)) -> list[int]:
     return [top, left, bottom, right]
 
 
-def _layer(g: _Graph, layer, x: str, shape: tuple) -> str:
-    if getattr(layer, "data_format", "channels_last") != "channels_last":  # exporters assume NHWC
-        raise ValueError(f"Cannot export layer '{layer.name}' with data_format='channels_first'.")
-    if isinstance(layer, Sequential):
-        for sub in layer.layers:
-            x, shape = _layer(g, sub, x, shape), sub.compute_output_shape(shape)
-        return x
-    if isinstance(layer, layers.Dense):
-        y = g.op("MatMul", [x, g.const("kernel", layer.kernel.data)])
-        if layer.bias is not None:
-            y = g.op("Add", [y, g.const("bias", layer.bias.data)])
-        return _activation(g, layer.activation, y, layer.name)
-    if isinstance(layer, layers.Conv2D) and layer.rank == 2:
-        kernel = np.transpose(layer.kernel.data, (3, 2, 0, 1))  # (kh, kw, c, f) -> (f, c, kh, kw)
-        inputs = [g.const("kernel", kernel)]
-        if layer.bias is not None:
-            inputs.append(g.const("bias", layer.bias.data))
-        pads = _pads(layer, shape[1:3], layer.kernel_size, layer.dilation_rate)
-        y = _nchw(
-            g,
-            x,
-            lambda t: g.op(
-                "Conv",
-                [t, *inputs],
-                strides=list(layer.strides),
-                dilations=list(layer.dilation_rate),
-                pads=pads,
-                kernel_shape=list(layer.kernel_size),
-            ),
-        )
-        return _activation(g, layer.activation, y, layer.name)
-    if isinstance(layer, (layers.MaxPooling2D, layers.AveragePooling2D)) and layer.rank == 2:
-        pads = _pads(layer, shape[1:3], layer.pool_size)
-        kind = "MaxPool" if isinstance(layer, layers.MaxPooling2D) else "AveragePool"
-        extra = {} if kind == "MaxPool" else {"count_include_pad": 0}
-        return _nchw(
-            g,
-            x,
-            lambda t: g.op(
-                kind,
-                [t],
-                kernel_shape=list(layer.pool_size),
-                strides=list(layer.strides),
-                pads=pads,
-                **extra,
-            ),
-        )
-    if isinstance(layer, layers.GlobalAveragePooling2D):
-        return g.op("ReduceMean", [x], axes=[1, 2], keepdims=int(layer.keepdims))
-    if isinstance(layer, layers.GlobalMaxPooling2D):
-        return g.op("ReduceMax", [x], axes=[1, 2], keepdims=int(layer.keepdims))
-    if isinstance(layer, layers.Flatten):
-        return g.op("Flatten", [x], axis=1)
-    if isinstance(layer, layers.Reshape):
-        target = g.const("shape", np.array([0, *layer.compute_output_shape(shape)[1:]], np.int64))
-        return g.op("Reshape", [x, target])
-    if isinstance(layer, layers.Dropout):
-        return x  # inference: the identity
-    if isinstance(layer, layers.Activation):
-        return _activation(g, layer.activation, x, layer.name)
-    if isinstance(layer, layers.Softmax):
-        return g.op("Softmax", [x], axis=layer.axis)
-    if isinstance(layer, layers.LeakyReLU):
+# Each exporter adds the nodes of one layer class: (graph, layer, input name, input shape)
+# -> output name. Looked up by exact class, so a subclass (Conv1D is a Conv2D) that is not
+# listed is refused rather than exported as its parent.
+def _sequential(g: _Graph, model, x: str, shape: tuple) -> str:
+    for sub in model.layers:
+        x, shape = _layer(g, sub, x, shape), sub.compute_output_shape(shape)
+    return x
+
+
+def _dense(g: _Graph, layer, x: str, shape: tuple) -> str:
+    y = g.op("MatMul", [x, g.const("kernel", layer.kernel.data)])
+    if layer.bias is not None:
+        y = g.op("Add", [y, g.const("bias", layer.bias.data)])
+    return _activation(g, layer.activation, y, layer.name)
+
+
+def _conv2d(g: _Graph, layer, x: str, shape: tuple) -> str:
+    kernel = np.transpose(layer.kernel.data, (3, 2, 0, 1))  # (kh, kw, c, f) -> (f, c, kh, kw)
+    inputs = [g.const("kernel", kernel)]
+    if layer.bias is not None:
+        inputs.append(g.const("bias", layer.bias.data))
+    attrs = {
+        "strides": list(layer.strides),
+        "dilations": list(layer.dilation_rate),
+        "pads": _pads(layer, shape[1:3], layer.kernel_size, layer.dilation_rate),
+        "kernel_shape": list(layer.kernel_size),
+    }
+    y = _nchw(g, x, lambda t: g.op("Conv", [t, *inputs], **attrs))
+    return _activation(g, layer.activation, y, layer.name)
+
+
+def _pooling2d(op_type: str, **extra):
+    def export(g: _Graph, layer, x: str, shape: tuple) -> str:
+        attrs = {
+            "kernel_shape": list(layer.pool_size),
+            "strides": list(layer.strides),
+            "pads": _pads(layer, shape[1:3], layer.pool_size),
+            **extra,
+        }
+        return _nchw(g, x, lambda t: g.op(op_type, [t], **attrs))
+
+    return export
+
+
+def _global_pooling2d(op_type: str):
+    def export(g: _Graph, layer, x: str, shape: tuple) -> str:
+        return g.op(op_type, [x], axes=[1, 2], keepdims=int(layer.keepdims))
+
+    return export
+
+
+def _reshape(g: _Graph, layer, x: str, shape: tuple) -> str:
+    target = g.const("shape", np.array([0, *layer.compute_output_shape(shape)[1:]], np.int64))
+    return g.op("Reshape", [x, target])
+
+
+def _relu(g: _Graph, layer, x: str, shape: tuple) -> str:
+    if layer.negative_slope:
         return g.op("LeakyRelu", [x], alpha=layer.negative_slope)
-    if isinstance(layer, layers.ELU):
-        return g.op("Elu", [x], alpha=layer.alpha)
-    if isinstance(layer, layers.ReLU):
-        if layer.negative_slope:
-            return g.op("LeakyRelu", [x], alpha=layer.negative_slope)
-        return g.op("Relu", [x])
-    raise ValueError(f"Cannot export layer '{layer.name}' ({type(layer).__name__}) to ONNX.")
+    return g.op("Relu", [x])
+
+
+_EXPORTERS = {
+    Sequential: _sequential,
+    layers.Dense: _dense,
+    layers.Conv2D: _conv2d,
+    layers.MaxPooling2D: _pooling2d("MaxPool"),
+    layers.AveragePooling2D: _pooling2d("AveragePool", count_include_pad=0),
+    layers.GlobalAveragePooling2D: _global_pooling2d("ReduceMean"),
+    layers.GlobalMaxPooling2D: _global_pooling2d("ReduceMax"),
+    layers.Flatten: lambda g, layer, x, shape: g.op("Flatten", [x], axis=1),
+    layers.Reshape: _reshape,
+    layers.Dropout: lambda g, layer, x, shape: x,  # inference: the identity
+    layers.Activation: lambda g, layer, x, shape: _activation(g, layer.activation, x, layer.name),
+    layers.Softmax: lambda g, layer, x, shape: g.op("Softmax", [x], axis=layer.axis),
+    layers.LeakyReLU: lambda g, layer, x, shape: g.op("LeakyRelu", [x], alpha=layer.negative_slope),
+    layers.ELU: lambda g, layer, x, shape: g.op("Elu", [x], alpha=layer.alpha),
+    layers.ReLU: _relu,
+}
+
+
+def _layer(g: _Graph, layer, x: str, shape: tuple) -> str:
+    export = _EXPORTERS.get(type(layer))
+    if export is None:
+        raise ValueError(f"Cannot export layer '{layer.name}' ({type(layer).__name__}) to ONNX.")
+    return export(g, layer, x, shape)
 
 
 def export_onnx(model: Sequential, path) -> None:
