@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuroflow import ops
+from neuroflow import _registry, ops
 from neuroflow._registry import resolve, snake_case
 from neuroflow.tensor import Tensor
 
@@ -406,13 +406,7 @@ def serialize(loss: Loss) -> dict:
     >>> spec["class_name"], spec["config"]["from_logits"]
     ('CategoricalCrossentropy', True)
     """
-    cls = type(loss)
-    if _LOSSES.get(snake_case(cls.__name__)) is not cls:
-        raise ValueError(
-            f"Cannot serialize the loss {loss!r}: only the library's loss classes can be "
-            f"(one of {', '.join(sorted({c.__name__ for c in _LOSSES.values()}))})."
-        )
-    return {"class_name": cls.__name__, "config": loss.get_config()}
+    return _registry.serialize(loss, _LOSSES, "loss", key=snake_case)
 
 
 def deserialize(config: dict) -> Loss:
@@ -426,17 +420,4 @@ def deserialize(config: dict) -> Loss:
     >>> type(loss).__name__, loss.from_logits
     ('BinaryCrossentropy', True)
     """
-    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
-        raise TypeError(
-            "Expected `config` to be a dict {'class_name': str, 'config': dict}. "
-            f"Received: config={config!r}"
-        )
-    name = config["class_name"]
-    cls = _LOSSES.get(snake_case(name))
-    if cls is None:
-        known = ", ".join(sorted({c.__name__ for c in _LOSSES.values()}))
-        raise ValueError(f"Unknown loss class: class_name={name!r}. Expected one of: {known}.")
-    settings = config.get("config", {})
-    if not isinstance(settings, dict):
-        raise TypeError(f"Expected the loss's 'config' to be a dict. Received: {settings!r}")
-    return cls.from_config(dict(settings))
+    return _registry.deserialize(config, _LOSSES, "loss", key=snake_case)

@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from neuroflow import _registry
 from neuroflow._registry import resolve
 
 
@@ -441,13 +442,7 @@ def serialize(optimizer: Optimizer) -> dict:
     >>> spec["class_name"], spec["config"]["learning_rate"]
     ('Adam', 0.01)
     """
-    cls = type(optimizer)
-    if _OPTIMIZERS.get(cls.__name__.lower()) is not cls:
-        raise ValueError(
-            f"Cannot serialize {optimizer!r}: only the library's optimizers can be "
-            f"(one of {', '.join(c.__name__ for c in _OPTIMIZERS.values())})."
-        )
-    return {"class_name": cls.__name__, "config": optimizer.get_config()}
+    return _registry.serialize(optimizer, _OPTIMIZERS, "optimizer")
 
 
 def deserialize(config: dict) -> Optimizer:
@@ -461,13 +456,4 @@ def deserialize(config: dict) -> Optimizer:
     >>> type(opt).__name__, opt.learning_rate
     ('Adam', 0.01)
     """
-    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
-        raise TypeError(
-            "Expected `config` to be a dict {'class_name': str, 'config': dict}. "
-            f"Received: config={config!r}"
-        )
-    cls = resolve(config["class_name"], _OPTIMIZERS, "optimizer", "class_name")
-    settings = config.get("config", {})
-    if not isinstance(settings, dict):
-        raise TypeError(f"Expected the optimizer's 'config' to be a dict. Received: {settings!r}")
-    return cls.from_config(dict(settings))
+    return _registry.deserialize(config, _OPTIMIZERS, "optimizer")
