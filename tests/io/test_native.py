@@ -67,6 +67,14 @@ def test_metric_objects_are_saved_by_class_and_config(tmp_path):
     assert loaded.metrics_names == ["loss", "sca", "accuracy"]
     assert type(loaded._metrics[0]) is nf.metrics.SparseCategoricalAccuracy
 
+    binary = nf.keras.Sequential([nf.keras.Input((4,)), layers.Dense(1, activation="sigmoid")])
+    binary.compile("sgd", "binary_crossentropy", metrics=[nf.metrics.BinaryAccuracy(threshold=0.9)])
+    binary.save(tmp_path / "b.nf")
+    restored = load_model(tmp_path / "b.nf")
+    x, y = R.random((32, 4)).astype(np.float32), R.integers(0, 2, 32)
+    np.testing.assert_allclose(restored.evaluate(x, y, verbose=0), binary.evaluate(x, y, verbose=0))
+    assert restored._metrics[0].fn_kwargs == {"threshold": 0.9}
+
     class Custom(nf.metrics.MeanMetricWrapper):
         def __init__(self):
             super().__init__(nf.metrics.sparse_categorical_accuracy, name="custom")

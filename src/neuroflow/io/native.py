@@ -95,7 +95,10 @@ def _metric_spec(identifier):
         return identifier
     cls = type(identifier)
     if isinstance(identifier, metrics.Metric) and _metric_class(cls.__name__) is cls:
-        return {"class_name": cls.__name__, "config": identifier.get_config()}
+        # get_config holds the name only; a wrapper's keyword arguments (BinaryAccuracy's
+        # threshold) are arguments of its class's constructor too
+        config = {**identifier.get_config(), **getattr(identifier, "fn_kwargs", {})}
+        return {"class_name": cls.__name__, "config": config}
     raise ValueError(
         f"Cannot save the metric {identifier!r}: only metric names (e.g. 'accuracy') and the "
         "library's own Metric classes can be saved. Save with include_optimizer=False and "
