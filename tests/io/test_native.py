@@ -137,6 +137,18 @@ def test_missing_file_and_unsaveable_models(tmp_path):
     m(np.zeros((1, 2)))
     with pytest.raises(ValueError, match="only the library's own layers"):
         m.save(tmp_path / "c.nf")
+    model = cnn()
+    model.compile("adam", lambda y_true, y_pred: (y_pred - y_true) ** 2)
+    with pytest.raises(ValueError, match="Cannot serialize the loss .*include_optimizer=False"):
+        model.save(tmp_path / "f.nf")
+
+    class MyAdam(nf.optimizers.Adam):
+        pass
+
+    model.compile(MyAdam(), "mse")
+    with pytest.raises(ValueError, match="Cannot serialize the optimizer .*include_optimizer"):
+        model.save(tmp_path / "o.nf")
+    assert not (tmp_path / "f.nf").exists() and not (tmp_path / "o.nf").exists()
 
 
 # -------------------------------------------------------------------- hostile archives

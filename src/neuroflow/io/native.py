@@ -101,26 +101,24 @@ def _metric_spec(identifier):
         return {"class_name": cls.__name__, "config": config}
     raise ValueError(
         f"Cannot save the metric {identifier!r}: only metric names (e.g. 'accuracy') and the "
-        "library's own Metric classes can be saved. Save with include_optimizer=False and "
-        "compile the loaded model again."
+        "library's own Metric classes can be saved."
     )
 
 
 def _compile_spec(model: Model):
     if not model.compiled or model.loss is None:
         return None
-    try:
-        loss = losses.serialize(model.loss)
-    except ValueError:
+    try:  # each registry refuses what it cannot rebuild by name (custom classes, functions)
+        return {
+            "optimizer": optimizers.serialize(model.optimizer),
+            "loss": losses.serialize(model.loss),
+            "metrics": [_metric_spec(m) for m in model._metric_ids],
+        }
+    except ValueError as exc:
         raise ValueError(
-            f"Cannot save the custom loss {model.loss!r}; save without compile "
-            "information with include_optimizer=False."
+            f"{exc} Save with include_optimizer=False to leave the compile settings out, "
+            "and compile the loaded model again."
         ) from None
-    return {
-        "optimizer": optimizers.serialize(model.optimizer),
-        "loss": loss,
-        "metrics": [_metric_spec(m) for m in model._metric_ids],
-    }
 
 
 def _write(path, manifest: dict, arrays: list[np.ndarray]) -> None:
