@@ -58,13 +58,17 @@ def test_metric_objects_are_saved_by_class_and_config(tmp_path):
     model.compile(
         "sgd",
         "sparse_categorical_crossentropy",
-        metrics=[nf.metrics.SparseCategoricalAccuracy(name="sca"), "accuracy"],
+        metrics=[
+            nf.metrics.SparseCategoricalAccuracy(name="sca"),
+            "accuracy",
+            nf.metrics.sparse_categorical_accuracy,  # a function the registry knows
+        ],
     )
     model.fit(X, Y, epochs=1, batch_size=32, verbose=0)
     model.save(tmp_path / "m.nf")
     loaded = load_model(tmp_path / "m.nf")
     np.testing.assert_allclose(loaded.evaluate(X, Y, verbose=0), model.evaluate(X, Y, verbose=0))
-    assert loaded.metrics_names == ["loss", "sca", "accuracy"]
+    assert loaded.metrics_names == ["loss", "sca", "accuracy", "sparse_categorical_accuracy"]
     assert type(loaded._metrics[0]) is nf.metrics.SparseCategoricalAccuracy
 
     binary = nf.keras.Sequential([nf.keras.Input((4,)), layers.Dense(1, activation="sigmoid")])

@@ -93,6 +93,8 @@ def _metric_spec(identifier):
     """A metric as the manifest holds it: its name, or a built-in Metric's class and config."""
     if isinstance(identifier, str):
         return identifier
+    if not isinstance(identifier, metrics.Metric):  # a class or function the registry knows
+        identifier = metrics.get(identifier)
     cls = type(identifier)
     if isinstance(identifier, metrics.Metric) and _metric_class(cls.__name__) is cls:
         # get_config holds the name only; a wrapper's keyword arguments (BinaryAccuracy's
