@@ -108,3 +108,17 @@ def test_unsupported_layers_are_named(tmp_path):
     with pytest.raises(ValueError, match="'seq_conv' \\(Conv1D\\)"):
         export_onnx(model, tmp_path / "m.onnx")
     assert not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        layers.Conv2D(2, 3, data_format="channels_first"),
+        layers.GlobalMaxPooling2D(data_format="channels_first"),
+    ],
+)
+def test_channels_first_layers_are_refused(layer, tmp_path):
+    model = nf.keras.Sequential([nf.keras.Input((1, 6, 6)), layer])
+    with pytest.raises(ValueError, match="with data_format='channels_first'"):
+        export_onnx(model, tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()

@@ -155,6 +155,8 @@ _EXPORTERS = {
 
 
 def _layer(g: _Graph, layer, x: str, shape: tuple) -> str:
+    if getattr(layer, "data_format", "channels_last") != "channels_last":  # exporters assume NHWC
+        raise ValueError(f"Cannot export layer '{layer.name}' with data_format='channels_first'.")
     export = _EXPORTERS.get(type(layer))
     if export is None:
         raise ValueError(f"Cannot export layer '{layer.name}' ({type(layer).__name__}) to ONNX.")
