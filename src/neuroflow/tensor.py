@@ -8,7 +8,6 @@ that :meth:`Tensor.backward` can walk the graph in reverse.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from typing import NamedTuple
 
@@ -27,14 +26,21 @@ def is_grad_enabled() -> bool:
     return getattr(_state, "grad_enabled", True)
 
 
-@contextlib.contextmanager
-def _grad_mode(enabled: bool):
-    previous = is_grad_enabled()
-    _state.grad_enabled = enabled
-    try:
-        yield
-    finally:
-        _state.grad_enabled = previous
+class _grad_mode:
+    """Sets whether ops record themselves for the ``with`` block (a class, not a generator:
+    ``predict`` enters one per call, and this is its cheapest form)."""
+
+    __slots__ = ("enabled", "previous")
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def __enter__(self):
+        self.previous = getattr(_state, "grad_enabled", True)
+        _state.grad_enabled = self.enabled
+
+    def __exit__(self, *exc):
+        _state.grad_enabled = self.previous
 
 
 def no_grad():
