@@ -17,7 +17,7 @@ import numpy as np
 from neuroflow import layers as layers_module
 from neuroflow import losses, optimizers
 from neuroflow._registry import snake_case
-from neuroflow.io.native import FormatError, _check_config
+from neuroflow.io.native import FormatError, check_config
 from neuroflow.models import Sequential
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -118,7 +118,7 @@ def _strip_bookkeeping(value):
 def model_from_keras_config(config: dict) -> Sequential:
     """Builds the Sequential model described by a Keras ``model_config``."""
     config = _strip_bookkeeping(config)
-    _check_config(config)
+    check_config(config)
     if not isinstance(config, dict) or config.get("class_name") != "Sequential":
         kind = config.get("class_name") if isinstance(config, dict) else type(config).__name__
         raise FormatError(f"Only Keras Sequential models can be imported; this is a {kind}.")

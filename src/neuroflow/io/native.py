@@ -232,7 +232,7 @@ def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict:
     return manifest
 
 
-def _check_config(value, depth: int = 0) -> None:
+def check_config(value, depth: int = 0) -> None:
     """Plain JSON values, not too deep, no absurd numbers."""
     if depth > MAX_CONFIG_DEPTH:
         raise FormatError("The model config is nested too deeply.")
@@ -240,10 +240,10 @@ def _check_config(value, depth: int = 0) -> None:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise FormatError("The model config has a non-string key.")
-            _check_config(v, depth + 1)
+            check_config(v, depth + 1)
     elif isinstance(value, list):
         for v in value:
-            _check_config(v, depth + 1)
+            check_config(v, depth + 1)
     elif isinstance(value, bool) or value is None or isinstance(value, str):
         return
     elif isinstance(value, int):
@@ -505,8 +505,8 @@ def load_model(path, compile: bool = True) -> Model:  # noqa: A002  (Keras's nam
             raise FormatError(
                 f"'{path}' holds weights only; build the model and call load_weights."
             )
-        _check_config(manifest.get("model"))
-        _check_config(manifest.get("compile"))
+        check_config(manifest.get("model"))
+        check_config(manifest.get("compile"))
         arrays = _declared_arrays(archive, manifest, path)
         model = _build_model(manifest.get("model"), arrays)
         rest = _assign_weights(model, archive, arrays)
