@@ -30,6 +30,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Model", "Sequential", "Tensor", "Variable", "activations", "backend", "callbacks",
-    "config", "datasets", "initializers", "keras", "layers", "losses", "metrics", "models", "no_grad",
-    "ops", "optimizers", "regularizers", "utils",
+    "config", "datasets", "initializers", "keras", "layers", "losses", "metrics", "models",
+    "no_grad", "ops", "optimizers", "regularizers", "utils",
 ]  # fmt: skip
