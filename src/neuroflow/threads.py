@@ -97,18 +97,14 @@ class _LoadMeter:
 
 
 class _Governor:
-    """Holds the decision and the BLAS controller; one per process."""
+    """Holds the decision and the BLAS controllers; one per process, made on first use
+    (the first product), so ``import neuroflow`` does not import threadpoolctl."""
 
     def __init__(self):
         self.fixed: int | None = _env_threads()
         self.cpus = _usable_cpus()
         self.limit = 1  # the first window runs on one thread: nothing is known of the load yet
         self.current: int | None = None
-        self.controllers = None  # threadpoolctl's, made on the first product
-        self.meter: _LoadMeter | None = None
-        self.next_reading = 0.0
-
-    def _start(self) -> None:
         try:
             from threadpoolctl import ThreadpoolController
 
@@ -149,14 +145,12 @@ def _get() -> _Governor:
     global _governor
     if _governor is None:
         _governor = _Governor()
-    if _governor.controllers is None:
-        _governor._start()
     return _governor
 
 
 def before_product(work: int) -> None:
     """Sets the BLAS thread count for a product of ``work`` multiply-adds (m * k * n)."""
-    g = _governor if _governor is not None and _governor.controllers is not None else _get()
+    g = _governor or _get()
     n = g.threads_for(work)
     if n != g.current:
         g.use(n)
@@ -172,7 +166,6 @@ def matmul(a, b, out=None):
 
 def set_num_threads(n: int | None) -> None:
     """Fixes the BLAS thread count (``None`` or ``"auto"``: back to the automatic choice)."""
-    global _governor
     if n == "auto":
         n = None
     if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
