@@ -157,10 +157,10 @@ class ProgbarLogger(Callback):
         self._new_bar(self.params.get("steps"))
 
     def on_train_batch_end(self, batch, logs=None):
-        self.bar.update(batch + 1, _sorted(logs), finalize=False)
+        self.bar.update(batch + 1, _items(logs), finalize=False)
 
     def on_epoch_end(self, epoch, logs=None):
-        self.bar.update(self.bar._seen, _sorted(logs), finalize=True)
+        self.bar.update(self.bar._seen, _items(logs), finalize=True)
 
     def on_test_begin(self, logs=None):
         if not self._in_fit:
@@ -168,11 +168,11 @@ class ProgbarLogger(Callback):
 
     def on_test_batch_end(self, batch, logs=None):
         if not self._in_fit:
-            self.bar.update(batch + 1, _sorted(logs), finalize=False)
+            self.bar.update(batch + 1, _items(logs), finalize=False)
 
     def on_test_end(self, logs=None):
         if not self._in_fit:
-            self.bar.update(self.bar._seen, _sorted(logs), finalize=True)
+            self.bar.update(self.bar._seen, _items(logs), finalize=True)
 
     def on_predict_begin(self, logs=None):
         self._new_bar(self.params.get("steps"))
@@ -192,8 +192,9 @@ class _All:
 _ALL = _All()  # every logged value is already a running mean: show it as given
 
 
-def _sorted(logs):
-    return sorted((logs or {}).items())
+def _items(logs):
+    # CallbackList hands every hook its logs already in Keras's (sorted) order
+    return list((logs or {}).items())
 
 
 class EarlyStopping(Callback):
