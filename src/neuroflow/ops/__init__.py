@@ -18,7 +18,7 @@ from neuroflow.ops.activation import (
     step,
     tanh,
 )
-from neuroflow.ops.conv import conv2d
+from neuroflow.ops.conv import conv2d, conv_transpose2d
 from neuroflow.ops.conv_pool import conv2d_max_pool
 from neuroflow.ops.loss import (
     absolute_error,
@@ -58,6 +58,7 @@ from neuroflow.ops.pool import (
     max_pool2d,
     sum_pool2d,
 )
+from neuroflow.ops.shape import bmm, crop, maximum, minimum, pad, repeat, resample
 
 __all__ = [
     "abs", "absolute_error", "add", "avg_pool2d", "binary_cross_entropy",
@@ -68,4 +69,5 @@ __all__ = [
     "sigmoid_binary_cross_entropy", "softmax", "softmax_cross_entropy", "softplus",
     "sparse_softmax_cross_entropy", "squared_norm", "squared_error", "step", "sub", "sum",
     "sum_pool2d", "tanh", "transpose", "unbroadcast",
+    "bmm", "conv_transpose2d", "crop", "maximum", "minimum", "pad", "repeat", "resample",
 ]  # fmt: skip

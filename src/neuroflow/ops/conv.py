@@ -24,8 +24,8 @@ from neuroflow import threads
 from neuroflow.tensor import Function, Tensor
 
 __all__ = [
-    "as_pair", "check_padding", "conv2d", "output_size", "pad_input", "padded_output_hw",
-    "same_padding", "window_view",
+    "as_pair", "check_padding", "conv2d", "conv_transpose2d", "output_size", "pad_input",
+    "padded_output_hw", "same_padding", "transpose_output_size", "window_view",
 ]  # fmt: skip
 
 
@@ -187,4 +187,128 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation=1, relu=Fa
         padding=check_padding(padding),
         dilation=as_pair(dilation, "dilation_rate"),
         relu=relu,
+    )
+
+
+# ----------------------------------------------------------------- transposed convolution
+
+
+def transpose_output_size(
+    size: int, kernel: int, stride: int, padding: str, output_padding=None, dilation: int = 1
+) -> int:
+    """Output length along one axis of a transposed convolution, as Keras computes it."""
+    extent = (kernel - 1) * dilation + 1
+    if output_padding is None:
+        if padding == "valid":
+            return size * stride + max(extent - stride, 0)
+        return size * stride
+    pad = extent // 2 if padding == "same" else 0
+    return (size - 1) * stride + extent - 2 * pad + output_padding
+
+
+def _transpose_crop(size: int, out: int, kernel: int, stride: int, padding: str, dilation: int):
+    """Where the output starts in the full (uncropped) result: TensorFlow's padding of the
+    convolution whose gradient this is, its smaller half first."""
+    if padding != "same":
+        return 0
+    extent = (kernel - 1) * dilation + 1
+    return max((size - 1) * stride + extent - out, 0) // 2
+
+
+class ConvTranspose2D(Function):
+    """The gradient of :class:`Conv2D` with respect to its input, as a layer's forward pass:
+    ``full[n, i*s + a*d, j*s + b*d, f] += sum_c x[n, i, j, c] * kernel[a, b, f, c]``, then
+    the output is the window of ``full`` that Keras's size formula and padding select
+    (zeros where that window reaches past ``full``). The kernel has Keras's layout
+    ``(kh, kw, filters, channels_in)``.
+
+    Forward: one product per kernel position added into its strided window (col2im, a loop
+    over the k*k positions only). Backward: im2col of the gradient and one GEMM, which is
+    exactly a Conv2D of the gradient with this kernel.
+    """
+
+    def forward(
+        self, x, kernel, *bias, strides=(1, 1), padding="valid", out_hw=None, dilation=(1, 1)
+    ):
+        kh, kw, f, c = kernel.shape
+        n, h, w, _ = x.shape
+        starts = tuple(
+            _transpose_crop((h, w)[i], out_hw[i], (kh, kw)[i], strides[i], padding, dilation[i])
+            for i in range(2)
+        )
+        full_hw = tuple(
+            max((size - 1) * s + (k - 1) * d + 1, start + o)
+            for size, s, k, d, start, o in zip((h, w), strides, (kh, kw), dilation, starts, out_hw)
+        )
+        full = np.zeros((n,) + full_hw + (f,), dtype=x.dtype)
+        x2 = x.reshape(-1, c)
+        for a in range(kh):
+            for b in range(kw):
+                part = threads.matmul(x2, kernel[a, b].T).reshape(n, h, w, f)
+                window_view(full, a, b, (h, w), strides, dilation)[...] += part
+        out = full[:, starts[0] : starts[0] + out_hw[0], starts[1] : starts[1] + out_hw[1]]
+        if bias:
+            out = out + bias[0]
+        self.x2, self.kernel = x2, kernel
+        self.geometry = (x.shape, full.shape, starts, strides, dilation)
+        return np.ascontiguousarray(out)
+
+    def backward(self, grad):
+        x_shape, full_shape, starts, strides, dilation = self.geometry
+        kh, kw, f, c = self.kernel.shape
+        needs = self.needs_input_grad
+        gfull = np.zeros(full_shape, dtype=grad.dtype)
+        (t, l), (oh, ow) = starts, grad.shape[1:3]
+        gfull[:, t : t + oh, l : l + ow] = grad
+        cols = _im2col(gfull, (kh, kw), x_shape[1:3], strides, dilation, ones=False)
+        dx = threads.matmul(cols, self.kernel.reshape(kh * kw * f, c)) if needs[0] else None
+        dk = threads.matmul(cols.T, self.x2).reshape(self.kernel.shape) if needs[1] else None
+        dx = None if dx is None else dx.reshape(x_shape)
+        if len(needs) == 2:
+            return dx, dk
+        return dx, dk, (grad.sum(axis=(0, 1, 2)) if needs[2] else None)
+
+
+def conv_transpose2d(
+    x, kernel, bias=None, strides=1, padding="valid", output_padding=None, dilation=1
+) -> Tensor:
+    """2-D transposed convolution of ``x (n, h, w, c)`` with ``kernel (kh, kw, filters, c)``
+    (Keras's layout), with Keras's output size: ``h * stride`` for ``same``,
+    ``h * stride + max(kh - stride, 0)`` for ``valid``, or the explicit formula when
+    ``output_padding`` is given.
+
+    Examples
+    --------
+    >>> conv_transpose2d(np.ones((1, 2, 2, 1)), np.ones((3, 3, 1, 1)), strides=2).shape
+    (1, 5, 5, 1)
+    """
+    strides = as_pair(strides, "strides")
+    dilation = as_pair(dilation, "dilation_rate")
+    padding = check_padding(padding)
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    kernel = kernel if isinstance(kernel, Tensor) else Tensor(kernel)
+    if x.ndim != 4 or kernel.ndim != 4 or kernel.shape[3] != x.shape[3]:
+        raise ValueError(
+            "conv_transpose2d expects x of shape (n, h, w, c) and a kernel of shape "
+            f"(kh, kw, filters, c). Received shapes {x.shape} and {kernel.shape}."
+        )
+    if output_padding is not None:
+        output_padding = tuple(
+            int(v)
+            for v in ((output_padding,) * 2 if np.isscalar(output_padding) else output_padding)
+        )
+    out_hw = tuple(
+        transpose_output_size(
+            x.shape[1 + i],
+            kernel.shape[i],
+            strides[i],
+            padding,
+            None if output_padding is None else output_padding[i],
+            dilation[i],
+        )
+        for i in range(2)
+    )
+    args = (x, kernel) if bias is None else (x, kernel, bias)
+    return ConvTranspose2D.apply(
+        *args, strides=strides, padding=padding, out_hw=out_hw, dilation=dilation
     )
