@@ -2,9 +2,9 @@
 
 The lowercase functions are the functional API (``ops.relu(x)``, ``ops.dense(x, w, b)``);
 layers call them, and anything not listed here is composed from them. Modules: ``math``,
-``activation``, ``nn`` (dense, dropout), ``loss``, ``conv`` and ``pool`` are the readable
-reference; ``conv_pool`` is the fused fast path of ``conv2d`` + ``max_pool2d`` that
-``Sequential`` runs unless ``neuroflow.config.set_fusion(False)``.
+``activation``, ``nn`` (dense, dropout), ``normalization`` (batch and layer), ``loss``, ``conv``
+and ``pool`` are the readable reference; ``conv_pool`` is the fused fast path of ``conv2d`` +
+``max_pool2d`` that ``Sequential`` runs unless ``neuroflow.config.set_fusion(False)``.
 """
 
 from neuroflow.ops.activation import (
@@ -51,6 +51,7 @@ from neuroflow.ops.math import (
     unbroadcast,
 )
 from neuroflow.ops.nn import dense, dropout
+from neuroflow.ops.normalization import batch_normalization, layer_normalization
 from neuroflow.ops.pool import (
     avg_pool2d,
     global_avg_pool2d,
@@ -61,9 +62,10 @@ from neuroflow.ops.pool import (
 from neuroflow.ops.shape import bmm, crop, maximum, minimum, pad, repeat, resample
 
 __all__ = [
-    "abs", "absolute_error", "add", "avg_pool2d", "binary_cross_entropy",
+    "abs", "absolute_error", "add", "avg_pool2d", "batch_normalization", "binary_cross_entropy",
     "categorical_cross_entropy", "concatenate", "conv2d", "conv2d_max_pool", "dense", "div",
-    "dropout", "elu", "exp", "getitem", "global_avg_pool2d", "global_max_pool2d", "leaky_relu",
+    "dropout", "elu", "exp", "getitem", "global_avg_pool2d", "global_max_pool2d",
+    "layer_normalization", "leaky_relu",
     "log", "log_softmax", "matmul", "max",
     "max_pool2d", "mean", "mul", "neg", "pow", "relu", "reshape", "sigmoid",
     "sigmoid_binary_cross_entropy", "softmax", "softmax_cross_entropy", "softplus",
