@@ -1,4 +1,6 @@
-"""Training callbacks: History, progress bar, EarlyStopping, LambdaCallback, TerminateOnNaN.
+"""Training callbacks: History, progress bar, EarlyStopping, ReduceLROnPlateau,
+LearningRateScheduler, CSVLogger, ModelCheckpoint, BackupAndRestore, LambdaCallback,
+TerminateOnNaN.
 
 Hooks follow Keras 3: ``on_train_begin/end``, ``on_epoch_begin/end``,
 ``on_train_batch_begin/end``, ``on_test_begin/end``, ``on_test_batch_begin/end``,
@@ -14,10 +16,14 @@ What a callback may use of its model (``self.model``) is public and documented o
 
 from __future__ import annotations
 
+import collections.abc
+import csv
 import json
 import math
 import os
 import warnings
+
+import numpy as np
 
 from neuroflow.utils.files import atomic_write_bytes
 from neuroflow.utils.progbar import Progbar
@@ -28,6 +34,7 @@ _HOOKS = (
     "on_test_batch_begin", "on_test_batch_end", "on_predict_begin", "on_predict_end",
     "on_predict_batch_begin", "on_predict_batch_end",
 )  # fmt: skip
+_BATCH_HOOKS = frozenset(hook for hook in _HOOKS if "_batch_" in hook)
 # tf.keras 2's names for the training-batch hooks: Keras 3 still calls them from the base
 # class's on_train_batch_begin/end, so a callback that overrides those does not get them
 _LEGACY = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
@@ -110,9 +117,15 @@ class CallbackList:
         if not fns:
             return
         *head, logs = args
+        # one dict for every callback, as in Keras: what one adds (ReduceLROnPlateau's
+        # "learning_rate") is seen by the next, History included
         logs = dict(sorted(logs.items())) if logs else {}
-        for fn in fns:
-            fn(*head, logs)
+        if hook in _BATCH_HOOKS:  # Keras passes a batch hook's logs by keyword
+            for fn in fns:
+                fn(*head, logs=logs)
+        else:
+            for fn in fns:
+                fn(*head, logs)
 
 
 class History(Callback):
@@ -333,34 +346,57 @@ class TerminateOnNaN(Callback):
 
 __all__ = [
     "BackupAndRestore",
-    "ModelCheckpoint",
+    "CSVLogger",
     "Callback",
     "CallbackList",
     "EarlyStopping",
     "History",
     "LambdaCallback",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
     "ProgbarLogger",
+    "ReduceLROnPlateau",
     "TerminateOnNaN",
 ]
 
 
 class ModelCheckpoint(Callback):
-    """Saves the model (or its weights) after each epoch, atomically.
+    """Saves the model (or its weights) every epoch or every ``save_freq`` batches.
 
     Parameters
     ----------
     filepath : str
-        May hold ``{epoch}`` and any logged value, e.g. ``"ckpt-{epoch:02d}-{val_loss:.3f}.nf"``.
+        Where to save; may hold ``{epoch}``, ``{batch}`` (with an integer ``save_freq``)
+        and any logged value, e.g. ``"ckpt-{epoch:02d}-{val_loss:.3f}.keras"``. Its
+        extension picks the format, as in Keras: ``.keras`` or ``.h5`` for the whole model,
+        ``.weights.h5`` with ``save_weights_only=True``; neuroflow's own ``.neuroflow``
+        (or ``.nf``) works for both.
     monitor : str, default "val_loss"
+    verbose : int, default 0
+        1 prints a line per save (Keras's messages).
     save_best_only : bool, default False
-        Only save when ``monitor`` improves (the file is then usually overwritten).
+        Only save when ``monitor`` improves (the file is then usually overwritten). If
+        ``monitor`` is not logged, a warning is given and the model saved, as in Keras.
     save_weights_only : bool, default False
+        ``model.save_weights(path)`` instead of ``model.save(path)``.
     mode : {"auto", "min", "max"}
+        "auto" minimizes losses and maximizes accuracy, AUC, precision, recall and F1.
+    save_freq : "epoch" or int, default "epoch"
+        Save at the end of every epoch, or after every ``save_freq`` training batches
+        (counted across epochs).
     initial_value_threshold : float, optional
         A value the monitored metric must beat before the first save.
 
-    A file is written to a temporary name and renamed into place, so a crash during a save
-    leaves the previous checkpoint readable.
+    Each file is written to a temporary name and renamed into place by the model's
+    ``save``, so a crash during a save leaves the previous checkpoint readable.
+
+    Examples
+    --------
+    >>> checkpoint = ModelCheckpoint("ckpt-{epoch:02d}.keras", save_freq=100)
+    >>> ModelCheckpoint("w.h5", save_weights_only=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: When using `save_weights_only=True` in `ModelCheckpoint`, the filepath ...
     """
 
     def __init__(
@@ -375,38 +411,102 @@ class ModelCheckpoint(Callback):
         initial_value_threshold=None,
     ):
         super().__init__()
-        if save_freq != "epoch":
-            raise NotImplementedError("ModelCheckpoint saves once per epoch (save_freq='epoch').")
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"Expected `mode` in auto, min, max. Received: mode={mode!r}")
-        self.filepath, self.monitor, self.verbose = str(filepath), monitor, verbose
-        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
-        maximize = mode == "max" or (
-            mode == "auto" and "acc" in monitor and not monitor.endswith("loss")
+        _check_mode(mode)
+        valid_freq = save_freq == "epoch" or (
+            isinstance(save_freq, (int, np.integer))
+            and not isinstance(save_freq, bool)
+            and save_freq > 0
         )
-        self._sign = 1.0 if maximize else -1.0
+        if not valid_freq:
+            raise ValueError(
+                f"Unrecognized save_freq: {save_freq!r}. Expected save_freq are 'epoch' or "
+                "integer values > 0."
+            )
+        self.filepath, self.monitor, self.verbose = os.fspath(filepath), monitor, verbose
+        if save_weights_only:
+            if not self.filepath.endswith((".weights.h5", *_NATIVE_EXTENSIONS)):
+                raise ValueError(
+                    "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
+                    "provided must end in `.weights.h5` (Keras weights format) or "
+                    f"`.neuroflow` (neuroflow's format). Received: filepath={self.filepath}"
+                )
+        elif not self.filepath.endswith((".keras", ".h5", *_NATIVE_EXTENSIONS)):
+            raise ValueError(
+                "The filepath provided must end in `.keras` (Keras model format) or "
+                f"`.neuroflow` (neuroflow's format). Received: filepath={self.filepath}"
+            )
+        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
+        self.save_freq = save_freq
+        self._maximize = _maximizes(monitor, mode)
         self.best = initial_value_threshold
+        self._current_epoch = 0
+        self._batches_seen_since_last_saving = 0
+        self._last_batch_seen = None
+        if save_freq != "epoch":
+            # only then is the batch hook defined, so fit builds no batch logs otherwise
+            self.on_train_batch_end = self._save_on_batch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        if self.save_best_only:
-            current = logs.get(self.monitor)
-            if current is None:
-                warnings.warn(
-                    f"Can save best model only with {self.monitor} available, skipping.",
-                    stacklevel=2,
-                )
-                return
-            if self.best is not None and not self._sign * (current - self.best) > 0:
-                return
-            self.best = current
-        path = self.filepath.format(epoch=epoch + 1, **logs)
-        if self.verbose:
-            print(f"\nEpoch {epoch + 1}: saving model to {path}")
-        if self.save_weights_only:
-            self.model.save_weights(path)
+        if self.save_freq == "epoch":
+            self._save_model(epoch, None, logs or {})
+
+    def _save_on_batch(self, batch, logs=None):
+        if self._last_batch_seen is None or batch <= self._last_batch_seen:
+            added = batch + 1  # a new epoch: batches count from 0 again
         else:
-            self.model.save(path)
+            added = batch - self._last_batch_seen
+        self._batches_seen_since_last_saving += added
+        self._last_batch_seen = batch
+        if self._batches_seen_since_last_saving >= self.save_freq:
+            self._batches_seen_since_last_saving = 0
+            self._save_model(self._current_epoch, batch, logs or {})
+
+    def _should_save(self, epoch, logs, filepath) -> bool:
+        if not self.save_best_only:
+            if self.verbose > 0:
+                print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+            return True
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(f"Can save best model only with {self.monitor} available.", stacklevel=3)
+            return True
+        best = "None" if self.best is None else f"{self.best:.5f}"
+        if _is_improvement(current, self.best, 0.0, self._maximize):
+            if self.verbose > 0:
+                print(
+                    f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to "
+                    f"{current:.5f}, saving model to {filepath}"
+                )
+            self.best = current
+            return True
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
+        return False
+
+    def _save_model(self, epoch, batch, logs):
+        try:
+            if batch is None or "batch" in logs:
+                path = self.filepath.format(epoch=epoch + 1, **logs)
+            else:
+                path = self.filepath.format(epoch=epoch + 1, batch=batch + 1, **logs)
+        except KeyError as e:
+            raise KeyError(
+                f'Failed to format this callback filepath: "{self.filepath}". Reason: {e}'
+            ) from None
+        if not self._should_save(epoch, logs, path):
+            return
+        directory = os.path.dirname(path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        if self.save_weights_only:
+            self.model.save_weights(path, overwrite=True)
+        else:
+            self.model.save(path, overwrite=True)
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: finished saving model to {path}")
 
 
 class BackupAndRestore(Callback):
@@ -450,3 +550,290 @@ class BackupAndRestore(Callback):
             for path in (self._backup, self._epoch_file):
                 if os.path.exists(path):
                     os.remove(path)
+
+
+# ---------------------------------------------------------------- monitoring helpers
+# neuroflow's own format, accepted by ModelCheckpoint beside Keras's names
+_NATIVE_EXTENSIONS = (".neuroflow", ".nf")
+
+
+def _check_mode(mode) -> None:
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"Expected `mode` in auto, min, max. Received: mode={mode!r}")
+
+
+def _maximizes(monitor: str, mode: str) -> bool:
+    """Whether a larger ``monitor`` is better: Keras's "auto" minimizes losses and
+    maximizes the metrics whose direction is up (accuracy, AUC, precision, recall, F1)."""
+    if mode != "auto":
+        return mode == "max"
+    name = monitor.removeprefix("val_")
+    if name.endswith("loss"):
+        return False
+    return any(word in name for word in ("acc", "auc", "precision", "recall", "f1"))
+
+
+def _is_improvement(current, reference, min_delta: float, maximize: bool) -> bool:
+    """Keras's test, ``current`` shifted by ``min_delta`` against ``reference``; Keras
+    compares float32 tensors, so the comparison is made in float32 here too."""
+    if reference is None:
+        return True
+    if maximize:
+        return bool(np.float32(current - min_delta) > np.float32(reference))
+    return bool(np.float32(current + min_delta) < np.float32(reference))
+
+
+def _current_lr(optimizer) -> float:
+    """The optimizer's learning rate as Keras reads it: from a float32 variable."""
+    return float(np.float32(optimizer.learning_rate))
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiplies the learning rate by ``factor`` when ``monitor`` has stopped improving.
+
+    Every epoch it also logs the optimizer's learning rate (before any reduction) as
+    ``logs["learning_rate"]``, so it appears in the history, as in Keras 3.
+
+    Parameters
+    ----------
+    monitor : str, default "val_loss"
+    factor : float, default 0.1
+        ``new_lr = lr * factor``; must be < 1.
+    patience : int, default 10
+        Epochs without improvement before the rate is reduced.
+    verbose : int, default 0
+        1 prints a line at each reduction.
+    mode : {"auto", "min", "max"}
+    min_delta : float, default 1e-4
+        Smallest change that counts as an improvement.
+    cooldown : int, default 0
+        Epochs to wait after a reduction before counting epochs without improvement again.
+    min_lr : float, default 0
+        The rate is never reduced below it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuroflow import layers, models, optimizers
+    >>> model = models.Sequential([layers.Input((1,)), layers.Dense(1)])
+    >>> model.compile(optimizers.SGD(0.1), "mse")
+    >>> reduce = ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1, min_delta=10.0)
+    >>> history = model.fit(np.ones((8, 1)), np.ones((8, 1)), epochs=3, verbose=0,
+    ...                     callbacks=[reduce])
+    >>> history.history["learning_rate"]  # the rate each epoch ran with
+    [0.10000000149011612, 0.10000000149011612, 0.05000000074505806]
+
+    The first epoch sets the best loss; the second does not improve it by 10, so the
+    rate is halved at its end.
+    """
+
+    def __init__(
+        self,
+        monitor="val_loss",
+        factor=0.1,
+        patience=10,
+        verbose=0,
+        mode="auto",
+        min_delta=1e-4,
+        cooldown=0,
+        min_lr=0.0,
+        **kwargs,
+    ):
+        super().__init__()
+        if factor >= 1.0:
+            raise ValueError(
+                f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}"
+            )
+        _check_mode(mode)
+        if kwargs:
+            raise TypeError(
+                f"ReduceLROnPlateau got unexpected keyword argument(s): {', '.join(kwargs)}."
+            )
+        self.monitor, self.factor, self.patience = monitor, factor, patience
+        self.verbose, self.mode, self.min_delta = verbose, mode, abs(min_delta)
+        self.cooldown, self.min_lr = cooldown, min_lr
+        self._maximize = _maximizes(monitor, mode)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.best, self.cooldown_counter, self.wait = None, 0, 0
+
+    def in_cooldown(self) -> bool:
+        return self.cooldown_counter > 0
+
+    def on_train_begin(self, logs=None):
+        self._reset()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {} if logs is None else logs
+        logs["learning_rate"] = _current_lr(self.model.optimizer)
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(
+                f"Learning rate reduction is conditioned on metric `{self.monitor}` which is "
+                f"not available. Available metrics are: {','.join(logs)}.",
+                stacklevel=2,
+            )
+            return
+        if self.in_cooldown():
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if _is_improvement(current, self.best, self.min_delta, self._maximize):
+            self.best, self.wait = current, 0
+        elif not self.in_cooldown():
+            self.wait += 1
+            if self.wait >= self.patience and self._reduce(self.model.optimizer, epoch):
+                self.cooldown_counter, self.wait = self.cooldown, 0
+
+    def _reduce(self, optimizer, epoch) -> bool:
+        old_lr = _current_lr(optimizer)
+        if not old_lr > np.float32(self.min_lr):
+            return False
+        new_lr = max(old_lr * self.factor, self.min_lr)
+        optimizer.learning_rate = new_lr
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
+        return True
+
+
+class LearningRateScheduler(Callback):
+    """Sets the learning rate at the start of every epoch to ``schedule(epoch, lr)``.
+
+    Parameters
+    ----------
+    schedule : callable
+        ``schedule(epoch, lr) -> float`` (``epoch`` counting from 0, ``lr`` the current
+        rate), or ``schedule(epoch) -> float``; it must return a float, as in Keras.
+    verbose : int, default 0
+        1 prints the rate set at each epoch.
+
+    The rate in use is logged as ``logs["learning_rate"]`` at each epoch's end.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuroflow import layers, models, optimizers
+    >>> model = models.Sequential([layers.Input((1,)), layers.Dense(1)])
+    >>> model.compile(optimizers.SGD(0.1), "mse")
+    >>> halve = LearningRateScheduler(lambda epoch, lr: lr if epoch == 0 else lr / 2)
+    >>> history = model.fit(np.ones((8, 1)), np.ones((8, 1)), epochs=3, verbose=0,
+    ...                     callbacks=[halve])
+    >>> history.history["learning_rate"]
+    [0.10000000149011612, 0.05000000074505806, 0.02500000037252903]
+    """
+
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        if not callable(schedule):
+            raise TypeError(
+                "Expected `schedule` to be a function of (epoch, lr) or (epoch). "
+                f"Received: schedule={schedule!r} of type {type(schedule).__name__}."
+            )
+        self.schedule, self.verbose = schedule, verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        optimizer = self.model.optimizer
+        try:  # Keras 3's form first, then the one-argument form of older code
+            learning_rate = self.schedule(epoch, _current_lr(optimizer))
+        except TypeError:
+            learning_rate = self.schedule(epoch)
+        if not isinstance(learning_rate, (float, np.float32, np.float64)):
+            raise ValueError(
+                f"The output of the `schedule` function should be a float. Got: {learning_rate}"
+            )
+        optimizer.learning_rate = learning_rate
+        if self.verbose > 0:
+            print(
+                f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
+                f"{learning_rate}."
+            )
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = _current_lr(self.model.optimizer)
+
+
+class CSVLogger(Callback):
+    """Streams the epoch results to a CSV file, in Keras's format.
+
+    The header is ``epoch`` then the logged names, sorted (the ``val_`` names are added
+    with "NA" values when there is no validation, as Keras does); a row per epoch, the
+    file flushed after each, so an interrupted run keeps every finished epoch.
+
+    Parameters
+    ----------
+    filename : str or path
+    separator : str, default ","
+    append : bool, default False
+        Append to an existing file (no second header) instead of overwriting it.
+
+    Examples
+    --------
+    >>> import numpy as np, os, tempfile
+    >>> from neuroflow import layers, models
+    >>> model = models.Sequential([layers.Input((1,)), layers.Dense(1)])
+    >>> model.compile("sgd", "mse")
+    >>> path = os.path.join(tempfile.mkdtemp(), "log.csv")
+    >>> _ = model.fit(np.ones((8, 1)), np.ones((8, 1)), epochs=2, verbose=0,
+    ...               callbacks=[CSVLogger(path)])
+    >>> open(path).readline()
+    'epoch,loss,val_loss\\n'
+    """
+
+    def __init__(self, filename, separator=",", append=False):
+        super().__init__()
+        self.sep = separator
+        self.filename = os.fspath(filename)
+        self.append = append
+        self.writer = None
+        self.keys = None
+        self.append_header = True
+        self.csv_file = None
+
+    def on_train_begin(self, logs=None):
+        if self.append:
+            if os.path.exists(self.filename):
+                with open(self.filename) as f:
+                    self.append_header = not bool(len(f.readline()))
+            mode = "a"
+        else:
+            mode = "w"
+        if self.csv_file and not self.csv_file.closed:
+            self.csv_file.close()
+        # newline="" leaves the line ends to the csv writer (\r\n, Keras's excel dialect)
+        self.csv_file = open(self.filename, mode, newline="")
+        self.writer, self.keys = None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.keys is None:
+            self.keys = sorted(logs)
+            if self.keys and not any(key.startswith("val_") for key in self.keys):
+                self.keys.extend([f"val_{key}" for key in self.keys])
+        if not self.writer:
+            dialect = type("_Dialect", (csv.excel,), {"delimiter": self.sep})
+            self.writer = csv.DictWriter(
+                self.csv_file, fieldnames=["epoch", *self.keys], dialect=dialect
+            )
+            if self.append_header:
+                self.writer.writeheader()
+        row = {"epoch": epoch}
+        row.update((key, _csv_value(logs.get(key, "NA"))) for key in self.keys)
+        self.writer.writerow(row)
+        self.csv_file.flush()
+
+    def on_train_end(self, logs=None):
+        if self.csv_file and not self.csv_file.closed:
+            self.csv_file.close()
+        self.writer = None
+
+
+def _csv_value(value):
+    # Keras writes a logged sequence (not a string, not a 0-d array) as "[a, b, ...]"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, collections.abc.Iterable) and not (
+        isinstance(value, np.ndarray) and value.ndim == 0
+    ):
+        return f'"[{", ".join(map(str, value))}]"'
+    return value

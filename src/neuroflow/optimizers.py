@@ -17,11 +17,17 @@ array([0.9, 1.9], dtype=float32)
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
-from neuroflow import _registry
+from neuroflow import _registry, schedules
 from neuroflow._registry import resolve
+from neuroflow.schedules import LearningRateSchedule
+
+# Keras's path to the schedules: ``optimizers.schedules.ExponentialDecay`` and
+# ``from neuroflow.optimizers.schedules import ExponentialDecay`` both work
+sys.modules[f"{__name__}.schedules"] = schedules
 
 
 def _check_positive(name: str, value, allow_zero: bool = False) -> None:
@@ -41,8 +47,10 @@ class Optimizer:
 
     Parameters
     ----------
-    learning_rate : float or callable
-        Step size, or ``schedule(iterations) -> float``.
+    learning_rate : float, LearningRateSchedule or callable
+        Step size; a :class:`~neuroflow.schedules.LearningRateSchedule` gives
+        ``schedule(iterations)`` at each step (``iterations`` counting the steps already
+        applied, as in Keras), any other callable is called with no arguments.
     clipnorm : float, optional
         Clip each gradient to this L2 norm.
     clipvalue : float, optional
@@ -71,6 +79,8 @@ class Optimizer:
                 f"{type(self).__name__} got unexpected keyword argument(s): "
                 f"{', '.join(sorted(kwargs))}."
             )
+        if isinstance(learning_rate, dict):  # a serialized schedule, as from_config gets it
+            learning_rate = schedules.deserialize(learning_rate)
         if not callable(learning_rate):
             _check_positive("learning_rate", learning_rate)
         for arg, value in (
@@ -91,12 +101,25 @@ class Optimizer:
 
     @property
     def learning_rate(self) -> float:
+        """The rate the next step uses: a schedule's value at ``iterations``.
+
+        Setting it to a number is refused while a schedule is in use, as in Keras.
+        """
         lr = self._learning_rate
-        return float(lr(self.iterations)) if callable(lr) else float(lr)
+        if isinstance(lr, LearningRateSchedule):
+            return float(lr(self.iterations))
+        return float(lr()) if callable(lr) else float(lr)
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
         if not callable(value):
+            if isinstance(self._learning_rate, LearningRateSchedule):
+                raise TypeError(
+                    "This optimizer was created with a `LearningRateSchedule` object as its "
+                    "`learning_rate` constructor argument, hence its learning rate is not "
+                    "settable. If you need the learning rate to be settable, you should "
+                    "instantiate the optimizer with a float `learning_rate` argument."
+                )
             _check_positive("learning_rate", value)
         self._learning_rate = value
 
@@ -188,9 +211,13 @@ class Optimizer:
 
     def get_config(self) -> dict:
         lr = self._learning_rate
+        if isinstance(lr, LearningRateSchedule):
+            lr = schedules.serialize(lr)  # Keras's nested {"class_name": ..., "config": ...}
+        elif not callable(lr):
+            lr = float(lr)
         return {
             "name": self.name,
-            "learning_rate": lr if callable(lr) else float(lr),
+            "learning_rate": lr,
             "clipnorm": self.clipnorm,
             "clipvalue": self.clipvalue,
             "global_clipnorm": self.global_clipnorm,
