@@ -1,7 +1,10 @@
-"""Saving and loading: neuroflow's safe zip format (``native``), Keras files
-(``keras_files``, via h5py) and ONNX export (``onnx_export``, via onnx)."""
+"""Saving and loading. :mod:`~neuroflow.io.saving` picks the format from the file name as
+Keras 3 does: Keras's ``.keras`` and ``.h5`` (written by ``keras_writer``, read by
+``keras_files``, via h5py), neuroflow's own safe zip format (``native``, ``.neuroflow``), and
+ONNX export (``onnx_export``, via onnx)."""
 
-from neuroflow.io.native import FormatError, load_model, load_weights, save_model, save_weights
+from neuroflow.io.native import FormatError
+from neuroflow.io.saving import load_model, load_weights, save_model, save_weights
 
 
 def export_onnx(model, path) -> None:

@@ -18,7 +18,7 @@ from neuroflow import layers as layers_module
 from neuroflow import losses, optimizers
 from neuroflow._registry import snake_case
 from neuroflow.io.native import FormatError, check_config
-from neuroflow.models import Sequential
+from neuroflow.models import Model, Sequential
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
@@ -210,9 +210,54 @@ def load_keras_h5(path, compile: bool = True) -> Sequential:  # noqa: A002  (Ker
     return model
 
 
-def load_keras_archive(path, compile: bool = True) -> Sequential:  # noqa: A002
-    """Loads a Keras 3 ``.keras`` archive (``config.json`` + ``model.weights.h5``)."""
-    h5py = _require_h5py()
+def _assign_keras3(group, model, source: str) -> None:
+    """Fills ``model`` from Keras 3's ``layers/<key>/vars/<i>`` groups (nested models too).
+
+    Keras 3 files each layer under its class's snake-case name, numbered within its model
+    (dense, dense_1...), not under the layer's own name.
+    """
+    seen: dict[str, int] = {}
+    for layer in model.layers:
+        base = snake_case(type(layer).__name__)
+        key = base if base not in seen else f"{base}_{seen[base]}"
+        seen[base] = seen.get(base, 0) + 1
+        if isinstance(layer, Model):
+            if layer.weights:
+                if f"layers/{key}" not in group:
+                    raise FormatError(f"{source} has no weights for model '{layer.name}'.")
+                _assign_keras3(group[f"layers/{key}"], layer, source)
+            continue
+        if not layer.weights:
+            continue
+        path = f"layers/{key}/vars"
+        if path not in group:
+            raise FormatError(f"{source} has no weights for layer '{layer.name}'.")
+        variables = group[path]
+        own = list(layer._variables)  # Keras's order: trainable first, then the others
+        order = [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+        if len(variables) != len(order):
+            raise FormatError(
+                f"{source}: {len(variables)} weight arrays for layer '{layer.name}', "
+                f"which has {len(order)}."
+            )
+        _assign_in_order(layer, order, [variables[str(i)] for i in range(len(order))], source)
+
+
+def _assign_in_order(layer, variables: list, arrays: list, source: str) -> None:
+    values = []
+    for var, dataset in zip(variables, arrays):
+        if tuple(dataset.shape) != tuple(var.shape) or dataset.dtype.kind != "f":
+            raise FormatError(
+                f"{source}: weight '{var.name}' of layer '{layer.name}' is "
+                f"{dataset.dtype} {tuple(dataset.shape)} in the file; the model has float "
+                f"{tuple(var.shape)}."
+            )
+        values.append(np.asarray(dataset[()], dtype=np.float32))
+    for var, value in zip(variables, values):
+        var.assign(value)
+
+
+def _read_archive(path) -> tuple[dict, bytes]:
     with zipfile.ZipFile(path) as archive:
         for member in ("config.json", "model.weights.h5"):
             if member not in archive.namelist():
@@ -220,26 +265,84 @@ def load_keras_archive(path, compile: bool = True) -> Sequential:  # noqa: A002
             if archive.getinfo(member).file_size > 4 << 30:
                 raise FormatError(f"'{path}': {member} is too large.")
         config = _strip_bookkeeping(json.loads(archive.read("config.json")))
-        model = model_from_keras_config(config)
-        with h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as weights:
-            seen: dict[str, int] = {}
-            for layer in model.layers:
-                # Keras 3 files each layer under its class's snake-case name, numbered
-                # within the model (dense, dense_1...), not under the layer's own name
-                base = snake_case(type(layer).__name__)
-                key = base if base not in seen else f"{base}_{seen[base]}"
-                seen[base] = seen.get(base, 0) + 1
-                if not layer.weights:
-                    continue
-                group = f"layers/{key}/vars"
-                if group not in weights:
-                    raise FormatError(f"'{path}' has no weights for layer '{layer.name}'.")
-                variables = weights[group]
-                arrays = [variables[str(i)] for i in range(len(variables))]
-                _assign(layer, arrays, str(path))
+        return config, archive.read("model.weights.h5")
+
+
+def load_keras_archive(path, compile: bool = True) -> Model:  # noqa: A002
+    """Loads a Keras 3 ``.keras`` archive (``config.json`` + ``model.weights.h5``)."""
+    h5py = _require_h5py()
+    config, weights = _read_archive(path)
+    model = model_from_keras_config(config)
+    with h5py.File(io.BytesIO(weights), "r") as f:
+        _assign_keras3(f, model, f"'{path}'")
     if compile:
         compile_from_keras(model, config.get("compile_config"))
     return model
+
+
+def _check_built(model) -> None:
+    if not model.built:
+        raise ValueError(
+            f"Build model '{model.name}' (give it an input shape) before loading weights into it."
+        )
+
+
+def load_archive_weights(model, path) -> None:
+    """Loads the weights of a ``.keras`` archive into ``model`` (``model.load_weights``)."""
+    h5py = _require_h5py()
+    _check_built(model)
+    _, weights = _read_archive(path)
+    with h5py.File(io.BytesIO(weights), "r") as f:
+        _assign_keras3(f, model, f"'{path}'")
+
+
+def load_keras3_weights(model, path) -> None:
+    """Loads a Keras 3 ``.weights.h5`` file into ``model``."""
+    h5py = _require_h5py()
+    _check_built(model)
+    with h5py.File(path, "r") as f:
+        if "layers" not in f and "model_weights" in f or "layer_names" in f.attrs:
+            raise FormatError(
+                f"'{path}' is a legacy Keras HDF5 file; name it '.h5' (not '.weights.h5') "
+                "to load it."
+            )
+        _assign_keras3(f, model, f"'{path}'")
+
+
+def load_legacy_weights(model, path) -> None:
+    """Loads weights from a legacy Keras ``.h5`` (whole model or ``save_weights``) by the
+    order of the layers that have weights, as Keras does."""
+    h5py = _require_h5py()
+    _check_built(model)
+    with h5py.File(path, "r") as f:
+        group = f["model_weights"] if "layer_names" not in f.attrs and "model_weights" in f else f
+        if "layer_names" not in group.attrs:
+            raise FormatError(f"'{path}' holds no layer_names: not a Keras HDF5 weights file.")
+        names = [n.decode() if isinstance(n, bytes) else str(n) for n in group.attrs["layer_names"]]
+        saved = [n for n in names if len(group[n].attrs.get("weight_names", [])) > 0]
+        mine = [layer for layer in model.layers if layer.weights]
+        if len(saved) != len(mine):
+            raise FormatError(
+                f"'{path}' holds weights for {len(saved)} layers; model '{model.name}' has "
+                f"{len(mine)} layers with weights."
+            )
+        for name, layer in zip(saved, mine):
+            _assign_legacy(layer, group[name], str(path))
+
+
+def _assign_legacy(layer, group, source: str) -> None:
+    names = [n.decode() if isinstance(n, bytes) else str(n) for n in group.attrs["weight_names"]]
+    if isinstance(layer, Model):
+        order = list(layer.trainable_weights) + list(layer.non_trainable_weights)
+    else:
+        own = list(layer._variables)
+        order = [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+    if len(names) != len(order):
+        raise FormatError(
+            f"{source}: {len(names)} weight arrays for layer '{layer.name}', which has "
+            f"{len(order)}."
+        )
+    _assign_in_order(layer, order, [group[n] for n in names], source)
 
 
 def compile_from_keras(model: Sequential, training: dict | None) -> None:
