@@ -2,7 +2,7 @@
 
 from neuroflow.layers.activation import ELU, LeakyReLU, ReLU, Softmax
 from neuroflow.layers.base import Layer
-from neuroflow.layers.conv import Conv1D, Conv2D
+from neuroflow.layers.conv import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose
 from neuroflow.layers.core import (
     Activation,
     Dense,
@@ -13,20 +13,62 @@ from neuroflow.layers.core import (
     KerasTensor,
     Reshape,
 )
+from neuroflow.layers.lambda_layer import Identity, Lambda
+from neuroflow.layers.merge import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
+from neuroflow.layers.noise import (
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+)
 from neuroflow.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
     AvgPool1D,
     AvgPool2D,
+    GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPooling1D,
     GlobalMaxPooling2D,
     MaxPool1D,
     MaxPool2D,
     MaxPooling1D,
     MaxPooling2D,
 )
+from neuroflow.layers.reshaping import (
+    Cropping1D,
+    Cropping2D,
+    Permute,
+    RepeatVector,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+)
 
 Convolution1D, Convolution2D = Conv1D, Conv2D  # Keras's aliases
+Convolution1DTranspose, Convolution2DTranspose = Conv1DTranspose, Conv2DTranspose
 
 __all__ = [
     "ELU", "Activation", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D",
@@ -34,12 +76,27 @@ __all__ = [
     "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Input", "InputLayer", "KerasTensor",
     "Layer", "LeakyReLU", "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "ReLU",
     "Reshape", "Softmax",
+    "Add", "Average", "Concatenate", "Conv1DTranspose", "Conv2DTranspose",
+    "Convolution1DTranspose", "Convolution2DTranspose", "Cropping1D", "Cropping2D", "Dot",
+    "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D", "GlobalAvgPool1D",
+    "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D", "Identity",
+    "Lambda", "Maximum", "Minimum", "Multiply", "Permute", "RepeatVector", "SpatialDropout1D",
+    "SpatialDropout2D", "Subtract", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
+    "ZeroPadding2D",
+    "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",
 ]  # fmt: skip
 
 
 def layer_classes() -> dict:
-    """Every layer class by name: the registry that deserialization looks names up in."""
-    names = [n for n in __all__ if n not in ("Input", "KerasTensor", "Layer")]
+    """Every layer class by name: the registry that deserialization looks names up in.
+
+    Lambda is left out: its config describes code, which is never rebuilt from a file.
+    """
+    names = [
+        n
+        for n in __all__
+        if n[0].isupper() and n not in ("Input", "KerasTensor", "Layer", "Lambda")
+    ]
     return {n: globals()[n] for n in names}
 
 

@@ -1,4 +1,5 @@
-"""Convolution layers: Conv2D, and Conv1D on the same primitive (a height-1 image).
+"""Convolution layers: Conv2D, and Conv1D on the same primitive (a height-1 image); their
+transposed forms Conv2DTranspose and Conv1DTranspose likewise.
 
 ``tuple_arg``, ``check_padding`` and ``check_input_rank`` validate the arguments that the
 pooling layers share with these.
@@ -15,9 +16,12 @@ from neuroflow.layers.base import (
     to_channels_last,
 )
 from neuroflow.ops import conv as conv_ops
-from neuroflow.ops.conv import output_size
+from neuroflow.ops.conv import output_size, transpose_output_size
 
-__all__ = ["Conv1D", "Conv2D", "check_input_rank", "check_padding", "tuple_arg"]
+__all__ = [
+    "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "check_input_rank",
+    "check_padding", "tuple_arg",
+]  # fmt: skip
 
 
 def tuple_arg(layer: str, name: str, value, rank: int) -> tuple:
@@ -210,5 +214,142 @@ class Conv1D(Conv2D):
         out = ops.conv2d(
             x, kernel, self.bias, (1,) + self.strides, self.padding, (1,) + self.dilation_rate
         )
+        out = ops.reshape(out, (out.shape[0],) + out.shape[2:])
+        return from_channels_last(self.activation(out), self.data_format)
+
+
+class Conv2DTranspose(Conv2D):
+    """Transposed 2-D convolution (sometimes called deconvolution): the gradient of a
+    Conv2D with respect to its input, used to upsample feature maps.
+
+    Input shape: ``(batch, height, width, channels)``, or channels first with
+    ``data_format="channels_first"``.
+    Output shape: ``(batch, new_height, new_width, filters)``, with Keras's sizes:
+    ``height * stride`` for ``"same"``, ``height * stride + max(kernel - stride, 0)`` for
+    ``"valid"``, or ``(height - 1) * stride + kernel - 2 * pad + output_padding`` when
+    ``output_padding`` is given (``pad`` is ``kernel // 2`` for ``"same"``, else 0).
+
+    The kernel has Keras's layout ``(kernel_h, kernel_w, filters, channels)``, so weights
+    from a Keras Conv2DTranspose load with ``set_weights``. Other parameters as
+    :class:`Conv2D`, plus:
+
+    Parameters
+    ----------
+    output_padding : int or (int, int), optional
+        Extra rows/columns on one side of the output; each must be smaller than its stride.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Conv2DTranspose(8, 3, strides=2, padding="same")(np.zeros((1, 7, 7, 4))).shape
+    (1, 14, 14, 8)
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=1, **kwargs):  # fmt: skip
+        super().__init__(
+            filters, kernel_size, strides, padding, data_format, dilation_rate, **kwargs
+        )
+        self.output_padding = None
+        if output_padding is not None:
+            values = (
+                (output_padding,) * self.rank
+                if isinstance(output_padding, int) and not isinstance(output_padding, bool)
+                else output_padding
+            )
+            try:
+                values = tuple(values)
+            except TypeError:
+                values = ()
+            if len(values) != self.rank or any(
+                isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in values
+            ):
+                raise ValueError(
+                    f"Invalid value for argument `output_padding` of layer '{self.name}': "
+                    f"expected a non-negative integer or a tuple of {self.rank} of them. "
+                    f"Received: output_padding={output_padding!r}"
+                )
+            if any(p >= s for p, s in zip(values, self.strides)):
+                raise ValueError(
+                    f"Layer '{self.name}': each `output_padding` must be smaller than its "
+                    f"stride. Received: output_padding={values}, strides={self.strides}"
+                )
+            self.output_padding = values
+
+    def _spatial_output(self, spatial) -> tuple:
+        pads = self.output_padding or (None,) * self.rank
+        return tuple(
+            None
+            if size is None
+            else transpose_output_size(
+                size,
+                self.kernel_size[i],
+                self.strides[i],
+                self.padding,
+                pads[i],
+                self.dilation_rate[i],
+            )  # fmt: skip
+            for i, size in enumerate(spatial)
+        )
+
+    def build(self, input_shape):
+        check_input_rank(self.name, input_shape, self.rank + 2)
+        channels = to_channels_last(tuple(input_shape), self.data_format)[-1]
+        self.kernel = self.add_weight(
+            self.kernel_size + (self.filters, channels),
+            self.kernel_initializer,
+            "kernel",
+            regularizer=self.kernel_regularizer,
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                (self.filters,), self.bias_initializer, "bias", regularizer=self.bias_regularizer
+            )
+
+    def _transpose(self, x, kernel, strides, output_padding, dilation):
+        return ops.conv_transpose2d(
+            x, kernel, self.bias, strides, self.padding, output_padding, dilation
+        )
+
+    def call(self, inputs, training=False):
+        check_input_rank(self.name, inputs.shape, self.rank + 2)
+        x = to_channels_last(inputs, self.data_format)
+        out = self._transpose(x, self.kernel, self.strides, self.output_padding, self.dilation_rate)
+        return from_channels_last(self.activation(out), self.data_format)
+
+    def get_config(self):
+        config = super().get_config()
+        keys = list(config)
+        config["output_padding"] = self.output_padding
+        # Keras's order: output_padding follows padding
+        order = keys[: keys.index("padding") + 1] + ["output_padding"]
+        return {k: config[k] for k in order + keys[keys.index("padding") + 1 :]}
+
+
+class Conv1DTranspose(Conv2DTranspose):
+    """Transposed 1-D convolution, computed as a height-1 Conv2DTranspose.
+
+    Input shape: ``(batch, steps, channels)``. Output shape: ``(batch, new_steps, filters)``
+    (both channels first with ``data_format="channels_first"``), with the sizes of
+    :class:`Conv2DTranspose`. The kernel has Keras's shape ``(kernel_size, filters,
+    channels)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Conv1DTranspose(4, 3, strides=2)(np.zeros((2, 10, 6))).shape
+    (2, 21, 4)
+    """
+
+    rank = 1
+
+    def call(self, inputs, training=False):
+        check_input_rank(self.name, inputs.shape, 3)
+        x = to_channels_last(inputs, self.data_format)
+        x = ops.reshape(x, (x.shape[0], 1) + tuple(x.shape[1:]))
+        kernel = ops.reshape(self.kernel, (1,) + self.kernel.shape)
+        pads = None if self.output_padding is None else (0,) + self.output_padding
+        out = self._transpose(x, kernel, (1,) + self.strides, pads, (1,) + self.dilation_rate)
         out = ops.reshape(out, (out.shape[0],) + out.shape[2:])
         return from_channels_last(self.activation(out), self.data_format)

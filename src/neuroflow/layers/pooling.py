@@ -143,6 +143,7 @@ class AveragePooling1D(_Pooling2D):
 
 class _GlobalPooling2D(Layer):
     _op = None
+    rank = 2
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
@@ -150,18 +151,18 @@ class _GlobalPooling2D(Layer):
         self.keepdims = bool(keepdims)
 
     def build(self, input_shape):
-        check_input_rank(self.name, input_shape, 4)
+        check_input_rank(self.name, input_shape, self.rank + 2)
 
     def call(self, inputs, training=False):
-        check_input_rank(self.name, inputs.shape, 4)
+        check_input_rank(self.name, inputs.shape, self.rank + 2)
         out = type(self)._op(to_channels_last(inputs, self.data_format), self.keepdims)
         return from_channels_last(out, self.data_format) if self.keepdims else out
 
     def compute_output_shape(self, input_shape):
-        check_input_rank(self.name, input_shape, 4)
+        check_input_rank(self.name, input_shape, self.rank + 2)
         batch, *_, channels = to_channels_last(tuple(input_shape), self.data_format)
         if self.keepdims:
-            return from_channels_last((batch, 1, 1, channels), self.data_format)
+            return from_channels_last((batch,) + (1,) * self.rank + (channels,), self.data_format)
         return (batch, channels)
 
     def get_config(self):
@@ -188,6 +189,41 @@ class GlobalMaxPooling2D(_GlobalPooling2D):
     _op = staticmethod(ops.global_max_pool2d)
 
 
+class GlobalAveragePooling1D(_GlobalPooling2D):
+    """Mean over the steps: ``(batch, steps, features)`` -> ``(batch, features)``.
+
+    With ``keepdims=True`` the output is ``(batch, 1, features)``; with
+    ``data_format="channels_first"`` the input is ``(batch, features, steps)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> GlobalAveragePooling1D()(np.arange(6.0).reshape(1, 3, 2)).numpy()
+    array([[2., 3.]], dtype=float32)
+    """
+
+    rank = 1
+
+    @staticmethod
+    def _op(x, keepdims):
+        return ops.mean(x, axis=1, keepdims=keepdims)
+
+
+class GlobalMaxPooling1D(_GlobalPooling2D):
+    """Maximum over the steps: ``(batch, steps, features)`` -> ``(batch, features)``.
+
+    ``keepdims`` and ``data_format`` as in :class:`GlobalAveragePooling1D`.
+    """
+
+    rank = 1
+
+    @staticmethod
+    def _op(x, keepdims):
+        return ops.max(x, axis=1, keepdims=keepdims)
+
+
 # Keras's aliases
 MaxPool2D, AvgPool2D = MaxPooling2D, AveragePooling2D
 MaxPool1D, AvgPool1D = MaxPooling1D, AveragePooling1D
+GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
+GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
