@@ -137,7 +137,9 @@ def _write(path, manifest: dict, arrays: list[np.ndarray]) -> None:
             archive.writestr(MANIFEST, json.dumps(manifest, indent=1))
             for entry, array in zip(entries, arrays):
                 with archive.open(entry["member"], "w") as f:
-                    np.lib.format.write_array(f, np.ascontiguousarray(array), allow_pickle=False)
+                    # ascontiguousarray would make a 0-d weight (Normalization's count) 1-d
+                    array = np.ascontiguousarray(array).reshape(array.shape)
+                    np.lib.format.write_array(f, array, allow_pickle=False)
 
 
 def save_model(model: Model, path, include_optimizer: bool = True) -> None:

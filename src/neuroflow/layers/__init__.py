@@ -38,6 +38,7 @@ from neuroflow.layers.noise import (
     SpatialDropout1D,
     SpatialDropout2D,
 )
+from neuroflow.layers.normalization import BatchNormalization, LayerNormalization
 from neuroflow.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -56,6 +57,7 @@ from neuroflow.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from neuroflow.layers.preprocessing import Normalization, Rescaling
 from neuroflow.layers.reshaping import (
     Cropping1D,
     Cropping2D,
@@ -76,6 +78,7 @@ __all__ = [
     "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Input", "InputLayer", "KerasTensor",
     "Layer", "LeakyReLU", "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "ReLU",
     "Reshape", "Softmax",
+    "BatchNormalization", "LayerNormalization", "Normalization", "Rescaling",
     "Add", "Average", "Concatenate", "Conv1DTranspose", "Conv2DTranspose",
     "Convolution1DTranspose", "Convolution2DTranspose", "Cropping1D", "Cropping2D", "Dot",
     "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D", "GlobalAvgPool1D",
