@@ -450,7 +450,9 @@ def test_l1_and_l1l2_by_hand():
     assert float(regularizers.L1()(W).numpy()) == pytest.approx(0.01 * 4.25, rel=1e-6)
     expected = 0.1 * 4.25 + 0.2 * (0.25 + 2.25 + 4.0 + 0.0625)
     assert float(regularizers.L1L2(l1=0.1, l2=0.2)(W).numpy()) == pytest.approx(expected, rel=1e-6)
-    assert float(regularizers.get("l1_l2")(W).numpy()) == 0.0  # Keras's default: both zero
+    # the string "l1_l2" means 0.01 for both, as Keras documents (the class defaults to 0.0)
+    expected = 0.01 * 4.25 + 0.01 * 6.5625
+    assert float(regularizers.get("l1_l2")(W).numpy()) == pytest.approx(expected, rel=1e-6)
 
 
 @requires_keras
