@@ -286,6 +286,18 @@ def test_normalization_adapt_on_batches_matches_keras(keras):
     np.testing.assert_allclose(ours.variance, X.var(0, keepdims=True), rtol=1e-5)  # broadcast
 
 
+def test_normalization_adapt_on_a_data_frame_as_the_regression_tutorial_does():
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.DataFrame(X, columns=list("abcde"))
+    normalizer = layers.Normalization(axis=-1)
+    normalizer.adapt(frame)
+    np.testing.assert_allclose(normalizer.mean.numpy(), X.mean(0, keepdims=True), rtol=1e-5)
+    one = layers.Normalization(input_shape=[1], axis=None)
+    one.adapt(frame["c"])  # a Series: one statistic over everything
+    np.testing.assert_allclose(one.variance.numpy(), [X[:, 2].var()], rtol=1e-5)
+    assert one(X[:4, 2:3]).shape == (4, 1)
+
+
 def test_normalization_adapt_batch_size_and_steps():
     whole, first = layers.Normalization(), layers.Normalization()
     whole.adapt(X, batch_size=8)  # tf.keras 2's argument: the statistics do not depend on it

@@ -155,7 +155,9 @@ class Normalization(Layer):
                     f"Expected `{name}` to be a positive integer or None. Received: "
                     f"{name}={value!r}"
                 )
-        if isinstance(data, (np.ndarray, Tensor)) or np.isscalar(data):
+        if isinstance(data, (np.ndarray, Tensor)) or (
+            hasattr(data, "__array__") and not isinstance(data, (list, tuple))
+        ):  # arrays, and what converts to one whole (a pandas DataFrame or Series)
             array = np.asarray(data)
             if steps is not None:
                 array = array[: steps * (batch_size or 32)]
@@ -246,12 +248,14 @@ class Normalization(Layer):
 
     @property
     def mean(self):
-        """The mean subtracted, shaped to broadcast against the input (None until built)."""
+        """The mean subtracted, shaped to broadcast against the input (None until built).
+
+        A Tensor, as Keras's is (``layer.mean.numpy()``)."""
         if not self.built:
             return None
         if self._given is not None:
-            return self._given[0]
-        return self.adapt_mean.data.reshape(self._broadcast)
+            return Tensor(self._given[0])
+        return Tensor(self.adapt_mean.data.reshape(self._broadcast))
 
     @property
     def variance(self):
@@ -259,11 +263,11 @@ class Normalization(Layer):
         if not self.built:
             return None
         if self._given is not None:
-            return self._given[1]
-        return self.adapt_variance.data.reshape(self._broadcast)
+            return Tensor(self._given[1])
+        return Tensor(self.adapt_variance.data.reshape(self._broadcast))
 
     def call(self, inputs, training=False):
-        mean, variance = self.mean, self.variance
+        mean, variance = self.mean.data, self.variance.data
         std = np.maximum(np.sqrt(variance), np.float32(_EPSILON))
         if self.invert:
             return ops.add(ops.mul(inputs, Tensor(std)), Tensor(mean))
