@@ -98,3 +98,28 @@ def test_progress_bar_of_fit_shows_no_separate_validation_bar(capsys):
     out = capsys.readouterr().out
     bars = [line for line in out.splitlines() if "/step" in line]
     assert len(bars) == 1 and "val_loss" in bars[0]  # one bar: train's, with val_ values
+
+
+def test_callback_list_hands_every_hook_a_dict_and_batch_hooks_logs_by_keyword():
+    seen = []
+
+    class Strict(callbacks.Callback):
+        def on_train_begin(self, logs):  # no default: a missing argument would raise
+            seen.append(("train_begin", logs))
+
+        def on_train_batch_begin(self, batch, **kwargs):  # Keras passes logs=...
+            seen.append(("batch_begin", kwargs))
+
+    cbs = callbacks.CallbackList([Strict()], regression_model(), {})
+    cbs.call("on_train_begin", None)
+    cbs.call("on_train_batch_begin", 0, None)
+    assert seen == [("train_begin", {}), ("batch_begin", {"logs": {}})]
+
+
+def test_a_callback_adding_to_logs_is_seen_by_history():
+    class Adds(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs["extra"] = epoch * 2.0
+
+    history = regression_model().fit(X, Y, epochs=2, verbose=0, callbacks=[Adds()])
+    assert history.history["extra"] == [0.0, 2.0]
