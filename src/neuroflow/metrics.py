@@ -2,7 +2,10 @@
 
 Metrics run on NumPy arrays (they never need gradients). ``"accuracy"`` is resolved to
 binary, categorical or sparse-categorical accuracy from the loss and the shapes, as
-Keras does.
+Keras does. The arithmetic is Keras 3's: a weighted mean divides by the sum of the
+weights, and the confusion-matrix metrics (``Precision``, ``Recall``, ``AUC``, the four
+counts) accumulate weighted counts at each threshold, ``y_pred > threshold`` being a
+positive.
 
 Examples
 --------
@@ -11,13 +14,196 @@ Examples
 >>> m.update_state(np.array([1, 0]), np.array([[0.2, 0.8], [0.3, 0.7]]))
 >>> m.result()
 0.5
+>>> p = Precision()
+>>> p.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+>>> round(p.result(), 4)
+0.6667
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from neuroflow import backend
+from neuroflow._registry import deserialize as _deserialize
 from neuroflow._registry import resolve, snake_case
+from neuroflow._registry import serialize as _serialize
+
+EPSILON = 1e-7  # Keras's backend.epsilon(): the AUC end thresholds and F-score guards
+NEG_INF = -1e10  # what Keras gives the predictions outside the top k
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _same_rank(x1: np.ndarray, x2: np.ndarray, expand_rank_1: bool = True):
+    """Keras's ``squeeze_or_expand_to_same_rank``: fixes a trailing axis of size 1."""
+    r1, r2 = x1.ndim, x2.ndim
+    if r1 == r2 + 1 and x1.shape[-1] == 1:
+        if r2 == 1 and expand_rank_1:
+            x2 = x2[..., None]
+        else:
+            x1 = x1[..., 0]
+    elif r2 == r1 + 1 and x2.shape[-1] == 1:
+        if r1 == 1 and expand_rank_1:
+            x1 = x1[..., None]
+        else:
+            x2 = x2[..., 0]
+    return x1, x2
+
+
+def _divide_no_nan(a, b):
+    """``a / b``, 0 where ``b`` is 0 (Keras's ``ops.divide_no_nan``)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    safe = np.where(b == 0, 1.0, b)
+    return np.where(b == 0, 0.0, a / safe)
+
+
+def _pythonify(value):
+    """A scalar as a Python float, a vector as a float32 array (what Keras's tensors hold)."""
+    value = np.asarray(value)
+    return float(value) if value.ndim == 0 else value.astype(np.float32)
+
+
+def _check_k(k, name: str = "k") -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
+        raise ValueError(f"Argument `{name}` must be a positive integer. Received: {name}={k!r}")
+    return int(k)
+
+
+def _parse_thresholds(thresholds, default: float) -> list[float]:
+    """Keras's ``parse_init_thresholds``: a list of thresholds, each in [0, 1]."""
+    if thresholds is None:
+        return [default]
+    listed = list(thresholds) if isinstance(thresholds, (list, tuple, np.ndarray)) else [thresholds]
+    bad = [t for t in listed if t is None or isinstance(t, bool) or not 0 <= t <= 1]
+    if not listed or bad:
+        raise ValueError(
+            "Argument `thresholds` must be a number or a non-empty list of numbers in [0, 1]. "
+            f"Received: thresholds={thresholds!r}"
+        )
+    return [float(t) for t in listed]
+
+
+def _evenly_distributed(thresholds) -> bool:
+    """Keras's ``is_evenly_distributed_thresholds``: 0, 1/(n-1), ..., 1 with n >= 3."""
+    n = len(thresholds)
+    if n < 3:
+        return False
+    even = np.arange(n, dtype=np.float32) / (n - 1)
+    return bool(np.allclose(thresholds, even, atol=EPSILON))
+
+
+def _filter_top_k(x: np.ndarray, k: int) -> np.ndarray:
+    """Keeps the ``k`` largest values of the last axis, the rest set to ``NEG_INF``."""
+    # a stable sort keeps the lower index first among ties, as tf.math.top_k does
+    top = np.argsort(-x, axis=-1, kind="stable")[..., :k]
+    mask = np.zeros(x.shape, dtype=x.dtype)
+    np.put_along_axis(mask, top, 1.0, axis=-1)
+    return x * mask + np.float32(NEG_INF) * (1 - mask)
+
+
+def confusion_counts(
+    y_true,
+    y_pred,
+    thresholds,
+    top_k: int | None = None,
+    class_id: int | None = None,
+    sample_weight=None,
+    multi_label: bool = False,
+    label_weights=None,
+    evenly: bool | None = None,
+) -> dict:
+    """Weighted true/false positive/negative counts at each threshold.
+
+    A prediction is positive at threshold ``t`` when ``y_pred > t``. The counts have shape
+    ``(len(thresholds),)``, or ``(len(thresholds), num_labels)`` with ``multi_label``.
+    Vectorized: sorting the predictions into threshold buckets costs O(N + T) (evenly
+    spaced thresholds, Keras's bucket arithmetic) or O(N log T) (any others).
+
+    Examples
+    --------
+    >>> c = confusion_counts([0, 1, 1], [0.2, 0.7, 0.4], [0.3, 0.5])
+    >>> c["tp"].tolist(), c["fp"].tolist(), c["fn"].tolist()
+    ([2.0, 1.0], [0.0, 0.0], [0.0, 1.0])
+    """
+    y_true = np.asarray(y_true, np.float32)
+    y_pred = np.asarray(y_pred, np.float32)
+    thresholds = np.asarray(thresholds, np.float64)
+    if evenly is None:
+        evenly = _evenly_distributed(thresholds)
+    y_pred, y_true = _same_rank(y_pred, y_true)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            "`y_true` and `y_pred` must have the same shape. "
+            f"Received: y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}"
+        )
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, np.float32)[..., None]
+        _, sample_weight = _same_rank(y_true, sample_weight, expand_rank_1=False)
+    if top_k is not None:
+        y_pred = _filter_top_k(y_pred, top_k)
+    if class_id is not None:
+        if y_pred.ndim == 1:
+            raise ValueError(
+                "When class_id is provided, y_pred must be a 2D array with shape "
+                f"(num_samples, num_classes). Received: y_pred.shape={y_pred.shape}"
+            )
+        if not -y_pred.shape[-1] <= class_id < y_pred.shape[-1]:
+            raise ValueError(
+                f"Argument `class_id` must be a class index below {y_pred.shape[-1]}. "
+                f"Received: class_id={class_id}"
+            )
+        y_true, y_pred = y_true[..., class_id, None], y_pred[..., class_id, None]
+
+    weights = np.ones(y_pred.shape, np.float64)
+    if sample_weight is not None:
+        weights = weights * np.broadcast_to(sample_weight, y_pred.shape)
+    if label_weights is not None and not multi_label:
+        weights = weights * np.broadcast_to(np.asarray(label_weights, np.float64), y_pred.shape)
+    positive = (y_true != 0).astype(np.float64)
+    if multi_label:  # one column per label: (samples, labels)
+        y_pred, positive, weights = (a.reshape(len(a), -1) for a in (y_pred, positive, weights))
+    else:
+        y_pred, positive, weights = (a.reshape(-1, 1) for a in (y_pred, positive, weights))
+    true_w, false_w = positive * weights, (1 - positive) * weights
+    n_thresh, n_labels = len(thresholds), y_pred.shape[1]
+
+    if evenly:
+        # Keras's bucket arithmetic, in float32 like its variables: a prediction p lands
+        # in bucket ceil(p * (T - 1)) - 1, i.e. above every threshold up to that one
+        p = np.clip(y_pred, 0.0, 1.0)
+        bucket = np.ceil(p * np.float32(n_thresh - 1)) - 1
+        if thresholds[0] < 0 or thresholds[-1] > 1:  # the AUC's end thresholds +-epsilon
+            bucket = np.maximum(bucket, 0)
+        bucket = bucket.astype(np.int64)
+    else:
+        # how many (sorted) thresholds lie strictly below each prediction, minus one
+        order = np.argsort(thresholds, kind="stable")
+        sorted_t = thresholds[order].astype(np.float32)
+        bucket = np.searchsorted(sorted_t, y_pred, side="left").astype(np.int64) - 1
+    keep = bucket >= 0  # below every threshold: negative at all of them
+    index = (bucket + n_thresh * np.arange(n_labels))[keep]
+    size = n_thresh * n_labels
+
+    def above(w):  # weighted count of predictions above each threshold: (T, labels)
+        per_bucket = np.bincount(index, weights=w[keep], minlength=size)
+        per_bucket = per_bucket.reshape(n_labels, n_thresh).T
+        return np.cumsum(per_bucket[::-1], axis=0)[::-1]
+
+    tp, fp = above(true_w), above(false_w)
+    if not evenly:
+        inverse = np.empty_like(order)
+        inverse[order] = np.arange(n_thresh)
+        tp, fp = tp[inverse], fp[inverse]
+    fn, tn = true_w.sum(axis=0) - tp, false_w.sum(axis=0) - fp
+    counts = {"tp": tp, "fp": fp, "tn": tn, "fn": fn}
+    if not multi_label:
+        counts = {k: v[:, 0] for k, v in counts.items()}
+    return counts
+
+
+# ---------------------------------------------------------------------------- functions
 
 
 def _squeeze_labels(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -59,23 +245,79 @@ def accuracy(y_true, y_pred) -> np.ndarray:
     )
 
 
+def _in_top_k(labels: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray:
+    """``tf.math.in_top_k``: fewer than ``k`` classes score strictly above the label's.
+
+    Ties at the boundary count as in the top k, as TensorFlow counts them.
+    """
+    y_pred = y_pred.reshape(-1, y_pred.shape[-1])
+    labels = labels.reshape(-1).astype(np.int64)
+    valid = (labels >= 0) & (labels < y_pred.shape[-1])
+    target = np.take_along_axis(y_pred, np.where(valid, labels, 0)[:, None], axis=-1)
+    above = (y_pred > target).sum(axis=-1)
+    return valid & np.isfinite(target[:, 0]) & (above < k)
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k: int = 5) -> np.ndarray:
+    """1.0 where the one-hot target's class is among the ``k`` highest scores, per sample.
+
+    Examples
+    --------
+    >>> top_k_categorical_accuracy([[0, 0, 1], [0, 1, 0]], [[0.1, 0.5, 0.4], [0.6, 0.1, 0.3]], k=2)
+    array([1., 0.], dtype=float32)
+    """
+    k = _check_k(k)
+    y_true = np.asarray(y_true).argmax(axis=-1)
+    hits = _in_top_k(y_true, np.asarray(y_pred, np.float32), k)
+    return hits.astype(np.float32).reshape(y_true.shape)
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k: int = 5) -> np.ndarray:
+    """1.0 where the integer label is among the ``k`` highest scores, per sample.
+
+    Examples
+    --------
+    >>> sparse_top_k_categorical_accuracy([2, 1], [[0.1, 0.5, 0.4], [0.6, 0.1, 0.3]], k=2)
+    array([1., 0.], dtype=float32)
+    """
+    k = _check_k(k)
+    y_true = np.asarray(y_true)
+    hits = _in_top_k(y_true, np.asarray(y_pred, np.float32), k)
+    return hits.astype(np.float32).reshape(y_true.shape)
+
+
 def mean_squared_error(y_true, y_pred) -> np.ndarray:
-    y_pred = np.asarray(y_pred)
-    d = y_pred - np.asarray(y_true).reshape(y_pred.shape)
-    return (d * d).reshape(len(d), -1).mean(axis=-1)
+    """``mean((y_true - y_pred) ** 2)`` over the last axis (Keras's loss function)."""
+    y_true, y_pred = _same_rank(np.asarray(y_true, np.float32), np.asarray(y_pred, np.float32))
+    d = y_pred - y_true
+    return (d * d).mean(axis=-1)
 
 
 def mean_absolute_error(y_true, y_pred) -> np.ndarray:
-    y_pred = np.asarray(y_pred)
-    d = y_pred - np.asarray(y_true).reshape(y_pred.shape)
-    return np.abs(d).reshape(len(d), -1).mean(axis=-1)
+    """``mean(|y_true - y_pred|)`` over the last axis (Keras's loss function)."""
+    y_true, y_pred = _same_rank(np.asarray(y_true, np.float32), np.asarray(y_pred, np.float32))
+    return np.abs(y_pred - y_true).mean(axis=-1)
+
+
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+
+
+# ---------------------------------------------------------------------------- classes
 
 
 class Metric:
-    """Base class: ``update_state`` accumulates, ``result`` reads, ``reset_state`` clears."""
+    """Base class: ``update_state`` accumulates, ``result`` reads, ``reset_state`` clears.
+
+    Subclasses keep their state in plain attributes set by ``reset_state`` (called by
+    ``__init__``), so a subclass's own arguments must be stored before ``super().__init__``.
+    A metric given no name is named after its class and made unique in the session, as
+    Keras names them (``precision``, ``precision_1``...).
+    """
 
     def __init__(self, name: str | None = None, dtype=None):
-        self.name = name or snake_case(type(self).__name__)
+        self.name = name or backend.unique_name(snake_case(type(self).__name__))
+        self.dtype = "float32" if dtype is None else np.dtype(dtype).name
         self.reset_state()
 
     def reset_state(self) -> None:
@@ -84,39 +326,69 @@ class Metric:
     def update_state(self, *args, **kwargs) -> None:
         raise NotImplementedError
 
-    def result(self) -> float:
+    def result(self):
         raise NotImplementedError
 
-    def __call__(self, *args, **kwargs) -> float:
+    def __call__(self, *args, **kwargs):
         self.update_state(*args, **kwargs)
         return self.result()
 
     def get_config(self) -> dict:
-        return {"name": self.name}
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Metric:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}>"
 
 
 class Mean(Metric):
-    """The (weighted) running mean of the values given."""
+    """The (weighted) running mean of the values given.
+
+    Values are first averaged per sample (over every axis but the first); with
+    ``sample_weight`` the mean is ``sum(w * v) / sum(w)``, as in Keras.
+
+    Examples
+    --------
+    >>> m = Mean()
+    >>> m.update_state([1.0, 3.0, 5.0], sample_weight=[1.0, 1.0, 0.0])
+    >>> m.result()
+    2.0
+    """
+
+    def __init__(self, name: str = "mean", dtype=None):
+        super().__init__(name, dtype)
 
     def reset_state(self):
         self.total, self.count = 0.0, 0.0
 
     def update_state(self, values, sample_weight=None):
         values = np.asarray(values, dtype=np.float64)
-        if sample_weight is None:
-            self.total += float(values.sum())
-            self.count += values.size
+        if sample_weight is not None:  # Keras's reduce_to_samplewise_values
+            weight = np.asarray(sample_weight, np.float64)
+            values, weight = _same_rank(values, weight)
+            if values.ndim > weight.ndim:
+                values = values.mean(axis=tuple(range(weight.ndim, values.ndim)))
+            weight = np.broadcast_to(weight, values.shape)
+            values = values * weight
+            if weight.ndim > 1:
+                weight = weight.mean(axis=tuple(range(1, weight.ndim)))
+        if values.ndim > 1:
+            values = values.mean(axis=tuple(range(1, values.ndim)))
+        self.total += float(values.sum())
+        if sample_weight is not None:
+            self.count += float(weight.sum())
         else:
-            w = np.broadcast_to(np.asarray(sample_weight, np.float64), values.shape)
-            self.total += float((values * w).sum())
-            self.count += float(w.sum())
+            self.count += values.shape[0] if values.ndim else 1
 
     def result(self):
         return self.total / self.count if self.count else 0.0
 
 
 class MeanMetricWrapper(Mean):
-    """Averages ``fn(y_true, y_pred)`` over all samples seen."""
+    """Averages ``fn(y_true, y_pred, **kwargs)`` over all samples seen."""
 
     def __init__(self, fn, name: str | None = None, dtype=None, **fn_kwargs):
         self.fn, self.fn_kwargs = fn, fn_kwargs
@@ -127,63 +399,702 @@ class MeanMetricWrapper(Mean):
 
 
 class Accuracy(MeanMetricWrapper):
+    """How often the predictions equal the labels exactly."""
+
     def __init__(self, name="accuracy", dtype=None):
         super().__init__(accuracy, name, dtype)
 
 
 class BinaryAccuracy(MeanMetricWrapper):
+    """How often ``y_pred > threshold`` matches the binary label.
+
+    Examples
+    --------
+    >>> m = BinaryAccuracy(threshold=0.7)
+    >>> m.update_state([[1], [1], [0], [0]], [[0.98], [0.6], [0.2], [0.8]])
+    >>> m.result()
+    0.5
+    """
+
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+            raise ValueError(
+                f"Argument `threshold` must be a number. Received: threshold={threshold!r}"
+            )
+        self.threshold = threshold
         super().__init__(binary_accuracy, name, dtype, threshold=threshold)
+
+    def get_config(self):
+        return {**super().get_config(), "threshold": self.threshold}
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
+    """How often the highest score is the one-hot target's class."""
+
     def __init__(self, name="categorical_accuracy", dtype=None):
         super().__init__(categorical_accuracy, name, dtype)
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
+    """How often the highest score is the integer label's class."""
+
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
         super().__init__(sparse_categorical_accuracy, name, dtype)
 
 
+class TopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the one-hot target's class is among the ``k`` highest scores.
+
+    Examples
+    --------
+    >>> m = TopKCategoricalAccuracy(k=1)
+    >>> m.update_state([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
+    >>> m.result()
+    0.5
+    """
+
+    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+        self.k = _check_k(k)
+        super().__init__(top_k_categorical_accuracy, name, dtype, k=self.k)
+
+    def get_config(self):
+        return {**super().get_config(), "k": self.k}
+
+
+class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the integer label is among the ``k`` highest scores.
+
+    Examples
+    --------
+    >>> m = SparseTopKCategoricalAccuracy(k=1)
+    >>> m.update_state([2, 1], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
+    >>> m.result()
+    0.5
+    """
+
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
+        self.k = _check_k(k)
+        super().__init__(sparse_top_k_categorical_accuracy, name, dtype, k=self.k)
+
+    def get_config(self):
+        return {**super().get_config(), "k": self.k}
+
+
 class MeanSquaredError(MeanMetricWrapper):
+    """The mean of ``(y_true - y_pred) ** 2``."""
+
     def __init__(self, name="mean_squared_error", dtype=None):
         super().__init__(mean_squared_error, name, dtype)
 
 
 class MeanAbsoluteError(MeanMetricWrapper):
+    """The mean of ``|y_true - y_pred|``."""
+
     def __init__(self, name="mean_absolute_error", dtype=None):
         super().__init__(mean_absolute_error, name, dtype)
 
 
+class RootMeanSquaredError(Mean):
+    """The square root of the (weighted) mean of ``(y_true - y_pred) ** 2``.
+
+    Examples
+    --------
+    >>> m = RootMeanSquaredError()
+    >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
+    >>> m.result()
+    0.5
+    """
+
+    def __init__(self, name="root_mean_squared_error", dtype=None):
+        super().__init__(name, dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _same_rank(np.asarray(y_true, np.float32), np.asarray(y_pred, np.float32))
+        super().update_state(np.square(y_pred - y_true), sample_weight)
+
+    def result(self):
+        return float(np.sqrt(super().result()))
+
+
+class _ConfusionMatrixConditionCount(Metric):
+    """One weighted confusion-matrix count at each threshold (default 0.5)."""
+
+    _condition = "tp"
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        self.init_thresholds = thresholds
+        self.thresholds = _parse_thresholds(thresholds, default=0.5)
+        self._evenly = _evenly_distributed(self.thresholds)
+        super().__init__(name, dtype)
+
+    def reset_state(self):
+        self.accumulator = np.zeros(len(self.thresholds))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        counts = confusion_counts(
+            y_true, y_pred, self.thresholds, sample_weight=sample_weight, evenly=self._evenly
+        )
+        self.accumulator += counts[self._condition]
+
+    def result(self):
+        return _pythonify(self.accumulator[0] if len(self.thresholds) == 1 else self.accumulator)
+
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.init_thresholds}
+
+
+class TruePositives(_ConfusionMatrixConditionCount):
+    """The (weighted) number of positives predicted positive: ``y_pred > threshold``.
+
+    ``thresholds`` is one number (``result`` is a float) or a list (an array, one count
+    each).
+
+    Examples
+    --------
+    >>> m = TruePositives()
+    >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+    >>> m.result()
+    2.0
+    """
+
+    _condition = "tp"
+
+
+class FalsePositives(_ConfusionMatrixConditionCount):
+    """The (weighted) number of negatives predicted positive.
+
+    Examples
+    --------
+    >>> m = FalsePositives(thresholds=[0.3, 0.8])
+    >>> m.update_state([0, 0, 1], [0.5, 0.9, 0.2])
+    >>> m.result()
+    array([2., 1.], dtype=float32)
+    """
+
+    _condition = "fp"
+
+
+class TrueNegatives(_ConfusionMatrixConditionCount):
+    """The (weighted) number of negatives predicted negative.
+
+    Examples
+    --------
+    >>> m = TrueNegatives()
+    >>> m.update_state([0, 1, 0, 0], [1, 1, 0, 0], sample_weight=[0, 0, 2, 1])
+    >>> m.result()
+    3.0
+    """
+
+    _condition = "tn"
+
+
+class FalseNegatives(_ConfusionMatrixConditionCount):
+    """The (weighted) number of positives predicted negative.
+
+    Examples
+    --------
+    >>> m = FalseNegatives()
+    >>> m.update_state([0, 1, 1, 1], [0, 1, 0, 0])
+    >>> m.result()
+    2.0
+    """
+
+    _condition = "fn"
+
+
+class _PrecisionRecall(Metric):
+    """Shared state of Precision and Recall: true positives and one error count."""
+
+    _error = "fp"
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        if top_k is not None:
+            top_k = _check_k(top_k, "top_k")
+        if class_id is not None and (
+            isinstance(class_id, bool) or not isinstance(class_id, (int, np.integer))
+        ):
+            _bad_arg("class_id", class_id, "an integer class index")
+        self.init_thresholds, self.top_k, self.class_id = thresholds, top_k, class_id
+        # with top_k every kept prediction counts as positive, as in Keras
+        self.thresholds = _parse_thresholds(thresholds, 0.5 if top_k is None else NEG_INF)
+        self._evenly = _evenly_distributed(self.thresholds)
+        super().__init__(name, dtype)
+
+    def reset_state(self):
+        self.true_positives = np.zeros(len(self.thresholds))
+        setattr(self, self._error_name, np.zeros(len(self.thresholds)))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        counts = confusion_counts(
+            y_true,
+            y_pred,
+            self.thresholds,
+            top_k=self.top_k,
+            class_id=self.class_id,
+            sample_weight=sample_weight,
+            evenly=self._evenly,
+        )
+        self.true_positives += counts["tp"]
+        setattr(self, self._error_name, getattr(self, self._error_name) + counts[self._error])
+
+    def result(self):
+        tp = self.true_positives
+        value = _divide_no_nan(tp, tp + getattr(self, self._error_name))
+        return _pythonify(value[0] if len(self.thresholds) == 1 else value)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "thresholds": self.init_thresholds,
+            "top_k": self.top_k,
+            "class_id": self.class_id,
+        }
+
+
+def _bad_arg(name, value, expected="a positive integer"):
+    raise ValueError(f"Argument `{name}` must be {expected}. Received: {name}={value!r}")
+
+
+class Precision(_PrecisionRecall):
+    """``tp / (tp + fp)``: how many predicted positives are positive.
+
+    Parameters
+    ----------
+    thresholds : float or list of float, optional
+        In [0, 1]; ``y_pred > threshold`` is a positive. Default 0.5 (with ``top_k``,
+        every prediction in the top k). A list gives one precision per threshold.
+    top_k : int, optional
+        Only the ``k`` highest scores of each sample count as predicted positive.
+    class_id : int, optional
+        Only this class (column) is scored, as a binary problem.
+    name, dtype : optional
+        Default name ``"precision"``.
+
+    Examples
+    --------
+    >>> m = Precision()
+    >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+    >>> round(m.result(), 4)
+    0.6667
+    >>> m = Precision(top_k=2)
+    >>> m.update_state([0, 0, 1, 1], [1, 1, 1, 1])
+    >>> m.result()
+    0.0
+    """
+
+    _error, _error_name = "fp", "false_positives"
+
+
+class Recall(_PrecisionRecall):
+    """``tp / (tp + fn)``: how many positives are predicted positive.
+
+    Takes the same arguments as :class:`Precision`; default name ``"recall"``.
+
+    Examples
+    --------
+    >>> m = Recall()
+    >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+    >>> round(m.result(), 4)
+    0.6667
+    """
+
+    _error, _error_name = "fn", "false_negatives"
+
+
+class AUC(Metric):
+    """Area under the ROC or precision-recall curve, from counts at ``num_thresholds``.
+
+    Parameters
+    ----------
+    num_thresholds : int
+        Thresholds evenly spaced in [0, 1] (the ends moved out by 1e-7), more than 1.
+    curve : {"ROC", "PR"}
+        The ROC curve (recall against false-positive rate) or precision against recall.
+    summation_method : {"interpolation", "minoring", "majoring"}
+        Trapezoids (ROC) or Davis & Goadrich's interpolation (PR); or the lower or upper
+        Riemann sum.
+    thresholds : list of float, optional
+        Thresholds to use instead of ``num_thresholds`` evenly spaced ones.
+    multi_label : bool
+        One curve per label column (``y_pred`` of rank 2), averaged (weighted by
+        ``label_weights``); otherwise every value is one binary decision.
+    num_labels, label_weights, from_logits, name, dtype : optional
+        As in Keras; ``from_logits`` applies a sigmoid to ``y_pred``. Default name ``"auc"``.
+
+    Examples
+    --------
+    >>> m = AUC(num_thresholds=3)
+    >>> m.update_state([0, 0, 1, 1], [0, 0.5, 0.3, 0.9])
+    >>> m.result()
+    0.75
+    """
+
+    def __init__(
+        self,
+        num_thresholds=200,
+        curve="ROC",
+        summation_method="interpolation",
+        name=None,
+        dtype=None,
+        thresholds=None,
+        multi_label=False,
+        num_labels=None,
+        label_weights=None,
+        from_logits=False,
+    ):
+        curves = {"roc": "ROC", "pr": "PR"}
+        if not isinstance(curve, str) or curve.lower() not in curves:
+            raise ValueError(
+                f"Invalid `curve` argument value. Expected one of: ['ROC', 'PR']. "
+                f"Received: curve={curve!r}"
+            )
+        methods = ("interpolation", "majoring", "minoring")
+        if not isinstance(summation_method, str) or summation_method.lower() not in methods:
+            raise ValueError(
+                f"Invalid `summation_method` argument value. Expected one of: {list(methods)}. "
+                f"Received: summation_method={summation_method!r}"
+            )
+        self._init_from_thresholds = thresholds is not None
+        if thresholds is not None:
+            inner = sorted(_parse_thresholds(thresholds, 0.5))
+            self.num_thresholds = len(inner) + 2
+            self._evenly = _evenly_distributed([0.0, *inner, 1.0])
+        else:
+            if (
+                isinstance(num_thresholds, bool)
+                or not isinstance(num_thresholds, (int, np.integer))
+                or num_thresholds <= 1
+            ):
+                raise ValueError(
+                    "Argument `num_thresholds` must be an integer > 1. "
+                    f"Received: num_thresholds={num_thresholds!r}"
+                )
+            self.num_thresholds = int(num_thresholds)
+            inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+            self._evenly = True
+        self._thresholds = np.array([0.0 - EPSILON, *inner, 1.0 + EPSILON])
+        self.curve = curves[curve.lower()]
+        self.summation_method = summation_method.lower()
+        if num_labels is not None and not multi_label:
+            raise ValueError("`num_labels` is needed only when `multi_label` is True.")
+        self.multi_label, self.num_labels = bool(multi_label), num_labels
+        self.label_weights = (
+            None if label_weights is None else np.asarray(label_weights, np.float64)
+        )
+        if self.label_weights is not None and (self.label_weights < 0).any():
+            _bad_arg("label_weights", label_weights, "non-negative")
+        self.from_logits = bool(from_logits)
+        super().__init__(name, dtype)
+
+    @property
+    def thresholds(self) -> list[float]:
+        return self._thresholds.tolist()
+
+    def reset_state(self):
+        # the multi-label counts get their label axis from the first batch, or num_labels
+        shape = (self.num_thresholds,)
+        if self.multi_label:
+            shape = (self.num_thresholds, self.num_labels) if self.num_labels else None
+        self._zero_counts(shape)
+
+    def _zero_counts(self, shape):
+        for name in ("true_positives", "false_positives", "true_negatives", "false_negatives"):
+            setattr(self, name, None if shape is None else np.zeros(shape))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = np.asarray(y_pred, np.float32)
+        if self.multi_label and y_pred.ndim != 2:
+            raise ValueError(
+                "`y_pred` must have rank 2 when `multi_label=True`. "
+                f"Received: y_pred.shape={y_pred.shape}"
+            )
+        if self.from_logits:
+            y_pred = 1 / (1 + np.exp(-y_pred))
+        counts = confusion_counts(
+            y_true,
+            y_pred,
+            self._thresholds,
+            sample_weight=sample_weight,
+            multi_label=self.multi_label,
+            label_weights=None if self.multi_label else self.label_weights,
+            evenly=self._evenly,
+        )
+        if self.true_positives is None:
+            self._zero_counts(counts["tp"].shape)
+        self.true_positives += counts["tp"]
+        self.false_positives += counts["fp"]
+        self.true_negatives += counts["tn"]
+        self.false_negatives += counts["fn"]
+
+    def _average(self, by_label):
+        if not self.multi_label:
+            return by_label.sum()
+        per_label = by_label.sum(axis=0)
+        if self.label_weights is None:
+            return per_label.mean()
+        return _divide_no_nan((per_label * self.label_weights).sum(), self.label_weights.sum())
+
+    def _interpolate_pr_auc(self):
+        # Davis & Goadrich (2006): interpolate the counts, not the precision, between
+        # thresholds; written as Keras writes it, so the numbers agree
+        tp, fp, fn = self.true_positives, self.false_positives, self.false_negatives
+        dtp = tp[:-1] - tp[1:]
+        p = tp + fp
+        dp = p[:-1] - p[1:]
+        slope = _divide_no_nan(dtp, np.maximum(dp, 0))
+        intercept = tp[1:] - slope * p[1:]
+        both = (p[:-1] > 0) & (p[1:] > 0)
+        ratio = np.where(both, _divide_no_nan(p[:-1], np.maximum(p[1:], 0)), 1.0)
+        increments = _divide_no_nan(
+            slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], 0)
+        )
+        return self._average(increments)
+
+    def result(self):
+        if self.true_positives is None:
+            return 0.0
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            return float(self._interpolate_pr_auc())
+        tp, fp, tn, fn = (
+            self.true_positives,
+            self.false_positives,
+            self.true_negatives,
+            self.false_negatives,
+        )
+        recall = _divide_no_nan(tp, tp + fn)
+        if self.curve == "ROC":
+            x, y = _divide_no_nan(fp, fp + tn), recall
+        else:
+            x, y = recall, _divide_no_nan(tp, tp + fp)
+        if self.summation_method == "interpolation":
+            heights = (y[:-1] + y[1:]) / 2
+        elif self.summation_method == "minoring":
+            heights = np.minimum(y[:-1], y[1:])
+        else:
+            heights = np.maximum(y[:-1], y[1:])
+        return float(self._average((x[:-1] - x[1:]) * heights))
+
+    def get_config(self):
+        config = {
+            **super().get_config(),
+            "num_thresholds": self.num_thresholds,
+            "curve": self.curve,
+            "summation_method": self.summation_method,
+            "multi_label": self.multi_label,
+            "num_labels": self.num_labels,
+            "label_weights": None if self.label_weights is None else self.label_weights.tolist(),
+            "from_logits": self.from_logits,
+        }
+        if self._init_from_thresholds:  # the inner ones: the ends are added back on load
+            config["thresholds"] = self.thresholds[1:-1]
+        return config
+
+
+class FBetaScore(Metric):
+    """The F-beta score per class, ``(1 + b^2) P R / (b^2 P + R)``, or an average of it.
+
+    Parameters
+    ----------
+    average : {None, "micro", "macro", "weighted"}
+        None: one score per class (``result`` is an array); "micro": from the counts summed
+        over classes; "macro": the mean of the class scores; "weighted": their mean weighted
+        by each class's (weighted) number of positives.
+    beta : float
+        Weight of recall against precision, > 0.
+    threshold : float, optional
+        In (0, 1]: ``y_pred > threshold`` is positive. None: the highest score of each
+        sample is the predicted class.
+    name, dtype : optional
+        Default name ``"fbeta_score"``.
+
+    Inputs are ``(batch, classes)``: one-hot or multi-label targets.
+
+    Examples
+    --------
+    >>> m = FBetaScore(beta=2.0, average="micro", threshold=0.5)
+    >>> m.update_state([[1, 0], [0, 1]], [[0.9, 0.8], [0.2, 0.7]])
+    >>> round(m.result(), 4)
+    0.9091
+    """
+
+    def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score", dtype=None):
+        if average not in (None, "micro", "macro", "weighted"):
+            raise ValueError(
+                "Invalid `average` argument value. Expected one of: "
+                f"{{None, 'micro', 'macro', 'weighted'}}. Received: average={average!r}"
+            )
+        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta <= 0:
+            _bad_arg("beta", beta, "a number > 0")
+        if threshold is not None and (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, (int, float))
+            or not 0 < threshold <= 1
+        ):
+            _bad_arg("threshold", threshold, "a number with 0 < threshold <= 1, or None")
+        self.average, self.beta, self.threshold = average, float(beta), threshold
+        super().__init__(name, dtype)
+
+    def reset_state(self):
+        self.true_positives = self.false_positives = None
+        self.false_negatives = self.intermediate_weights = None
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = np.asarray(y_true, np.float32)
+        y_pred = np.asarray(y_pred, np.float32)
+        if y_true.ndim != 2 or y_pred.ndim != 2:
+            raise ValueError(
+                f"{type(self).__name__} expects 2D inputs with shape (batch_size, output_dim). "
+                f"Received input shapes: y_pred.shape={y_pred.shape} and "
+                f"y_true.shape={y_true.shape}."
+            )
+        if self.threshold is None:
+            top = y_pred.max(axis=-1, keepdims=True)
+            predicted = (y_pred >= top) & (np.abs(y_pred) > 1e-9)
+        else:
+            predicted = y_pred > self.threshold
+        predicted = predicted.astype(np.float64)
+        y_true = y_true.astype(np.float64)
+        weight = 1.0
+        if sample_weight is not None:
+            weight = np.asarray(sample_weight, np.float64).reshape(-1, 1)
+        axis = None if self.average == "micro" else 0
+
+        def weighted_sum(values):
+            return (values * weight).sum(axis=axis)
+
+        sums = (
+            weighted_sum(predicted * y_true),
+            weighted_sum(predicted * (1 - y_true)),
+            weighted_sum((1 - predicted) * y_true),
+            weighted_sum(y_true),
+        )
+        if self.true_positives is None:
+            self.true_positives, self.false_positives = sums[0], sums[1]
+            self.false_negatives, self.intermediate_weights = sums[2], sums[3]
+        else:
+            self.true_positives = self.true_positives + sums[0]
+            self.false_positives = self.false_positives + sums[1]
+            self.false_negatives = self.false_negatives + sums[2]
+            self.intermediate_weights = self.intermediate_weights + sums[3]
+
+    def result(self):
+        if self.true_positives is None:
+            return 0.0 if self.average is not None else np.zeros(0, np.float32)
+        tp, fp, fn = self.true_positives, self.false_positives, self.false_negatives
+        precision = tp / (tp + fp + EPSILON)
+        recall = tp / (tp + fn + EPSILON)
+        b2 = self.beta**2
+        score = precision * recall / (b2 * precision + recall + EPSILON) * (1 + b2)
+        if self.average == "weighted":
+            w = self.intermediate_weights
+            score = (score * (w / (w.sum() + EPSILON))).sum()
+        elif self.average is not None:
+            score = np.mean(score)
+        return _pythonify(score)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "average": self.average,
+            "beta": self.beta,
+            "threshold": self.threshold,
+        }
+
+
+class F1Score(FBetaScore):
+    """The F1 score, the harmonic mean of precision and recall: :class:`FBetaScore` with
+    ``beta=1``. Default name ``"f1_score"``.
+
+    Examples
+    --------
+    >>> m = F1Score(threshold=0.5)
+    >>> m.update_state([[1, 1, 1], [1, 0, 0], [1, 1, 0]],
+    ...                [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]])
+    >>> m.result().round(4)
+    array([0.5   , 0.8   , 0.6667], dtype=float32)
+    """
+
+    def __init__(self, average=None, threshold=None, name="f1_score", dtype=None):
+        super().__init__(average=average, beta=1.0, threshold=threshold, name=name, dtype=dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["beta"]
+        return config
+
+
+# ---------------------------------------------------------------------------- lookup
+
+_CLASSES = (
+    Mean,
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    MeanSquaredError,
+    RootMeanSquaredError,
+    MeanAbsoluteError,
+    TruePositives,
+    FalsePositives,
+    TrueNegatives,
+    FalseNegatives,
+    Precision,
+    Recall,
+    AUC,
+    FBetaScore,
+    F1Score,
+)
+# Keras 3's string names: each class's name and its snake_case form, plus a few aliases
+# (lookups here ignore case)
 _METRICS = {
-    "binary_accuracy": BinaryAccuracy,
-    "categorical_accuracy": CategoricalAccuracy,
-    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
-    "mean_squared_error": MeanSquaredError,
+    **{cls.__name__.lower(): cls for cls in _CLASSES},
+    **{snake_case(cls.__name__): cls for cls in _CLASSES},
     "mse": MeanSquaredError,
-    "mean_absolute_error": MeanAbsoluteError,
     "mae": MeanAbsoluteError,
 }
 _FUNCTIONS = {
     binary_accuracy: BinaryAccuracy,
     categorical_accuracy: CategoricalAccuracy,
     sparse_categorical_accuracy: SparseCategoricalAccuracy,
+    top_k_categorical_accuracy: TopKCategoricalAccuracy,
+    sparse_top_k_categorical_accuracy: SparseTopKCategoricalAccuracy,
     mean_squared_error: MeanSquaredError,
     mean_absolute_error: MeanAbsoluteError,
 }
 
 
+def serialize(metric: Metric) -> dict:
+    """Keras's ``{"class_name": ..., "config": ...}`` for a built-in metric."""
+    return _serialize(metric, _METRICS, "metric")
+
+
+def deserialize(config: dict) -> Metric:
+    """The built-in metric a :func:`serialize` dict describes."""
+    return _deserialize(config, _METRICS, "metric")
+
+
 def get(identifier, y_true_shape=None, y_pred_shape=None, loss=None) -> Metric:
-    """A Metric from a name, class, instance or function.
+    """A Metric from a name, class, instance, config dict or function.
 
     ``"accuracy"``/``"acc"`` becomes binary accuracy for one output or a binary loss,
     sparse categorical accuracy for integer labels, categorical accuracy otherwise.
+    Other names are Keras's: a class name (``"AUC"``, ``"Precision"``), its snake_case
+    form (``"auc"``, ``"root_mean_squared_error"``) or ``"mse"``/``"mae"``; the metric is
+    named by the string given, as in Keras.
+
+    Examples
+    --------
+    >>> get("auc").name, type(get("mse")).__name__
+    ('auc', 'MeanSquaredError')
     """
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     if isinstance(identifier, str):
         if identifier.lower() in ("accuracy", "acc"):
             loss_name = getattr(loss, "name", "")
