@@ -319,3 +319,13 @@ def test_epoch_checkpoint_defines_no_batch_hook():
     )
     assert not every_epoch.wants("on_train_batch_end")
     assert every_batch.wants("on_train_batch_end")
+
+
+def test_model_checkpoint_every_n_batches_writes_loadable_native_files(tmp_path):
+    model = nf.keras.Sequential([nf.keras.Input((3,)), nf.keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    cb = callbacks.ModelCheckpoint(str(tmp_path / "b{batch}.neuroflow"), save_freq=5)
+    model.fit(X, Y, batch_size=2, epochs=1, verbose=0, callbacks=[cb])
+    assert [p.name for p in tmp_path.iterdir()] == ["b5.neuroflow"]
+    loaded = nf.keras.models.load_model(tmp_path / "b5.neuroflow")
+    np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))

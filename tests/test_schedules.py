@@ -170,3 +170,17 @@ def test_custom_schedule_subclass_drives_an_optimizer():
     assert w.numpy()[0] == pytest.approx(-0.75)
     with pytest.raises(NotImplementedError, match="get_config"):
         schedules.LearningRateSchedule().get_config()
+
+
+def test_a_saved_model_keeps_its_schedule_and_step(tmp_path):
+    import neuroflow as nf
+
+    model = nf.keras.Sequential([nf.keras.Input((3,)), nf.keras.layers.Dense(1)])
+    schedule = schedules.CosineDecay(0.01, 100, warmup_target=0.1, warmup_steps=5)
+    model.compile(optimizers.Adam(schedule), "mse")
+    model.fit(np.ones((8, 3)), np.ones((8, 1)), batch_size=4, epochs=1, verbose=0)
+    model.save(tmp_path / "m.neuroflow")
+    loaded = nf.keras.models.load_model(tmp_path / "m.neuroflow")
+    assert isinstance(loaded.optimizer._learning_rate, schedules.CosineDecay)
+    assert loaded.optimizer.iterations == 2
+    assert loaded.optimizer.learning_rate == model.optimizer.learning_rate == schedule(2)
