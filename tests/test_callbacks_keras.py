@@ -139,6 +139,10 @@ def test_reduce_lr_on_plateau_bad_arguments():
         callbacks.ReduceLROnPlateau(factor=1.5)
     with pytest.raises(ValueError, match="mode='down'"):
         callbacks.ReduceLROnPlateau(mode="down")
+    with pytest.raises(TypeError, match="patiense"):
+        callbacks.ReduceLROnPlateau(patiense=3)
+    with pytest.warns(UserWarning, match="min_delta"):
+        assert callbacks.ReduceLROnPlateau(epsilon=0.5).min_delta == 0.5  # tf.keras 2 name
 
 
 def test_reduce_lr_on_plateau_warns_about_a_missing_monitor():

@@ -645,6 +645,11 @@ class ReduceLROnPlateau(Callback):
                 f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}"
             )
         _check_mode(mode)
+        if "epsilon" in kwargs:  # tf.keras 2's old name for min_delta, accepted as it did
+            warnings.warn(
+                "`epsilon` argument is deprecated, use `min_delta` instead.", stacklevel=2
+            )
+            min_delta = kwargs.pop("epsilon")
         if kwargs:
             raise TypeError(
                 f"ReduceLROnPlateau got unexpected keyword argument(s): {', '.join(kwargs)}."
