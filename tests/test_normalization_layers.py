@@ -418,3 +418,32 @@ def test_native_format_keeps_the_non_trainable_weights(tmp_path):
     for w, w_loaded in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(w_loaded, w)
     np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-6)
+
+
+@requires_keras
+def test_keras_configs_deserialize(keras):
+    # what keras's get_config writes (dtype policies, module-qualified initializers) loads here
+    k_layers = [
+        keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-2, gamma_regularizer="l2"),
+        keras.layers.LayerNormalization(axis=[1, 2], center=False),
+        keras.layers.Normalization(axis=None, mean=2.0, variance=4.0, invert=True),
+        keras.layers.Rescaling(1 / 255.0, offset=-1),
+    ]
+    for k_layer in k_layers:
+        config = k_layer.get_config()
+        layer = deserialize({"class_name": type(k_layer).__name__, "config": config})
+        x = IMAGES if isinstance(layer, layers.LayerNormalization) else X[:6]
+        layer.build_for((None,) + x.shape[1:])
+        k_layer.build((None,) + x.shape[1:])
+        weights = [RNG.uniform(0.5, 1.5, size=w.shape) for w in layer.weights]
+        layer.set_weights(weights)
+        k_layer.set_weights(weights)
+        np.testing.assert_allclose(
+            layer(x, training=False).numpy(), np.asarray(k_layer(x, training=False)), rtol=1e-5
+        )
+        ours = layer.get_config()
+        for key in ("momentum", "epsilon", "center", "invert", "mean", "scale", "offset"):
+            if key in config:
+                assert ours[key] == config[key], (type(layer).__name__, key)
+        if config.get("gamma_regularizer") is not None:
+            assert ours["gamma_regularizer"]["config"] == config["gamma_regularizer"]["config"]
