@@ -20,6 +20,7 @@ from neuroflow._registry import snake_case
 from neuroflow.io.native import FormatError, check_config
 from neuroflow.models import Model, Sequential
 
+_MODEL_CLASSES = ("Sequential", "Functional", "Model")
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 # Keys Keras writes that carry no behaviour here, or that only matter before the weights
@@ -115,10 +116,14 @@ def _strip_bookkeeping(value):
     return value
 
 
-def model_from_keras_config(config: dict) -> Sequential:
-    """Builds the Sequential model described by a Keras ``model_config``."""
+def model_from_keras_config(config: dict) -> Model:
+    """Builds the model described by a Keras ``model_config`` (``config.json``)."""
     config = _strip_bookkeeping(config)
     check_config(config)
+    return _model_from_spec(config, nested=False)
+
+
+def _model_from_spec(config, nested: bool) -> Model:
     if not isinstance(config, dict) or config.get("class_name") != "Sequential":
         kind = config.get("class_name") if isinstance(config, dict) else type(config).__name__
         raise FormatError(f"Only Keras Sequential models can be imported; this is a {kind}.")
@@ -130,12 +135,15 @@ def model_from_keras_config(config: dict) -> Sequential:
     for spec in specs:
         if not isinstance(spec, dict):
             raise FormatError("A Keras layer entry is not an object.")
-        layer, shape = _translate_layer(spec)
+        if spec.get("class_name") in _MODEL_CLASSES:
+            layer, shape = _model_from_spec(spec, nested=True), None
+        else:
+            layer, shape = _translate_layer(spec)
         if shape is not None and not model.layers and model.input_shape is None:
             model.add(layers_module.Input(batch_shape=tuple(shape)))
         if layer is not None:
             model.add(layer)
-    if not model.built:
+    if not model.built and not nested:
         raise FormatError("The Keras model has no input shape, so it cannot be built.")
     return model
 
@@ -345,45 +353,103 @@ def _assign_legacy(layer, group, source: str) -> None:
     _assign_in_order(layer, order, [group[n] for n in names], source)
 
 
-def compile_from_keras(model: Sequential, training: dict | None) -> None:
-    """Compiles ``model`` as the Keras file says (optimizer, loss, metrics), when it says.
+class _Unsupported(Exception):
+    """A compile setting this library cannot rebuild: the model is left uncompiled."""
 
-    Keras-only options that are off (EMA, clipping left unset...) are ignored; an optimizer
-    or loss this library lacks leaves the model uncompiled rather than guessing.
-    """
-    if not isinstance(training, dict):
-        return
+
+def _accepted(cls, config: dict, what: str) -> dict:
+    """The config keys ``cls`` takes; Keras-only keys are dropped when they are off (None,
+    False), and anything else Keras sets that we lack means we cannot rebuild it."""
+    params = set(inspect.signature(cls.__init__).parameters) - {"self", "kwargs"}
+    kept = {}
+    for key, value in config.items():
+        if key in params:
+            kept[key] = value
+        elif value not in (None, False) and key not in ("dtype", "reduction"):
+            raise _Unsupported(f"{what} {cls.__name__} with {key}={value!r}")
+    return kept
+
+
+def _loss_from_keras(spec):
+    if isinstance(spec, list):
+        return [_loss_from_keras(s) for s in spec]
+    if isinstance(spec, str):
+        return losses.get(_snake(spec))
+    if isinstance(spec, dict) and "class_name" in spec and isinstance(spec.get("config"), dict):
+        try:
+            cls = type(losses.deserialize({"class_name": spec["class_name"], "config": {}}))
+        except (ValueError, TypeError):
+            raise _Unsupported(f"loss {spec['class_name']}") from None
+        config = _accepted(cls, spec["config"], "loss")
+        return losses.deserialize({"class_name": spec["class_name"], "config": config})
+    if isinstance(spec, dict):  # one loss per output, by output name
+        return {k: _loss_from_keras(v) for k, v in spec.items()}
+    raise _Unsupported(f"loss {spec!r}")
+
+
+def _metric_from_keras(spec):
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, list):
+        return [_metric_from_keras(s) for s in spec]
+    if isinstance(spec, dict) and "class_name" in spec and isinstance(spec.get("config"), dict):
+        from neuroflow.io.native import _metric_class
+
+        if spec["class_name"] == "MeanMetricWrapper":  # Keras 2's metric given by name
+            return spec["config"].get("name")
+        cls = _metric_class(spec["class_name"])
+        if cls is None:
+            raise _Unsupported(f"metric {spec['class_name']}")
+        return cls(**_accepted(cls, spec["config"], "metric"))
+    if isinstance(spec, dict):
+        return {k: _metric_from_keras(v) for k, v in spec.items()}
+    raise _Unsupported(f"metric {spec!r}")
+
+
+def _optimizer_from_keras(opt):
     # Keras's compile() default, which Keras itself falls back to when none was saved
-    opt = training.get("optimizer_config") or training.get("optimizer") or "rmsprop"
+    opt = opt or "rmsprop"
     if isinstance(opt, str):
         opt = {"class_name": opt, "config": {}}
-    loss = training.get("loss")
-    if isinstance(loss, dict):
-        loss = loss.get("class_name") or loss.get("config", {}).get("name")
-    if not isinstance(opt, dict) or not isinstance(loss, str):
-        return
+    if not isinstance(opt, dict):
+        raise _Unsupported(f"optimizer {opt!r}")
     opt_name = str(opt.get("class_name", "")).lower().removeprefix("custom>")
     try:  # the class, from the optimizers' registry
         cls = type(optimizers.deserialize({"class_name": opt_name, "config": {}}))
     except ValueError:
-        return
+        raise _Unsupported(f"optimizer {opt_name}") from None
     # Keras writes options we lack (EMA, weight decay at their defaults...): keep ours only
     accepted = set(inspect.signature(cls.__init__).parameters) - {"self", "kwargs", "name"}
     kwargs = {
         k: v
         for k, v in (opt.get("config") or {}).items()
-        if k in accepted and v is not None and not isinstance(v, dict)
+        # a learning-rate schedule is the one nested object (the registry rebuilds it)
+        if k in accepted and v is not None and (not isinstance(v, dict) or k == "learning_rate")
     }
-    metrics = []
-    for m in training.get("metrics") or []:
-        for item in m if isinstance(m, list) else [m]:
-            name = item.get("config", {}).get("name") if isinstance(item, dict) else item
-            if isinstance(name, str):
-                metrics.append(name)
+    return optimizers.deserialize({"class_name": opt_name, "config": kwargs})
+
+
+def compile_from_keras(model, training: dict | None) -> None:
+    """Compiles ``model`` as the Keras file says (optimizer, loss, metrics), when it says.
+
+    Losses and metrics saved as objects come back as the same classes with their settings
+    (``from_logits``, thresholds...). Keras-only options that are off (EMA, clipping left
+    unset...) are ignored; an optimizer, loss or metric this library lacks leaves the
+    model uncompiled rather than guessing.
+    """
+    if not isinstance(training, dict) or training.get("loss") is None:
+        return
     try:
-        optimizer = optimizers.deserialize({"class_name": opt_name, "config": kwargs})
-        model.compile(optimizer, losses.get(_snake(loss)), metrics=metrics)
-    except (ValueError, TypeError):
+        optimizer = _optimizer_from_keras(
+            training.get("optimizer_config") or training.get("optimizer")
+        )
+        loss = _loss_from_keras(training["loss"])
+        metrics = [_metric_from_keras(m) for m in training.get("metrics") or []]
+        # Keras 2 files list the metrics of a single-output model per output: [["accuracy"]]
+        if len(metrics) == 1 and isinstance(metrics[0], list) and not isinstance(loss, list):
+            metrics = metrics[0]
+        model.compile(optimizer, loss, metrics=metrics)
+    except (_Unsupported, ValueError, TypeError, NotImplementedError):
         return  # uncompiled: the user can compile it
 
 

@@ -343,34 +343,38 @@ def _write_model(group, model) -> None:
     group.create_group("vars").attrs["name"] = model.name
 
 
-def _optimizer_arrays(model) -> list[np.ndarray] | None:
-    """The optimizer's variables as Keras orders them: iteration, learning rate, slots."""
+def _optimizer_arrays(model) -> tuple[str, list[np.ndarray]] | None:
+    """The optimizer's name and variables as Keras orders them: iteration, learning rate
+    (unless it is a schedule), then each trainable variable's slots."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None:
         return None
-    rate = getattr(optimizer, "learning_rate", None)
-    if not isinstance(rate, (int, float)):
-        return None  # a schedule: Keras keeps no learning-rate variable then
-    arrays = [np.array(int(optimizer.iterations), np.int64), np.array(rate, np.float32)]
+    try:
+        spec = _optimizer_spec(optimizer, legacy=True)
+    except ValueError:  # a custom optimizer: Keras could not rebuild it anyway
+        return None
+    arrays = [np.array(int(optimizer.iterations), np.int64)]
+    if not isinstance(spec["config"].get("learning_rate"), dict):
+        arrays.append(np.array(optimizer.learning_rate, np.float32))
     names = _SLOTS.get(type(optimizer).__name__)
     if not optimizer.built:
-        return arrays  # as Keras writes an optimizer that never ran
+        return spec["config"]["name"], arrays  # as Keras writes an optimizer that never ran
     state = optimizer.get_state(model.trainable_weights)
-    if names is None or any(set(slots) != set(names) for slots in state["slots"]):
-        return arrays  # Keras warns and keeps its fresh state: the weights still load
-    for slots in state["slots"]:
-        arrays.extend(np.asarray(slots[n], np.float32) for n in names)
-    return arrays
+    if names is not None and all(set(slots) == set(names) for slots in state["slots"]):
+        for slots in state["slots"]:
+            arrays.extend(np.asarray(slots[n], np.float32) for n in names)
+    # otherwise Keras warns that the counts differ and keeps a fresh state: weights still load
+    return spec["config"]["name"], arrays
 
 
 def _write_weights_file(target, model, include_optimizer: bool) -> None:
     h5py = _require_h5py()
     with h5py.File(target, "w") as f:
         _write_layers(f, model)
-        arrays = _optimizer_arrays(model) if include_optimizer else None
-        if arrays is not None:
+        found = _optimizer_arrays(model) if include_optimizer else None
+        if found is not None:
             group = f.create_group("optimizer/vars")
-            group.attrs["name"] = _optimizer_spec(model.optimizer, True)["config"]["name"]
+            group.attrs["name"], arrays = found
             for i, array in enumerate(arrays):
                 group.create_dataset(str(i), data=array)
         f.create_group("vars").attrs["name"] = model.name
