@@ -15,6 +15,7 @@ from neuroflow.keras import (
     metrics,
     models,
     optimizers,
+    preprocessing,
     regularizers,
     utils,
 )
@@ -23,6 +24,6 @@ from neuroflow.models import Model, Sequential
 
 __all__ = [
     "Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets",
-    "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers",
-    "utils",
+    "initializers", "layers", "losses", "metrics", "models", "optimizers", "preprocessing",
+    "regularizers", "utils",
 ]  # fmt: skip

@@ -1,13 +1,20 @@
-"""Data helpers Keras users reach for: one-hot encoding, normalization, seeding."""
+"""Data helpers Keras users reach for: one-hot encoding, normalization, seeding, downloads,
+splitting and padding."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from neuroflow.backend import set_random_seed
+from neuroflow.utils.data import split_dataset
+from neuroflow.utils.downloads import get_file
 from neuroflow.utils.progbar import Progbar
+from neuroflow.utils.sequences import pad_sequences
 
-__all__ = ["Progbar", "normalize", "set_random_seed", "to_categorical"]
+__all__ = [
+    "Progbar", "get_file", "normalize", "pad_sequences", "set_random_seed", "split_dataset",
+    "to_categorical",
+]  # fmt: skip
 
 
 def to_categorical(y, num_classes: int | None = None, dtype="float32") -> np.ndarray:

@@ -43,3 +43,15 @@ def atomic_write_bytes(target, data: bytes) -> None:
     """Writes ``data`` to ``target`` atomically (see :func:`atomic_path`)."""
     with atomic_path(target) as tmp:
         Path(tmp).write_bytes(data)
+
+
+def neuroflow_home() -> Path:
+    """The library's home folder: ``$NEUROFLOW_HOME``, else ``~/.neuroflow`` (Keras: ``~/.keras``).
+
+    Examples
+    --------
+    >>> neuroflow_home().name in ("", ".neuroflow") or "NEUROFLOW_HOME" in os.environ
+    True
+    """
+    root = os.environ.get("NEUROFLOW_HOME") or str(Path.home() / ".neuroflow")
+    return Path(root).expanduser()
