@@ -45,6 +45,11 @@ def batch(kind, n, rng):
         return np.eye(6, dtype=np.float32)[labels], _softmax(rng.normal(size=(n, 6)))
     if kind == "sparse":
         return rng.integers(0, 6, (n, 1)), _softmax(rng.normal(size=(n, 6)))
+    if kind == "logits":  # one-hot targets, unbounded scores
+        labels = rng.integers(0, 6, n)
+        return np.eye(6, dtype=np.float32)[labels], rng.normal(0, 3, (n, 6)).astype(np.float32)
+    if kind == "sparse_logits":
+        return rng.integers(0, 6, n), rng.normal(0, 3, (n, 6)).astype(np.float32)
     if kind == "regression":
         return rng.normal(size=(n, 3)).astype(np.float32), rng.normal(size=(n, 3)).astype(
             np.float32
@@ -101,6 +106,19 @@ CASES = [
     ("F1Score", {"average": "weighted", "threshold": 0.5}, "multilabel"),
     ("FBetaScore", {"beta": 2.0, "average": "macro", "threshold": 0.3}, "multilabel"),
     ("FBetaScore", {"beta": 0.5}, "multilabel"),
+    ("MeanAbsolutePercentageError", {}, "regression"),
+    ("MeanSquaredLogarithmicError", {}, "multilabel"),
+    ("BinaryCrossentropy", {}, "binary"),
+    ("BinaryCrossentropy", {"label_smoothing": 0.1}, "multilabel"),
+    ("BinaryCrossentropy", {"from_logits": True}, "logits"),
+    ("CategoricalCrossentropy", {}, "categorical"),
+    ("CategoricalCrossentropy", {"from_logits": True, "label_smoothing": 0.2}, "logits"),
+    ("SparseCategoricalCrossentropy", {}, "sparse"),
+    ("SparseCategoricalCrossentropy", {"from_logits": True}, "sparse_logits"),
+    ("SensitivityAtSpecificity", {"specificity": 0.6}, "binary"),
+    ("SpecificityAtSensitivity", {"sensitivity": 0.3, "num_thresholds": 11}, "flat"),
+    ("PrecisionAtRecall", {"recall": 0.5, "class_id": 1}, "multilabel"),
+    ("RecallAtPrecision", {"precision": 0.4}, "multilabel"),
 ]
 
 
@@ -187,6 +205,8 @@ NAMES = [
     ("root_mean_squared_error", "RootMeanSquaredError"),
     ("f1_score", "F1Score"),
     ("f_beta_score", "FBetaScore"),
+    ("bce", "BinaryCrossentropy"),
+    ("msle", "MeanSquaredLogarithmicError"),
 ]
 
 
@@ -334,6 +354,19 @@ def test_top_k_and_regression_by_hand():
     assert mae.result() == pytest.approx((3 * 0.5 + 1 * 2.0) / 4)
 
 
+@requires_keras
+def test_sum_and_mean_match_keras(keras):
+    rng = np.random.default_rng(5)
+    for name in ("Sum", "Mean"):
+        ours, theirs = getattr(metrics, name)(), getattr(keras.metrics, name)()
+        for shape, weight_shape in [((6,), (6,)), ((4, 3), (4,)), ((5, 2), None), ((3, 2), (3, 2))]:
+            values = rng.normal(size=shape)
+            weight = None if weight_shape is None else rng.random(weight_shape)
+            ours.update_state(values, sample_weight=weight)
+            theirs.update_state(values, sample_weight=weight)
+            _assert_same(ours.result(), theirs.result(), f"{name} {shape} {weight_shape}")
+
+
 def test_binary_accuracy_threshold_in_config():
     m = metrics.BinaryAccuracy(threshold=0.7)
     assert m.get_config() == {"name": "binary_accuracy", "dtype": "float32", "threshold": 0.7}
@@ -422,6 +455,8 @@ def test_top_k_by_name_in_a_classifier():
         (lambda: metrics.F1Score(threshold=0.0), "threshold"),
         (lambda: metrics.FBetaScore(beta=0.0), "beta"),
         (lambda: metrics.BinaryAccuracy(threshold="0.5"), "threshold"),
+        (lambda: metrics.PrecisionAtRecall(recall=1.2), "recall"),
+        (lambda: metrics.SensitivityAtSpecificity(0.5, num_thresholds=0), "num_thresholds"),
     ],
 )
 def test_bad_arguments_name_the_argument(make, argument):

@@ -299,8 +299,73 @@ def mean_absolute_error(y_true, y_pred) -> np.ndarray:
     return np.abs(y_pred - y_true).mean(axis=-1)
 
 
+def mean_absolute_percentage_error(y_true, y_pred) -> np.ndarray:
+    """``100 * mean(|y_true - y_pred| / max(|y_true|, eps))`` over the last axis."""
+    y_true, y_pred = _same_rank(np.asarray(y_true, np.float32), np.asarray(y_pred, np.float32))
+    return 100 * (np.abs(y_true - y_pred) / np.maximum(np.abs(y_true), EPSILON)).mean(axis=-1)
+
+
+def mean_squared_logarithmic_error(y_true, y_pred) -> np.ndarray:
+    """``mean((log(1 + y_true) - log(1 + y_pred)) ** 2)`` over the last axis."""
+    y_true, y_pred = _same_rank(np.asarray(y_true, np.float32), np.asarray(y_pred, np.float32))
+    d = np.log(np.maximum(y_pred, EPSILON) + 1) - np.log(np.maximum(y_true, EPSILON) + 1)
+    return (d * d).mean(axis=-1)
+
+
+def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0) -> np.ndarray:
+    """Binary cross-entropy averaged over the last axis; probabilities are clipped to
+    ``[eps, 1 - eps]`` as Keras clips them.
+
+    Examples
+    --------
+    >>> binary_crossentropy([[0, 1]], [[0.4, 0.6]]).round(4)
+    array([0.5108], dtype=float32)
+    """
+    y_true, y_pred = _same_rank(np.asarray(y_true, np.float32), np.asarray(y_pred, np.float32))
+    if label_smoothing:
+        y_true = y_true * (1 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:  # max(x, 0) - x z + log(1 + exp(-|x|)), stable for any x
+        loss = np.maximum(y_pred, 0) - y_pred * y_true + np.log1p(np.exp(-np.abs(y_pred)))
+    else:
+        p = np.clip(y_pred, EPSILON, 1 - EPSILON)
+        loss = -(y_true * np.log(p) + (1 - y_true) * np.log(1 - p))
+    return loss.mean(axis=-1)
+
+
+def categorical_crossentropy(
+    y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1
+) -> np.ndarray:
+    """Cross-entropy of one-hot (or soft) targets; probabilities are rescaled to sum 1 and
+    clipped, as Keras does."""
+    y_true, y_pred = np.asarray(y_true, np.float32), np.asarray(y_pred, np.float32)
+    if label_smoothing:
+        y_true = y_true * (1 - label_smoothing) + label_smoothing / y_pred.shape[axis]
+    if from_logits:
+        log_p = _log_softmax(y_pred, axis)
+    else:
+        p = y_pred / y_pred.sum(axis=axis, keepdims=True)
+        log_p = np.log(np.clip(p, EPSILON, 1 - EPSILON))
+    return -(y_true * log_p).sum(axis=axis)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1) -> np.ndarray:
+    """Cross-entropy of integer labels; probabilities are clipped, as Keras does."""
+    y_pred = np.asarray(y_pred, np.float32)
+    labels = _squeeze_labels(np.asarray(y_true), y_pred).astype(np.int64)
+    logits = y_pred if from_logits else np.log(np.clip(y_pred, EPSILON, 1 - EPSILON))
+    log_p = _log_softmax(logits, axis)
+    return -np.take_along_axis(log_p, labels[..., None], axis=-1)[..., 0]
+
+
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
 
 
 # ---------------------------------------------------------------------------- classes
@@ -516,6 +581,141 @@ class RootMeanSquaredError(Mean):
         return float(np.sqrt(super().result()))
 
 
+class MeanAbsolutePercentageError(MeanMetricWrapper):
+    """The mean of ``100 * |y_true - y_pred| / |y_true|``."""
+
+    def __init__(self, name="mean_absolute_percentage_error", dtype=None):
+        super().__init__(mean_absolute_percentage_error, name, dtype)
+
+
+class MeanSquaredLogarithmicError(MeanMetricWrapper):
+    """The mean of ``(log(1 + y_true) - log(1 + y_pred)) ** 2``."""
+
+    def __init__(self, name="mean_squared_logarithmic_error", dtype=None):
+        super().__init__(mean_squared_logarithmic_error, name, dtype)
+
+
+class BinaryCrossentropy(MeanMetricWrapper):
+    """The mean binary cross-entropy (a metric: no gradient, probabilities clipped).
+
+    Examples
+    --------
+    >>> m = BinaryCrossentropy()
+    >>> m.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]])
+    >>> round(m.result(), 4)
+    0.8149
+    """
+
+    def __init__(
+        self, name="binary_crossentropy", dtype=None, from_logits=False, label_smoothing=0
+    ):
+        self.from_logits, self.label_smoothing = from_logits, label_smoothing
+        super().__init__(
+            binary_crossentropy,
+            name,
+            dtype,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+        )
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+        }
+
+
+class CategoricalCrossentropy(MeanMetricWrapper):
+    """The mean categorical cross-entropy of one-hot targets."""
+
+    def __init__(
+        self,
+        name="categorical_crossentropy",
+        dtype=None,
+        from_logits=False,
+        label_smoothing=0,
+        axis=-1,
+    ):
+        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
+        super().__init__(
+            categorical_crossentropy,
+            name,
+            dtype,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+        )
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+        }
+
+
+class SparseCategoricalCrossentropy(MeanMetricWrapper):
+    """The mean cross-entropy of integer labels (``ignore_class`` is not supported)."""
+
+    def __init__(
+        self,
+        name="sparse_categorical_crossentropy",
+        dtype=None,
+        from_logits=False,
+        ignore_class=None,
+        axis=-1,
+    ):
+        if ignore_class is not None:
+            raise NotImplementedError(
+                f"SparseCategoricalCrossentropy(ignore_class={ignore_class!r}) is not supported."
+            )
+        self.from_logits, self.ignore_class, self.axis = from_logits, ignore_class, axis
+        super().__init__(
+            sparse_categorical_crossentropy, name, dtype, from_logits=from_logits, axis=axis
+        )
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "ignore_class": self.ignore_class,
+            "axis": self.axis,
+        }
+
+
+class Sum(Metric):
+    """The (weighted) running sum of the values given.
+
+    Examples
+    --------
+    >>> m = Sum()
+    >>> m.update_state([1.0, 3.0, 5.0], sample_weight=[1.0, 1.0, 0.0])
+    >>> m.result()
+    4.0
+    """
+
+    def __init__(self, name: str = "sum", dtype=None):
+        super().__init__(name, dtype)
+
+    def reset_state(self):
+        self.total = 0.0
+
+    def update_state(self, values, sample_weight=None):
+        values = np.asarray(values, np.float64)
+        if sample_weight is not None:
+            weight = np.asarray(sample_weight, np.float64)
+            values, weight = _same_rank(values, weight)
+            if values.ndim > weight.ndim:
+                values = values.sum(axis=tuple(range(weight.ndim, values.ndim)))
+            values = values * np.broadcast_to(weight, values.shape)
+        self.total += float(values.sum())
+
+    def result(self):
+        return self.total
+
+
 class _ConfusionMatrixConditionCount(Metric):
     """One weighted confusion-matrix count at each threshold (default 0.5)."""
 
@@ -699,6 +899,152 @@ class Recall(_PrecisionRecall):
     """
 
     _error, _error_name = "fn", "false_negatives"
+
+
+class _SensitivitySpecificityBase(Metric):
+    """Counts at ``num_thresholds`` evenly spaced thresholds; the best value of one rate
+    where another rate reaches a target."""
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if (
+            isinstance(num_thresholds, bool)
+            or not isinstance(num_thresholds, (int, np.integer))
+            or num_thresholds <= 0
+        ):
+            _bad_arg("num_thresholds", num_thresholds, "an integer > 0")
+        self.value, self.num_thresholds, self.class_id = value, int(num_thresholds), class_id
+        if num_thresholds == 1:
+            self.thresholds, self._evenly = [0.5], False
+        else:
+            inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+            self.thresholds, self._evenly = [0.0, *inner, 1.0], True
+        super().__init__(name, dtype)
+
+    def reset_state(self):
+        n = len(self.thresholds)
+        self.true_positives, self.false_positives = np.zeros(n), np.zeros(n)
+        self.true_negatives, self.false_negatives = np.zeros(n), np.zeros(n)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        counts = confusion_counts(
+            y_true,
+            y_pred,
+            self.thresholds,
+            class_id=self.class_id,
+            sample_weight=sample_weight,
+            evenly=self._evenly,
+        )
+        self.true_positives = self.true_positives + counts["tp"]
+        self.false_positives = self.false_positives + counts["fp"]
+        self.true_negatives = self.true_negatives + counts["tn"]
+        self.false_negatives = self.false_negatives + counts["fn"]
+
+    def _rates(self):
+        tp, fp, tn, fn = (
+            self.true_positives,
+            self.false_positives,
+            self.true_negatives,
+            self.false_negatives,
+        )
+        return {
+            "recall": _divide_no_nan(tp, tp + fn),
+            "precision": _divide_no_nan(tp, tp + fp),
+            "specificity": _divide_no_nan(tn, tn + fp),
+        }
+
+    def _best(self, constrained: str, dependent: str) -> float:
+        rates = self._rates()
+        feasible = rates[constrained] >= self.value
+        return float(np.max(np.where(feasible, rates[dependent], 0), initial=0))
+
+    def get_config(self):
+        return {**super().get_config(), "class_id": self.class_id}
+
+
+def _check_rate(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        _bad_arg(name, value, "in the range [0, 1]")
+    return value
+
+
+class SensitivityAtSpecificity(_SensitivitySpecificityBase):
+    """The best sensitivity (recall) at a threshold whose specificity is >= ``specificity``.
+
+    Examples
+    --------
+    >>> m = SensitivityAtSpecificity(0.5)
+    >>> m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8])
+    >>> m.result()
+    0.5
+    """
+
+    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        self.specificity = _check_rate("specificity", specificity)
+        super().__init__(specificity, num_thresholds, class_id, name, dtype)
+
+    def result(self):
+        return self._best("specificity", "recall")
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_thresholds": self.num_thresholds,
+            "specificity": self.specificity,
+        }
+
+
+class SpecificityAtSensitivity(_SensitivitySpecificityBase):
+    """The best specificity at a threshold whose sensitivity is >= ``sensitivity``."""
+
+    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        self.sensitivity = _check_rate("sensitivity", sensitivity)
+        super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
+
+    def result(self):
+        return self._best("recall", "specificity")
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_thresholds": self.num_thresholds,
+            "sensitivity": self.sensitivity,
+        }
+
+
+class PrecisionAtRecall(_SensitivitySpecificityBase):
+    """The best precision at a threshold whose recall is >= ``recall``."""
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        self.recall = _check_rate("recall", recall)
+        super().__init__(recall, num_thresholds, class_id, name, dtype)
+
+    def result(self):
+        return self._best("recall", "precision")
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_thresholds": self.num_thresholds,
+            "recall": self.recall,
+        }
+
+
+class RecallAtPrecision(_SensitivitySpecificityBase):
+    """The best recall at a threshold whose precision is >= ``precision``."""
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        self.precision = _check_rate("precision", precision)
+        super().__init__(precision, num_thresholds, class_id, name, dtype)
+
+    def result(self):
+        return self._best("precision", "recall")
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_thresholds": self.num_thresholds,
+            "precision": self.precision,
+        }
 
 
 class AUC(Metric):
@@ -1027,6 +1373,16 @@ class F1Score(FBetaScore):
 
 _CLASSES = (
     Mean,
+    Sum,
+    MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError,
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+    PrecisionAtRecall,
+    RecallAtPrecision,
     Accuracy,
     BinaryAccuracy,
     CategoricalAccuracy,
@@ -1053,6 +1409,9 @@ _METRICS = {
     **{snake_case(cls.__name__): cls for cls in _CLASSES},
     "mse": MeanSquaredError,
     "mae": MeanAbsoluteError,
+    "mape": MeanAbsolutePercentageError,
+    "msle": MeanSquaredLogarithmicError,
+    "bce": BinaryCrossentropy,
 }
 _FUNCTIONS = {
     binary_accuracy: BinaryAccuracy,
@@ -1062,6 +1421,11 @@ _FUNCTIONS = {
     sparse_top_k_categorical_accuracy: SparseTopKCategoricalAccuracy,
     mean_squared_error: MeanSquaredError,
     mean_absolute_error: MeanAbsoluteError,
+    mean_absolute_percentage_error: MeanAbsolutePercentageError,
+    mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
+    binary_crossentropy: BinaryCrossentropy,
+    categorical_crossentropy: CategoricalCrossentropy,
+    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
 }
 
 
