@@ -193,14 +193,19 @@ def _sequential_spec(model) -> dict:
 def _functional_spec(model) -> dict:
     """A graph model: its own get_config (Keras 3's shape), each layer's entry re-dressed."""
     config = _plain(model.get_config())
+    # In input_layers/output_layers (only there: not in the inbound nodes) Keras numbers a
+    # nested functional model's calls from 1, and subtracts 1 when it loads
+    offset = {
+        layer.name for layer in model.layers if _is_model(layer) and not _is_sequential(layer)
+    }
     entries = []
     for entry in config.get("layers", []):
         layer = model.get_layer(entry["name"])
         if type(layer).__name__ == "InputLayer":
             spec = _input_layer_spec(layer.get_config()["batch_shape"], layer.name)
         else:
-            first = entry.get("inbound_nodes") or [{}]
-            spec = layer_spec(layer, _node_input_shape(first[0]))
+            nodes = entry.get("inbound_nodes") or [{}]
+            spec = layer_spec(layer, _node_input_shape(nodes[0]))
         entries.append({**spec, "name": entry["name"], "inbound_nodes": entry["inbound_nodes"]})
     return {
         "module": "keras.src.models.functional",
@@ -209,12 +214,24 @@ def _functional_spec(model) -> dict:
             "name": config.get("name", model.name),
             "trainable": config.get("trainable", model.trainable),
             "layers": entries,
-            "input_layers": config["input_layers"],
-            "output_layers": config["output_layers"],
+            "input_layers": _shift_refs(config["input_layers"], offset, +1),
+            "output_layers": _shift_refs(config["output_layers"], offset, +1),
         },
         "registered_name": "Functional",
         "build_config": {"input_shape": None},
     }
+
+
+def _shift_refs(refs, names: set, by: int):
+    """``input_layers``/``output_layers`` (``[name, node, tensor]`` or nests of them) with
+    the node index of those made by ``names`` moved by ``by``."""
+    if isinstance(refs, dict):
+        return {k: _shift_refs(v, names, by) for k, v in refs.items()}
+    if isinstance(refs, list) and len(refs) == 3 and isinstance(refs[0], str):
+        return [refs[0], refs[1] + by, refs[2]] if refs[0] in names else refs
+    if isinstance(refs, list):
+        return [_shift_refs(r, names, by) for r in refs]
+    return refs
 
 
 def _node_input_shape(node: dict):
@@ -321,11 +338,19 @@ def _own_variables(layer) -> list:
     return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
 
 
+def keras_key(layer) -> str:
+    """The snake-case class name Keras files a layer's weights under: a graph model is
+    Keras's ``Functional`` whatever neuroflow calls its class."""
+    if _is_model(layer) and not _is_sequential(layer):
+        return "functional"
+    return snake_case(type(layer).__name__)
+
+
 def _write_layers(group, model) -> None:
     """Keras 3's ``layers/<key>/vars/<i>`` groups for every layer of ``model``."""
     used: dict[str, int] = {}
     for layer in model.layers:
-        base = snake_case(type(layer).__name__)
+        base = keras_key(layer)
         key = base if base not in used else f"{base}_{used[base]}"
         used[base] = used.get(base, 0) + 1
         node = group.create_group(f"layers/{key}")
