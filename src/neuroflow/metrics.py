@@ -65,6 +65,10 @@ def _pythonify(value):
     return float(value) if value.ndim == 0 else value.astype(np.float32)
 
 
+def _bad_arg(name, value, expected="a positive integer"):
+    raise ValueError(f"Argument `{name}` must be {expected}. Received: {name}={value!r}")
+
+
 def _check_k(k, name: str = "k") -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
         raise ValueError(f"Argument `{name}` must be a positive integer. Received: {name}={k!r}")
@@ -849,10 +853,6 @@ class _PrecisionRecall(Metric):
             "top_k": self.top_k,
             "class_id": self.class_id,
         }
-
-
-def _bad_arg(name, value, expected="a positive integer"):
-    raise ValueError(f"Argument `{name}` must be {expected}. Received: {name}={value!r}")
 
 
 class Precision(_PrecisionRecall):
