@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -121,7 +122,8 @@ def test_custom_and_unsupported_layers_are_named(tmp_path):
     def functional(config):
         config["class_name"] = "Functional"
 
-    with pytest.raises(FormatError, match="Only Keras Sequential models"):
+    # a Sequential's layer list under the functional class name: no graph to replay
+    with pytest.raises(FormatError, match="not an object with a name"):
         load_model(_edited_h5(tmp_path, functional))
 
 
@@ -131,3 +133,90 @@ def test_weight_shapes_that_disagree(tmp_path):
 
     with pytest.raises(FormatError, match=r"shape \(20, 16\) in the file, \(20, 17\)"):
         load_model(_edited_h5(tmp_path, wider))
+
+
+# ------------------------------------------------------------------- functional models
+FUNCTIONAL_INPUTS = np.load(FIXTURES / "inputs_functional.npz")
+# the inputs each fixture's model takes, in order (make_fixtures.py)
+FUNCTIONAL = {
+    "multi_input": ["a", "b"],
+    "multi_output": ["a"],
+    "shared": ["a", "a"],
+    "batchnorm": ["img"],
+    "nested": ["a"],
+}
+
+
+def _outputs(model, keys):
+    xs = [FUNCTIONAL_INPUTS[k] for k in keys]
+    out = model(xs if len(xs) > 1 else xs[0], training=False)
+    return [np.asarray(o.data) for o in (out if isinstance(out, (list, tuple)) else [out])]
+
+
+@pytest.mark.parametrize("ext", [".keras", ".h5"])
+@pytest.mark.parametrize("name", sorted(FUNCTIONAL))
+def test_functional_models_saved_by_keras_predict_equal(name, ext):
+    model = load_model(FIXTURES / f"functional_{name}_keras3{ext}")
+    expected = np.load(FIXTURES / f"functional_{name}_keras3.expected.npz")
+    outputs = _outputs(model, FUNCTIONAL[name])
+    assert len(outputs) == len(expected.files)
+    for i, out in enumerate(outputs):
+        np.testing.assert_allclose(out, expected[f"arr_{i}"], atol=1e-5, rtol=0)
+
+
+def test_functional_structure_is_keras(tmp_path):
+    shared = load_model(FIXTURES / "functional_shared_keras3.keras")
+    layer = shared.get_layer("shared")
+    assert len(layer._inbound_nodes) >= 3  # called three times, one set of weights
+    assert sum(v.size for v in shared.weights) == 4 * 8 + 4 + 4 + 1
+    nested = load_model(FIXTURES / "functional_nested_keras3.h5")
+    assert [type(layer).__name__ for layer in nested.layers] == [
+        "InputLayer",
+        "Sequential",
+        "Functional",
+    ]
+    batchnorm = load_model(FIXTURES / "functional_batchnorm_keras3.keras")
+    bn = batchnorm.get_layer("batch_normalization")
+    # trained moving statistics, not the initial zeros and ones
+    assert not np.allclose(bn.moving_mean.data, 0) and not np.allclose(bn.moving_variance.data, 1)
+
+
+def _edited_archive(tmp_path, source, edit):
+    path = tmp_path / "edited.keras"
+    with zipfile.ZipFile(FIXTURES / source) as old, zipfile.ZipFile(path, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == "config.json":
+                config = json.loads(data)
+                edit(config)
+                data = json.dumps(config).encode()
+            new.writestr(info, data)
+    return path
+
+
+def test_functional_lambda_and_custom_classes_are_refused(tmp_path):
+    def lambda_layer(config):
+        spec = config["config"]["layers"][2]
+        spec["class_name"] = "Lambda"
+        spec["config"]["function"] = {"class_name": "__lambda__", "config": {"code": "AAAA"}}
+
+    with pytest.raises(FormatError, match="is a Keras Lambda layer.*never runs"):
+        load_model(_edited_archive(tmp_path, "functional_shared_keras3.keras", lambda_layer))
+
+    def custom(config):
+        config["config"]["layers"][1]["config"]["layers"][1]["registered_name"] = "pkg>MyDense"
+
+    with pytest.raises(FormatError, match="custom object.*pkg>MyDense"):
+        load_model(_edited_archive(tmp_path, "functional_nested_keras3.keras", custom))
+
+    def subclassed(config):
+        config["class_name"] = "MyModel"
+
+    with pytest.raises(FormatError, match="'MyModel' cannot be imported.*subclassed"):
+        load_model(_edited_archive(tmp_path, "functional_nested_keras3.keras", subclassed))
+
+    def dangling(config):
+        config["config"]["output_layers"] = [["nowhere", 0, 0]]
+
+    with pytest.raises(FormatError, match="nowhere"):
+        load_model(_edited_archive(tmp_path, "functional_shared_keras3.keras", dangling))

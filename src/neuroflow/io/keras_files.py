@@ -124,9 +124,15 @@ def model_from_keras_config(config: dict) -> Model:
 
 
 def _model_from_spec(config, nested: bool) -> Model:
-    if not isinstance(config, dict) or config.get("class_name") != "Sequential":
-        kind = config.get("class_name") if isinstance(config, dict) else type(config).__name__
-        raise FormatError(f"Only Keras Sequential models can be imported; this is a {kind}.")
+    kind = config.get("class_name") if isinstance(config, dict) else type(config).__name__
+    if kind in ("Functional", "Model"):
+        return _functional_from_spec(config)
+    if kind != "Sequential":
+        raise FormatError(
+            f"Keras model class '{kind}' cannot be imported: only Sequential and functional "
+            "models have a config that rebuilds them (a subclassed model's code is not in "
+            "the file)."
+        )
     inner = config.get("config") or {}
     specs = inner.get("layers") if isinstance(inner, dict) else None
     if not isinstance(specs, list):
@@ -148,8 +154,130 @@ def _model_from_spec(config, nested: bool) -> Model:
     return model
 
 
+def _functional_from_spec(config: dict) -> Model:
+    """A Keras functional model, rebuilt by replaying its layer calls on neuroflow's graph.
+
+    Every layer is made here (the same checks as for Sequential: no Lambda, no custom
+    class); the graph is then replayed from the config's nodes.
+    """
+    from neuroflow.models.functional import Functional
+
+    inner = config.get("config")
+    if not isinstance(inner, dict) or not isinstance(inner.get("layers"), list):
+        raise FormatError("The Keras functional config has no layer list.")
+    made: dict = {}  # layer name -> layer or nested model
+    for spec in inner["layers"]:
+        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+            raise FormatError("A Keras layer entry is not an object with a name.")
+        if spec["name"] in made:
+            raise FormatError(f"The Keras config names two layers '{spec['name']}'.")
+        if spec.get("class_name") == "InputLayer":
+            _, shape = _translate_layer(spec)
+            if not isinstance(shape, list):
+                raise FormatError(f"Input '{spec['name']}' has no shape in the Keras file.")
+            made[spec["name"]] = layers_module.Input(batch_shape=tuple(shape), name=spec["name"])
+        elif spec.get("class_name") in _MODEL_CLASSES:
+            made[spec["name"]] = _model_from_spec(spec, nested=True)
+        else:
+            made[spec["name"]] = _translate_layer(spec)[0]
+    outputs: dict = {}  # (layer name, call index) -> what the call returned
+    for name, value in made.items():
+        if isinstance(value, layers_module.KerasTensor):
+            outputs[(name, 0)] = value
+    pending = [
+        (spec["name"], i, node)
+        for spec in inner["layers"]
+        if spec.get("class_name") != "InputLayer"
+        for i, node in enumerate(spec.get("inbound_nodes") or [])
+    ]
+    while pending:  # a layer shared at several depths is called once its inputs exist
+        progress = False
+        for item in list(pending):
+            name, index, node = item
+            if index > 0 and (name, index - 1) not in outputs:
+                continue
+            try:
+                args = _resolve(node.get("args", []), outputs)
+                kwargs = _resolve(node.get("kwargs", {}), outputs)
+            except KeyError:
+                continue
+            kwargs = {k: v for k, v in kwargs.items() if not (k == "mask" and v is None)}
+            try:
+                outputs[(name, index)] = made[name](*args, **kwargs)
+            except (ValueError, TypeError) as exc:
+                raise FormatError(
+                    f"Keras layer '{name}' cannot be called as the file says: {exc}"
+                ) from None
+            pending.remove(item)
+            progress = True
+        if not progress:
+            raise FormatError(
+                "The Keras functional config cannot be rebuilt: the calls of layers "
+                f"{sorted({p[0] for p in pending})} read tensors no layer produces."
+            )
+    nested = {n for n, v in made.items() if isinstance(v, Model) and not isinstance(v, Sequential)}
+
+    def endpoint(ref):
+        if isinstance(ref, dict):
+            return {k: endpoint(v) for k, v in ref.items()}
+        if isinstance(ref, list) and len(ref) == 3 and isinstance(ref[0], str):
+            # Keras numbers a nested functional model's calls from 1 here (only here)
+            key = (ref[0], ref[1] - 1 if ref[0] in nested else ref[1])
+            if key not in outputs or not isinstance(ref[2], int):
+                raise FormatError(f"The Keras config's model input/output {ref} does not exist.")
+            return _flat(outputs[key])[ref[2]]
+        if isinstance(ref, list):
+            return [endpoint(r) for r in ref]
+        raise FormatError(f"The Keras config's model input/output {ref!r} is malformed.")
+
+    try:
+        return Functional(
+            endpoint(inner.get("input_layers")),
+            endpoint(inner.get("output_layers")),
+            name=inner.get("name"),
+        )
+    except (ValueError, TypeError) as exc:
+        raise FormatError(f"The Keras functional model cannot be rebuilt: {exc}") from None
+
+
+def _flat(value) -> list:
+    if isinstance(value, (list, tuple)):
+        return [leaf for v in value for leaf in _flat(v)]
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _flat(v)]
+    return [value]
+
+
+def _resolve(value, outputs: dict):
+    """A node's arguments with each serialized symbolic tensor replaced by the real one."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            history = (value.get("config") or {}).get("keras_history")
+            if not (isinstance(history, list) and len(history) == 3):
+                raise FormatError(f"A Keras tensor reference is malformed: {value!r}.")
+            name, node, tensor = history
+            made = outputs[(name, node)]  # KeyError: not made yet
+            flat = _flat(made)
+            if not isinstance(tensor, int) or not 0 <= tensor < len(flat):
+                raise FormatError(f"Layer '{name}' has no output {tensor!r}.")
+            return flat[tensor]
+        return {k: _resolve(v, outputs) for k, v in value.items()}
+    if isinstance(value, list):
+        # tf.keras 2's node form: [[layer name, node, tensor, kwargs], ...]
+        return [_resolve(v, outputs) for v in value]
+    return value
+
+
+def _legacy_order(layer) -> list:
+    """The weights Keras's legacy HDF5 lists for a top-level layer, in its order."""
+    if isinstance(layer, Model):  # a nested model: its trainable weights, then the others
+        return list(layer.trainable_weights) + list(layer.non_trainable_weights)
+    own = list(layer._variables)
+    return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+
+
 def _assign(layer, arrays: list, source: str) -> None:
-    own = layer.weights
+    own = _legacy_order(layer)
     if len(arrays) != len(own):
         raise FormatError(
             f"{source}: {len(arrays)} weight arrays for layer '{layer.name}', which has {len(own)}."
@@ -218,29 +346,50 @@ def load_keras_h5(path, compile: bool = True) -> Sequential:  # noqa: A002  (Ker
     return model
 
 
-def _assign_keras3(group, model, source: str) -> None:
-    """Fills ``model`` from Keras 3's ``layers/<key>/vars/<i>`` groups (nested models too).
+def _keras3_groups(group, model, by_name: bool) -> list:
+    """``(layer, its group or None)`` for each layer of ``model`` in a Keras 3 weights file.
 
-    Keras 3 files each layer under its class's snake-case name, numbered within its model
-    (dense, dense_1...), not under the layer's own name.
+    Keras files each layer under its class's snake-case name numbered within its model
+    (dense, dense_1...) in the model's layer order; that order is what ``load_weights``
+    follows, as Keras does. A model rebuilt from the same file has the file's layer names,
+    which each group records: ``by_name`` matches those, so the order never matters.
     """
+    named = {}
+    if by_name and "layers" in group:
+        for sub in group["layers"].values():
+            name = sub["vars"].attrs.get("name") if "vars" in sub else None
+            named[name.decode() if isinstance(name, bytes) else name] = sub
     seen: dict[str, int] = {}
+    found = []
     for layer in model.layers:
-        base = snake_case(type(layer).__name__)
+        base = _keras_key(layer)
         key = base if base not in seen else f"{base}_{seen[base]}"
         seen[base] = seen.get(base, 0) + 1
-        if isinstance(layer, Model):
-            if layer.weights:
-                if f"layers/{key}" not in group:
-                    raise FormatError(f"{source} has no weights for model '{layer.name}'.")
-                _assign_keras3(group[f"layers/{key}"], layer, source)
-            continue
+        sub = named.get(layer.name) if by_name else None
+        if sub is None and f"layers/{key}" in group:
+            sub = group[f"layers/{key}"]
+        found.append((layer, sub))
+    return found
+
+
+def _keras_key(layer) -> str:
+    if isinstance(layer, Model) and not isinstance(layer, Sequential):
+        return "functional"  # Keras's class for every graph model
+    return snake_case(type(layer).__name__)
+
+
+def _assign_keras3(group, model, source: str, by_name: bool = False) -> None:
+    """Fills ``model`` from Keras 3's ``layers/<key>/vars/<i>`` groups (nested models too)."""
+    for layer, sub in _keras3_groups(group, model, by_name):
         if not layer.weights:
             continue
-        path = f"layers/{key}/vars"
-        if path not in group:
-            raise FormatError(f"{source} has no weights for layer '{layer.name}'.")
-        variables = group[path]
+        if sub is None:
+            kind = "model" if isinstance(layer, Model) else "layer"
+            raise FormatError(f"{source} has no weights for {kind} '{layer.name}'.")
+        if isinstance(layer, Model):
+            _assign_keras3(sub, layer, source, by_name)
+            continue
+        variables = sub["vars"] if "vars" in sub else {}
         own = list(layer._variables)  # Keras's order: trainable first, then the others
         order = [v for v in own if v.trainable] + [v for v in own if not v.trainable]
         if len(variables) != len(order):
@@ -282,7 +431,7 @@ def load_keras_archive(path, compile: bool = True) -> Model:  # noqa: A002
     config, weights = _read_archive(path)
     model = model_from_keras_config(config)
     with h5py.File(io.BytesIO(weights), "r") as f:
-        _assign_keras3(f, model, f"'{path}'")
+        _assign_keras3(f, model, f"'{path}'", by_name=True)
     if compile:
         compile_from_keras(model, config.get("compile_config"))
     return model
@@ -340,11 +489,7 @@ def load_legacy_weights(model, path) -> None:
 
 def _assign_legacy(layer, group, source: str) -> None:
     names = [n.decode() if isinstance(n, bytes) else str(n) for n in group.attrs["weight_names"]]
-    if isinstance(layer, Model):
-        order = list(layer.trainable_weights) + list(layer.non_trainable_weights)
-    else:
-        own = list(layer._variables)
-        order = [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+    order = _legacy_order(layer)
     if len(names) != len(order):
         raise FormatError(
             f"{source}: {len(names)} weight arrays for layer '{layer.name}', which has "
