@@ -231,6 +231,81 @@ def test_keras_layout(tmp_path):
         assert weights["optimizer/vars/0"][()] == 4
 
 
+# -------------------------------------------------------------------- functional models
+def functional():
+    """A shared layer, a merge, BatchNormalization, a nested Sequential, a nested functional
+    model and two outputs."""
+    a = layers.Input((8,), name="a")
+    shared = layers.Dense(4, activation="tanh", name="shared")
+    h = layers.Add()([shared(a), layers.Dense(4)(a)])
+    h = layers.BatchNormalization()(h)
+    seq = nf.keras.Sequential([layers.Dense(5, activation="relu"), layers.Dense(4)], name="seq")
+    i = layers.Input((4,))
+    inner = nf.keras.Model(i, layers.Dense(3)(i), name="inner")
+    cls = layers.Dense(2, activation="softmax", name="cls")(inner(seq(h)))
+    reg = layers.Dense(1, name="reg")(shared(a))
+    return nf.keras.Model(a, [cls, reg], name="graph")
+
+
+def two_inputs():
+    a, b = layers.Input((8,), name="a"), layers.Input((3,), name="b")
+    h = layers.Concatenate()([layers.Dense(5, activation="relu")(a), layers.Dense(4)(b)])
+    return nf.keras.Model([a, b], layers.Dense(2, activation="softmax")(h), name="two_inputs")
+
+
+GRAPHS = {"functional": (functional, ["a"]), "two_inputs": (two_inputs, ["a", "b"])}
+
+
+def graph_case(kind):
+    make, names = GRAPHS[kind]
+    model = make()
+    rng = np.random.default_rng(3)
+    xs = [rng.random((6, 8 if n == "a" else 3), dtype=np.float32) for n in names]
+    bn = [layer for layer in model.layers if type(layer).__name__ == "BatchNormalization"]
+    for layer in bn:  # statistics that are not the initial zeros and ones
+        layer.moving_mean.assign(rng.random(layer.moving_mean.shape, dtype=np.float32))
+        layer.moving_variance.assign(1 + rng.random(layer.moving_mean.shape, dtype=np.float32))
+    return model, (xs if len(xs) > 1 else xs[0])
+
+
+def outputs(model, x):
+    out = model(x, training=False)
+    return [np.asarray(getattr(o, "data", o)) for o in (out if isinstance(out, list) else [out])]
+
+
+@requires_keras
+@pytest.mark.parametrize("ext", [*EXTENSIONS, ".weights.h5"])
+@pytest.mark.parametrize("kind", sorted(GRAPHS))
+def test_keras_loads_functional_models(keras, tmp_path, kind, ext):
+    model, x = graph_case(kind)
+    if ext == ".weights.h5":
+        saving.save_model(model, tmp_path / "arch.keras")
+        saving.save_weights(model, tmp_path / "w.weights.h5")
+        loaded = keras.models.clone_model(keras.models.load_model(tmp_path / "arch.keras"))
+        loaded.load_weights(tmp_path / "w.weights.h5")
+    else:
+        saving.save_model(model, tmp_path / f"m{ext}")
+        loaded = keras.models.load_model(tmp_path / f"m{ext}")
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
+    theirs = loaded.predict(x, verbose=0)
+    theirs = theirs if isinstance(theirs, list) else [theirs]
+    mine = outputs(model, x)
+    assert len(theirs) == len(mine)
+    for a, b in zip(theirs, mine):
+        np.testing.assert_allclose(a, b, atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("ext", EXTENSIONS)
+@pytest.mark.parametrize("kind", sorted(GRAPHS))
+def test_functional_models_round_trip_through_keras_files(tmp_path, kind, ext):
+    model, x = graph_case(kind)
+    saving.save_model(model, tmp_path / f"m{ext}")
+    loaded = saving.load_model(tmp_path / f"m{ext}")
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
+    for a, b in zip(outputs(loaded, x), outputs(model, x)):
+        np.testing.assert_array_equal(a, b)
+
+
 # -------------------------------------------------------------------- names and refusals
 def test_a_name_without_a_keras_extension_is_refused_as_keras_does(tmp_path):
     model = mlp()
