@@ -1,8 +1,10 @@
 """Opening models saved by real Keras: legacy HDF5 ``.h5`` (Keras 2 and 3) and ``.keras``.
 
-Needs h5py (the ``h5`` extra). Only Sequential models made of layers this library has
-can be imported; anything else (a Lambda layer, a custom class, an option we do not
-implement) is refused with an error naming it. A Lambda layer's code is never run.
+Needs h5py (the ``h5`` extra). Sequential, functional (multi-input, multi-output, shared
+layers) and nested models made of layers this library has can be imported; functional
+graphs are rebuilt by replaying the config's layer calls on neuroflow's graph. Anything
+else (a Lambda layer, a custom class, a subclassed model, an option we do not implement)
+is refused with an error naming it. A Lambda layer's code is never run.
 """
 
 from __future__ import annotations
