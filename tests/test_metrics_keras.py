@@ -466,5 +466,8 @@ def test_bad_shapes_are_clear():
         metrics.Recall(class_id=5).update_state(np.zeros((4, 3)), np.zeros((4, 3)))
     with pytest.raises(ValueError, match=r"rank 2 when `multi_label=True`.*\(4,\)"):
         metrics.AUC(multi_label=True).update_state(np.zeros(4), np.zeros(4))
+    auc = metrics.AUC(multi_label=True, num_labels=3)
+    with pytest.raises(ValueError, match=r"counts 3 labels.*y_pred.shape=\(2, 4\)"):
+        auc.update_state(np.zeros((2, 4)), np.zeros((2, 4)))
     with pytest.raises(ValueError, match=r"F1Score expects 2D inputs"):
         metrics.F1Score().update_state(np.zeros(4), np.zeros(4))

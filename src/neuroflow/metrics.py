@@ -1154,8 +1154,8 @@ class AUC(Metric):
                 "`y_pred` must have rank 2 when `multi_label=True`. "
                 f"Received: y_pred.shape={y_pred.shape}"
             )
-        if self.from_logits:
-            y_pred = 1 / (1 + np.exp(-y_pred))
+        if self.from_logits:  # the sigmoid, written so that no exp overflows
+            y_pred = 0.5 * (1 + np.tanh(0.5 * y_pred))
         counts = confusion_counts(
             y_true,
             y_pred,
@@ -1167,6 +1167,11 @@ class AUC(Metric):
         )
         if self.true_positives is None:
             self._zero_counts(counts["tp"].shape)
+        if counts["tp"].shape != self.true_positives.shape:
+            raise ValueError(
+                f"AUC(multi_label=True) counts {self.true_positives.shape[1]} labels, but "
+                f"received y_pred.shape={y_pred.shape}."
+            )
         self.true_positives += counts["tp"]
         self.false_positives += counts["fp"]
         self.true_negatives += counts["tn"]
