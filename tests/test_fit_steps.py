@@ -244,7 +244,8 @@ class Recorder(callbacks.Callback):
 
     def __getattribute__(self, name):
         if name.startswith("on_"):
-            return lambda *args: self.calls.append((name, args))
+            # Keras passes a batch hook's logs by keyword, the others' positionally
+            return lambda *args, **kw: self.calls.append((name, args + tuple(kw.values())))
         return super().__getattribute__(name)
 
 

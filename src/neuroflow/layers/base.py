@@ -8,15 +8,21 @@ channels-first data to the channels-last layout every op computes in.
 
 from __future__ import annotations
 
+import inspect
+import threading
+from typing import NamedTuple
+
 import numpy as np
 
 from neuroflow import backend, initializers, ops, regularizers
 from neuroflow._registry import snake_case
-from neuroflow.tensor import Tensor, Variable
+from neuroflow.layers.node import KerasTensor, Node, has_symbolic, map_structure
+from neuroflow.tensor import Tensor, Variable, no_grad
 
 __all__ = [
-    "Layer", "as_input_tensor", "check_data_format", "check_positive_int", "from_channels_last",
-    "shape_tuple", "to_channels_last",
+    "Layer", "as_input_structure", "as_input_tensor", "batch_shapes", "check_data_format",
+    "check_positive_int", "from_channels_last", "is_shape", "map_shapes", "shape_tuple",
+    "to_channels_last",
 ]  # fmt: skip
 
 
@@ -30,6 +36,85 @@ def as_input_tensor(x, name: str = "inputs") -> Tensor:
             f"Expected `{name}` to hold numbers. Received an array of dtype {array.dtype}."
         )
     return Tensor(array if array.dtype == np.float32 else array.astype(np.float32))
+
+
+def as_input_structure(inputs):
+    """An input nest (one array, or a list/tuple/dict of them) as the same nest of Tensors.
+
+    As in Keras, a list or tuple holding arrays or Tensors is several inputs; a list of
+    plain numbers (or of lists of numbers) is one array, as NumPy reads it.
+    """
+    if isinstance(inputs, dict):
+        return {key: as_input_structure(value) for key, value in inputs.items()}
+    if isinstance(inputs, (list, tuple)) and any(
+        isinstance(item, (Tensor, np.ndarray, dict)) for item in inputs
+    ):
+        return type(inputs)(as_input_structure(item) for item in inputs)
+    return as_input_tensor(inputs)
+
+
+def is_shape(value) -> bool:
+    """Whether ``value`` is one shape (a tuple/list of ints and None) rather than a nest."""
+    return isinstance(value, (tuple, list)) and all(
+        d is None or isinstance(d, (int, np.integer)) for d in value
+    )
+
+
+def map_shapes(fn, shapes):
+    """``fn`` applied to each shape of a nest of shapes."""
+    if is_shape(shapes):
+        return fn(tuple(shapes))
+    if isinstance(shapes, dict):
+        return {key: map_shapes(fn, value) for key, value in shapes.items()}
+    return type(shapes)(map_shapes(fn, s) for s in shapes)
+
+
+def flatten_shapes(shapes) -> list:
+    out = []
+    map_shapes(out.append, shapes)
+    return out
+
+
+def batch_shapes(inputs):
+    """The shapes of an input nest with the batch axis unknown, as ``build`` receives them."""
+    if isinstance(inputs, Tensor):
+        return (None,) + inputs.shape[1:]
+    return map_structure(lambda t: (None,) + tuple(np.shape(t)[1:]), inputs)
+
+
+def _symbolic_shape(value):
+    return value.shape if isinstance(value, KerasTensor) else tuple(np.shape(value))
+
+
+class _CallArguments(NamedTuple):
+    training: bool
+    mask: bool
+
+
+_call_signatures: dict = {}
+
+
+def _call_arguments(cls) -> _CallArguments:
+    """Which of ``training`` and ``mask`` a layer class's ``call`` takes (Keras inspects the
+    signature the same way; ``**kwargs`` takes both). Cached per class."""
+    found = _call_signatures.get(cls)
+    if found is None:
+        params = inspect.signature(cls.call).parameters
+        var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        found = _CallArguments("training" in params or var_kw, "mask" in params or var_kw)
+        _call_signatures[cls] = found
+    return found
+
+
+class _CallContext(threading.local):
+    """The ``training`` flag of the outermost layer call in progress (None outside one),
+    which inner calls inherit, and a count of outermost calls, which dates added losses."""
+
+    training = None
+    generation = 0
+
+
+_context = _CallContext()
 
 
 def shape_tuple(shape, argument: str) -> tuple:
@@ -123,6 +208,8 @@ class Layer:
         object.__setattr__(self, "_variables", [])
         object.__setattr__(self, "_sublayers", [])
         self._regularized: list = []
+        self._inbound_nodes: list = []  # one Node per call on symbolic tensors
+        self._added_losses: list = []  # (generation, loss) from add_loss
         self.name = name or backend.unique_name(snake_case(type(self).__name__))
         self.trainable = bool(trainable)
         self.built = False
@@ -136,34 +223,78 @@ class Layer:
         self._build_shape = None
 
     def __setattr__(self, name, value):
+        if isinstance(value, (list, tuple)) and not name.startswith("_"):
+            for item in value:  # layers and weights kept in a list are tracked, as in Keras
+                self._track(item)
+        elif isinstance(value, dict) and not name.startswith("_"):
+            for item in value.values():
+                self._track(item)
+        elif name not in ("_outer",):
+            self._track(value)
+        object.__setattr__(self, name, value)
+
+    def _track(self, value) -> None:
         if isinstance(value, Variable):
             if not any(v is value for v in self._variables):
                 self._variables.append(value)
-        elif isinstance(value, Layer) and name not in ("_outer",):
+        elif isinstance(value, Layer):
             if not any(layer is value for layer in self._sublayers):
                 self._sublayers.append(value)
-        object.__setattr__(self, name, value)
 
     # --------------------------------------------------------------------- weights
     def add_weight(
         self,
-        shape,
-        initializer="glorot_uniform",
+        shape=None,
+        initializer=None,
         name=None,
         trainable=True,
         regularizer=None,
-        dtype="float32",
+        dtype=None,
+        constraint=None,
+        **kwargs,
     ) -> Variable:
-        """Creates a tracked weight of ``shape`` filled by ``initializer``."""
-        init = initializers.get(initializer)
+        """Creates a tracked weight of ``shape`` filled by ``initializer``.
+
+        Keras 3's keywords are accepted (``autocast``, ``aggregation``... have no effect
+        here); ``initializer`` defaults to ``"glorot_uniform"`` as in Keras, ``shape`` to
+        a scalar.
+
+        Examples
+        --------
+        >>> layer = Layer()
+        >>> layer.add_weight(shape=(2, 3), initializer="zeros", name="w").shape
+        (2, 3)
+        """
+        unknown = set(kwargs) - {"autocast", "aggregation", "synchronization",
+                                 "overwrite_with_gradient", "use_resource", "experimental_autocast",
+                                 "caching_device", "partitioner"}  # fmt: skip
+        if unknown:
+            raise TypeError(f"add_weight() got unexpected keyword argument(s): {sorted(unknown)}")
+        if constraint is not None:
+            raise NotImplementedError("Weight constraints are not supported yet.")
+        init = initializers.get("glorot_uniform" if initializer is None else initializer)
+        shape = () if shape is None or len(shape) == 0 else shape_tuple(shape, "shape")
         var = Variable(
-            init(tuple(shape), dtype=dtype), name=name or "variable", trainable=trainable
+            init(shape, dtype=dtype or "float32"), name=name or "variable", trainable=trainable
         )
         self._variables.append(var)
         reg = regularizers.get(regularizer)
         if reg is not None:
             self._regularized.append((var, reg))
         return var
+
+    def add_loss(self, loss) -> None:
+        """Adds a loss term (a scalar Tensor or number) computed in ``call``.
+
+        ``fit`` adds it to the compiled loss; like Keras, only the terms added during the
+        latest call of the model count.
+        """
+        if not isinstance(loss, Tensor):
+            loss = Tensor(np.asarray(loss, np.float32))
+        generation = _context.generation
+        if self._added_losses and self._added_losses[0][0] != generation:
+            self._added_losses.clear()
+        self._added_losses.append((generation, loss))
 
     def _all_layers(self):
         """This layer's sub-layers, depth first, each once."""
@@ -186,11 +317,16 @@ class Layer:
 
     @property
     def trainable_weights(self) -> list[Variable]:
-        if not self.trainable:
-            return []
-        out = [v for v in self._variables if v.trainable]
-        for layer in self._sublayers:
-            out.extend(layer.trainable_weights)
+        """Weights the optimizer updates: those of this layer and of its trainable
+        sub-layers, each once (a shared layer's weights are listed once)."""
+        out, seen, stack = [], set(), [self]
+        while stack:
+            layer = stack.pop(0)
+            if not layer.trainable or id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.extend(v for v in layer._variables if v.trainable)
+            stack[:0] = layer._sublayers
         return out
 
     @property
@@ -203,10 +339,13 @@ class Layer:
 
     @property
     def losses(self) -> list[Tensor]:
-        """Regularization penalties of this layer and its sub-layers (fresh tensors)."""
-        out = [reg(var) for var, reg in self._regularized]
-        for layer in self._sublayers:
-            out.extend(layer.losses)
+        """Regularization penalties of this layer and its sub-layers (fresh tensors), and
+        the terms ``add_loss`` added during the latest call."""
+        generation = _context.generation
+        out = []
+        for layer in [self, *self._all_layers()]:
+            out.extend(reg(var) for var, reg in layer._regularized)
+            out.extend(loss for g, loss in layer._added_losses if g == generation)
         return out
 
     def get_weights(self) -> list[np.ndarray]:
@@ -254,17 +393,133 @@ class Layer:
         return tuple(input_shape)
 
     def build_for(self, input_shape) -> None:
-        """Builds with ``input_shape`` (batch axis included) if not built yet."""
+        """Builds with ``input_shape`` (batch axis included; a list of shapes for a layer
+        called on several inputs) if not built yet."""
         if not self.built:
-            self.build(tuple(input_shape))
+            shape = tuple(input_shape) if is_shape(input_shape) else input_shape
+            self.build(shape)
             self.built = True
-            self._build_shape = tuple(input_shape)
+            self._build_shape = shape
 
-    def __call__(self, inputs, training: bool = False) -> Tensor:
-        x = as_input_tensor(inputs)
+    def __call__(self, *args, **kwargs):
+        """Runs the layer on data, or records a graph node when called on symbolic tensors.
+
+        The first argument is the input: an array or Tensor, or a list, tuple or dict of
+        them for a layer with several inputs. ``training`` (and ``mask``) are passed to
+        ``call`` only if its signature takes them; an explicit ``training`` also holds for
+        every layer this one calls, as Keras's call context does.
+        """
+        if args:
+            inputs, args = args[0], args[1:]
+        elif "inputs" in kwargs:
+            inputs = kwargs.pop("inputs")
+        else:
+            raise TypeError(f"Layer '{self.name}' was called without an input.")
+        if type(inputs) is not Tensor:
+            if has_symbolic(inputs) or (args and has_symbolic(args)):
+                return self._symbolic_call(inputs, args, kwargs)
+            inputs = as_input_structure(inputs)
         if not self.built:
-            self.build_for((None,) + tuple(x.shape[1:]))
-        return self.call(x, training=training)
+            self.build_for(batch_shapes(inputs))
+        training = kwargs.pop("training", None)
+        outer = _context.training
+        if training is None:
+            training = False if outer is None else outer
+        accepts = _call_arguments(type(self))
+        if accepts.training:
+            kwargs["training"] = training
+        if "mask" in kwargs and not accepts.mask:
+            del kwargs["mask"]
+        if outer is training:
+            return self.call(inputs, *args, **kwargs)
+        if outer is None:  # the outermost call: losses added by an earlier call expire
+            _context.generation += 1
+        _context.training = training
+        try:
+            return self.call(inputs, *args, **kwargs)
+        finally:
+            _context.training = outer
+
+    def _symbolic_call(self, inputs, args, kwargs):
+        """Builds for the symbolic shapes, infers the output shapes, records a Node."""
+        shapes = map_structure(_symbolic_shape, inputs)
+        if not self.built:
+            self.build_for(shapes)
+        else:
+            self._check_built_for(shapes)
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            out_shapes = self.compute_output_shape(shapes)
+        else:  # a custom layer: its output shape is what its call computes
+            out_shapes = self._dry_run(inputs, args, kwargs)
+        outputs = map_shapes(lambda s: KerasTensor(s), out_shapes)
+        Node(self, inputs, outputs, args, kwargs)
+        return outputs
+
+    def _check_built_for(self, shapes) -> None:
+        """A built layer called on a new symbolic input must get what it was built for in
+        the last axis (features, or channels), as Keras's input specs require."""
+        built = self._build_shape
+        if built is None or not is_shape(built) or not is_shape(shapes):
+            return
+        if built and shapes and built[-1] is not None and shapes[-1] not in (None, built[-1]):
+            raise ValueError(
+                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected axis '
+                f"-1 of input shape to have value {built[-1]}, but received input with shape "
+                f"{tuple(shapes)} (the layer was built for {tuple(built)})."
+            )
+
+    def _dry_run(self, inputs, args, kwargs):
+        """The output shapes of calling the layer on zeros shaped like ``inputs`` (a batch
+        of one, unknown axes of one), with the batch axis unknown again."""
+
+        def zeros(t):
+            if not isinstance(t, KerasTensor):
+                return t
+            return Tensor(np.zeros([1 if d is None else d for d in t.shape], np.float32))
+
+        kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+        try:
+            with no_grad():
+                out = self(map_structure(zeros, inputs), *map_structure(zeros, args),
+                           training=False, **kwargs)  # fmt: skip
+        except (ValueError, TypeError) as error:
+            shapes = map_structure(_symbolic_shape, inputs)
+            raise type(error)(
+                f"Layer '{self.name}' ({type(self).__name__}) cannot be called on inputs of "
+                f"shape {shapes}: {error}"
+            ) from error
+        return map_structure(lambda t: (None,) + tuple(np.shape(t)[1:]), out)
+
+    # ------------------------------------------------------------- graph access
+    def _node_tensors(self, attribute: str):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called on a symbolic input (keras.Input), "
+                f"so it has no defined {attribute}."
+            )
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(
+                f"Layer '{self.name}' has multiple inbound nodes, so its {attribute} is "
+                f"ambiguous; use `get_{attribute}_at(node_index)` instead."
+            )
+        node = self._inbound_nodes[0]
+        return node.inputs if attribute == "input" else node.outputs
+
+    @property
+    def input(self):
+        """The symbolic input this layer was called on (its only graph node's)."""
+        return self._node_tensors("input")
+
+    @property
+    def output(self):
+        """The symbolic output of this layer (its only graph node's)."""
+        return self._node_tensors("output")
+
+    def get_input_at(self, node_index: int):
+        return self._inbound_nodes[node_index].inputs
+
+    def get_output_at(self, node_index: int):
+        return self._inbound_nodes[node_index].outputs
 
     def fuses_after(self, previous: Layer) -> bool:
         """Whether ``self(previous(x))`` can run as one node, :meth:`call_fused`.

@@ -14,16 +14,7 @@ from neuroflow.layers.base import (
     shape_tuple,
     to_channels_last,
 )
-
-
-class KerasTensor:
-    """A symbolic input: the shape and dtype of what a model will be fed (``keras.Input``)."""
-
-    def __init__(self, shape, dtype="float32", name=None):
-        self.shape, self.dtype, self.name = tuple(shape), dtype, name
-
-    def __repr__(self) -> str:
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+from neuroflow.layers.node import KerasTensor, Node
 
 
 class InputLayer(Layer):
@@ -49,24 +40,42 @@ class InputLayer(Layer):
             full = (batch_size,) + shape_tuple(shape, "shape")
         else:
             raise ValueError("InputLayer needs `shape` (the shape of one sample, e.g. (784,)).")
-        super().__init__(name=name, **kwargs)
+        if batch_shape is not None and not full:
+            raise ValueError(
+                "Expected `batch_shape` to start with the batch axis, e.g. (None, 784). "
+                f"Received: batch_shape={batch_shape!r}"
+            )
+        super().__init__(name=name or backend.unique_name("input_layer"), **kwargs)
         self.input_shape_hint = full
-        self.output = KerasTensor(full, name=self.name)
+        self.dtype = "float32" if dtype is None else str(np.dtype(dtype))
+        Node(self, [], KerasTensor(full, dtype=self.dtype, name=self.name))
         self.built = True
 
     def get_config(self):
-        return {"name": self.name, "batch_shape": self.input_shape_hint, "dtype": "float32"}
+        return {"name": self.name, "batch_shape": self.input_shape_hint, "dtype": self.dtype}
 
 
-def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):  # noqa: N802
+def Input(  # noqa: N802
+    shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
+    tensor=None, optional=False,
+):  # fmt: skip
     """A symbolic model input of one sample's ``shape`` (``keras.Input``).
+
+    Calling layers on it records a graph; ``keras.Model(inputs, outputs)`` turns the
+    graph into a model.
 
     Examples
     --------
-    >>> Input(shape=(28, 28, 1)).shape
-    (None, 28, 28, 1)
+    >>> x = Input(shape=(28, 28, 1), name="image")
+    >>> x.shape, x.name
+    ((None, 28, 28, 1), 'image')
     """
-    return InputLayer(shape=shape, batch_size=batch_size, name=name, batch_shape=batch_shape).output
+    if sparse or tensor is not None or optional:
+        raise NotImplementedError("Input(sparse=, tensor=, optional=) are not supported.")
+    layer = InputLayer(
+        shape=shape, batch_size=batch_size, dtype=dtype, name=name, batch_shape=batch_shape
+    )
+    return layer.output
 
 
 class Dense(Layer):

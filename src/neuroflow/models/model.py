@@ -18,7 +18,8 @@ import numpy as np
 from neuroflow import allocator, backend, losses, ops, optimizers
 from neuroflow import metrics as metrics_module
 from neuroflow.callbacks import CallbackList, History, ProgbarLogger, TerminateOnNaN
-from neuroflow.layers.base import Layer, as_input_tensor
+from neuroflow.layers.base import Layer, as_input_structure, is_shape
+from neuroflow.layers.node import has_symbolic
 from neuroflow.models.summary import format_shape, print_summary
 from neuroflow.tensor import Tensor, no_grad
 
@@ -296,11 +297,20 @@ class Model(Layer):
     ['loss']
     """
 
+    def __new__(cls, *args, **kwargs):
+        # keras.Model(inputs, outputs) makes a functional model, as in Keras
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from neuroflow.models.functional import Functional
+
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
     def __init__(self, *args, name=None, trainable=True, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
             raise NotImplementedError(
-                "The functional API, Model(inputs, outputs), is not supported yet; "
-                "use Sequential or subclass Model."
+                f"{type(self).__name__}: a subclass of Model that passes `inputs` and "
+                "`outputs` to Model.__init__ is not supported; build the graph with "
+                "keras.Model(inputs, outputs) and wrap or subclass that instead."
             )
         super().__init__(name=name, trainable=trainable, **kwargs)
         self.optimizer = None
@@ -404,9 +414,9 @@ class Model(Layer):
         shape = self.input_shape
         return None if shape is None else self.compute_output_shape(shape)
 
-    def _check_input(self, x: np.ndarray) -> None:
+    def _check_input(self, x) -> None:
         expected = self.input_shape
-        if expected is None:
+        if expected is None or not hasattr(x, "shape") or not is_shape(expected):
             return
         got = x.shape
         if len(got) != len(expected) or any(
@@ -645,8 +655,10 @@ class Model(Layer):
 
     def _make_callbacks(self, callbacks, verbose: int, *extra, **params) -> CallbackList:
         """The user's callbacks, after a progress bar when ``verbose`` asks for one."""
+        # Keras's order: the user's callbacks, History, then the progress bar, which so
+        # shows what the others add to the logs (ReduceLROnPlateau's learning_rate)
         progress = [ProgbarLogger(verbose)] if verbose else []
-        every = progress + list(callbacks or []) + list(extra)
+        every = list(callbacks or []) + list(extra) + progress
         return CallbackList(every, self, {"verbose": verbose, **params})
 
     def resume_from_epoch(self, epoch: int) -> None:
@@ -815,12 +827,26 @@ class Model(Layer):
             logs = dict(sorted(self.test_step((x, y, sample_weight)).items()))
         return logs if return_dict else self._flatten_logs(logs)
 
-    def __call__(self, inputs, training: bool = False) -> Tensor:
-        if not isinstance(inputs, Tensor):
-            inputs = as_input_tensor(inputs)
-            if inputs.ndim:
-                self._check_input(inputs.data)
-        return super().__call__(inputs, training=training)
+    def __call__(self, *args, **kwargs):
+        if args:
+            inputs, args = args[0], args[1:]
+        else:
+            inputs = kwargs.pop("inputs", None)
+        if type(inputs) is not Tensor and not has_symbolic(inputs):
+            inputs = as_input_structure(inputs)
+            if not isinstance(inputs, Tensor) or inputs.ndim:
+                self._check_input(inputs)
+        return super().__call__(inputs, *args, **kwargs)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """A model from its config; a functional config (``keras.Model(...).get_config()``)
+        makes a functional model, as ``keras.Model.from_config`` does."""
+        if cls is Model and isinstance(config, dict) and "input_layers" in config:
+            from neuroflow.models.functional import Functional
+
+            return Functional.from_config(config)
+        return super().from_config(config)
 
     # ------------------------------------------------------------------ display
     def summary(

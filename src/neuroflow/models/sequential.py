@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from neuroflow import config
 from neuroflow.layers import deserialize
-from neuroflow.layers.base import Layer, as_input_tensor
-from neuroflow.layers.core import Input, InputLayer, KerasTensor
+from neuroflow.layers.base import Layer
+from neuroflow.layers.core import Input, InputLayer
+from neuroflow.layers.node import KerasTensor
+from neuroflow.models.functional import _get_layer
+from neuroflow.models.graph import Graph
 from neuroflow.models.model import Model
 
 
@@ -29,12 +31,16 @@ class Sequential(Model):
 
     def __init__(self, layers=None, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
+        self._graph = None
+        self._input_tensor = None  # from a keras.Input given first, kept across rebuilds
         if layers is not None and not isinstance(layers, (list, tuple)):
             layers = [layers]
         for layer in layers or []:
-            self.add(layer)
+            self.add(layer, rebuild=False)
+        if self.input_shape_hint is not None and self._sublayers:
+            self.build_for(self.input_shape_hint)
 
-    def add(self, layer) -> None:
+    def add(self, layer, rebuild: bool = True) -> None:
         """Appends ``layer`` (or sets the input shape, for ``keras.Input``)."""
         if isinstance(layer, (KerasTensor, InputLayer)):
             if self._sublayers:
@@ -42,8 +48,11 @@ class Sequential(Model):
                     "An Input can only be the first element of a Sequential model. "
                     f"Model '{self.name}' already has {len(self._sublayers)} layer(s)."
                 )
-            shape = layer.shape if isinstance(layer, KerasTensor) else layer.input_shape_hint
-            self.input_shape_hint = (None,) + tuple(shape[1:])
+            tensor = layer if isinstance(layer, KerasTensor) else layer.output
+            self.input_shape_hint = (None,) + tuple(tensor.shape[1:])
+            if tensor.shape[0] is not None:
+                self.input_shape_hint = tuple(tensor.shape)
+            self._input_tensor = tensor
             return
         if not isinstance(layer, Layer):
             raise TypeError(
@@ -61,40 +70,79 @@ class Sequential(Model):
             elif isinstance(layer, Model) and layer.input_shape is not None:
                 self.input_shape_hint = layer.input_shape
         self._sublayers.append(layer)
-        self.built = False
-        if self.input_shape_hint is not None:
+        self.built, self._graph = False, None
+        if rebuild and self.input_shape_hint is not None:
             self.build_for(self.input_shape_hint)
 
-    def pop(self) -> Layer:
+    def pop(self, rebuild: bool = True) -> Layer:
         """Removes and returns the last layer."""
         if not self._sublayers:
             raise IndexError("There are no layers in the model to pop.")
         layer = self._sublayers.pop()
+        self.built, self._graph = False, None
+        if rebuild and self._sublayers and self.input_shape_hint is not None:
+            self.build_for(self.input_shape_hint)
         return layer
 
-    def build(self, input_shape) -> None:
-        """Builds every layer for ``input_shape`` (batch axis first), as Keras's ``build``."""
+    def build(self, input_shape=None) -> None:
+        """Builds every layer for ``input_shape`` (batch axis first), as Keras's ``build``:
+        the layers are called on a ``keras.Input`` of that shape, which records the graph
+        the model then runs."""
+        if input_shape is None:
+            input_shape = self.input_shape_hint
+        if input_shape is None:
+            raise ValueError(
+                f"Sequential model '{self.name}' cannot be built without an input shape: pass "
+                "`input_shape` (batch axis included), or start the model with keras.Input."
+            )
         shape = tuple(input_shape)
+        tensor = self._input_tensor
+        if tensor is None or tuple(tensor.shape[1:]) != shape[1:]:
+            tensor = Input(batch_shape=shape)
+            self._input_tensor = tensor
+        x = tensor
         for layer in self._sublayers:
-            layer.build_for(shape)
-            shape = layer.compute_output_shape(shape)
-        self.built, self._build_shape = True, tuple(input_shape)  # also when called directly
+            x = layer(x)
+        self._graph = Graph(tensor, x)
+        self.input_shape_hint = self.input_shape_hint or (None,) + shape[1:]
+        self.built, self._build_shape = True, (None,) + shape[1:]  # also when called directly
 
-    def call(self, inputs, training=False):
-        # neighbouring layers that have a fused fast path (Conv2D + MaxPooling2D) run as one
-        # node, unless config.set_fusion(False) asks for the readable reference ops
-        x, layers, i = inputs, self._sublayers, 0
-        fuse = config.fusion_enabled()
-        while i < len(layers):
-            layer, following = layers[i], layers[i + 1] if i + 1 < len(layers) else None
-            if fuse and following is not None and layer.built and following.built:
-                if following.fuses_after(layer):  # e.g. Conv2D + MaxPooling2D
-                    x = following.call_fused(layer, as_input_tensor(x), training=training)
-                    i += 2
-                    continue
-            x = layer(x, training=training)
-            i += 1
-        return x
+    def call(self, inputs, training=False, mask=None):
+        if self._graph is None:
+            self.build((None,) + tuple(inputs.shape[1:]))
+        return self._graph.run([inputs], training=training)[0]
+
+    # ----------------------------------------------------------- graph access
+    def _require_graph(self, what: str) -> Graph:
+        if self._graph is None:
+            raise AttributeError(
+                f"Sequential model '{self.name}' has no {what} yet: it is not built. Give it an "
+                "input shape (keras.Input first) or call it on data."
+            )
+        return self._graph
+
+    @property
+    def inputs(self) -> list:
+        return list(self._require_graph("inputs").input_tensors)
+
+    @property
+    def outputs(self) -> list:
+        return list(self._require_graph("outputs").output_tensors)
+
+    @property
+    def input(self):
+        return self._require_graph("input").inputs
+
+    @property
+    def output(self):
+        return self._require_graph("output").outputs
+
+    @property
+    def output_names(self) -> list[str]:
+        return [self._sublayers[-1].name] if self._sublayers else []
+
+    def get_layer(self, name=None, index=None) -> Layer:
+        return _get_layer(self, name, index)
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)

@@ -165,6 +165,49 @@ def _rows(layers, shape, expand_nested: bool, show_trainable: bool, level: int =
     return rows
 
 
+def _sequential_like(graph) -> bool:
+    """Keras's test: one node per depth, each reading one tensor, and no layer called twice."""
+    nodes = list(graph.nodes) + [t.node for t in graph.input_tensors if t._history]
+    if any(len(node.input_tensors) > 1 for node in nodes):
+        return False
+    depths = {}
+    for node in graph.nodes:
+        parent = node.input_tensors[0]
+        depths[id(node)] = depths.get(id(parent.node), 0) + 1 if parent._history else 1
+    if len(graph.input_tensors) > 1 or len(set(depths.values())) != len(depths):
+        return False
+    return len({id(node.layer) for node in nodes}) == len(nodes)
+
+
+def _graph_rows(model, graph, show_trainable: bool):
+    """Keras's functional rows: each layer's output shape (from its latest call) and, for
+    a graph that is not a chain, the tensors each call read ("Connected to")."""
+    chain = _sequential_like(graph)
+    in_graph = {id(n) for n in graph.nodes}
+    rows = []
+    for layer in model.layers:
+        outputs = layer._inbound_nodes[-1].output_tensors if layer._inbound_nodes else []
+        shapes = [format_shape(t.shape) for t in outputs]
+        cells = [
+            f"{layer.name} ({type(layer).__name__})",
+            "?" if not shapes else shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]",
+            f"{layer.count_params():,}" if layer.built else "0 (unbuilt)",
+        ]
+        if not chain:
+            links = []
+            for node in layer._inbound_nodes:
+                if id(node) not in in_graph:
+                    continue
+                for t in node.input_tensors:
+                    source, node_index, tensor_index = t._history
+                    links.append(f"{source.name}[{node_index}][{tensor_index}]")
+            cells.append(", ".join(links) or "-")
+        if show_trainable:
+            cells.append(("Y" if layer.trainable else "N") if layer.weights else "-")
+        rows.append(cells)
+    return rows, chain
+
+
 def _param_lines(model) -> list[str]:
     trainable = sum(v.size for v in model.trainable_weights)
     total = sum(v.size for v in model.weights)
@@ -196,7 +239,16 @@ def summary_text(
     """The summary as a string (what :func:`print_summary` prints)."""
     box = box or _BOX
     header, align = list(_HEADER), ["left", "left", "right"]
-    default_length, positions = 88, list(positions or _DEFAULT_POSITIONS)
+    default_length, positions_given = 88, positions
+    positions = list(positions or _DEFAULT_POSITIONS)
+    graph_rows = None
+    if type(model).__name__ == "Functional":
+        graph_rows, chain = _graph_rows(model, model._graph, show_trainable)
+        if not chain:
+            header.append("Connected to")
+            align.append("left")
+            default_length = 108
+            positions = list(positions_given or (0.3, 0.56, 0.74, 1.0))
     if show_trainable:  # Keras narrows the given columns by 10% to make room
         default_length += 12
         positions = [p * 0.90 for p in positions] + [1.0]
@@ -225,10 +277,13 @@ def summary_text(
         )  # fmt: skip
 
     lo, hi = _layer_range(model.layers, layer_range)
-    shape = model.input_shape
-    for layer in model.layers[:lo]:  # the input shape of the first layer shown
-        shape = layer.compute_output_shape(shape) if shape is not None else None
-    rows = _rows(model.layers[lo:hi], shape, expand_nested, show_trainable)
+    if graph_rows is not None:
+        rows = graph_rows[lo:hi]
+    else:
+        shape = model.input_shape
+        for layer in model.layers[:lo]:  # the input shape of the first layer shown
+            shape = layer.compute_output_shape(shape) if shape is not None else None
+        rows = _rows(model.layers[lo:hi], shape, expand_nested, show_trainable)
     out = [f'Model: "{model.name}"', line("top"), cells("head", header), line("head_sep")]
     for i, row in enumerate(rows):
         if i:
