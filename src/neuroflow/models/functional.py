@@ -18,7 +18,9 @@ from neuroflow.models.graph import Graph
 from neuroflow.models.model import Model
 from neuroflow.models.summary import format_shape
 
-__all__ = ["Functional", "deserialize_any", "graph_from_config", "serialize_layer"]
+__all__ = [
+    "Functional", "deserialize_any", "graph_from_config", "model_from_json", "serialize_layer",
+]  # fmt: skip
 
 
 def _check_structure(value, role: str):
@@ -283,6 +285,24 @@ def deserialize_any(spec: dict) -> Layer:
     if name == "Sequential":
         return Sequential.from_config(spec.get("config", {}))
     return deserialize(spec)
+
+
+def model_from_json(json_string: str, custom_objects=None):
+    """A model (unbuilt weights, freshly initialized) from ``model.to_json()``.
+
+    Only this library's layer classes are looked up; nothing in the text is run.
+    """
+    import json
+
+    if custom_objects:
+        raise NotImplementedError("model_from_json(custom_objects=...) is not supported.")
+    try:
+        spec = json.loads(json_string)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"Expected the JSON text of model.to_json(). {error}") from None
+    if not isinstance(spec, dict) or "class_name" not in spec:
+        raise ValueError(f"Expected {{'class_name': ..., 'config': ...}}. Received: {spec!r}")
+    return deserialize_any(spec)
 
 
 def graph_from_config(config: dict):

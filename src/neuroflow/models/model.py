@@ -10,7 +10,6 @@ The three step methods are public and can be overridden as in Keras's guide
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,9 +103,14 @@ def _as_float32(array: np.ndarray) -> np.ndarray:
     return array if array.dtype == np.float32 else array.astype(np.float32)
 
 
-def _check_overwrite(filepath, overwrite: bool) -> None:
-    if not overwrite and os.path.exists(filepath):
-        raise FileExistsError(f"'{filepath}' exists and overwrite=False.")
+def _json_default(value):
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"Cannot write {value!r} (of type {type(value).__name__}) as JSON.")
 
 
 @dataclass(frozen=True)
@@ -908,26 +912,45 @@ class Model(Layer):
 
     # Saving lives in neuroflow.io (above models in the layering); these Keras methods only
     # forward to it, importing it when called.
-    def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True) -> None:
-        """Saves architecture, weights, compile settings and optimizer state to one file
-        (neuroflow's zip format, written atomically); read it with ``load_model``."""
-        from neuroflow.io import native
+    def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True, **kwargs):
+        """Saves the model in the format its file name means, as in Keras 3: ``.keras`` (a
+        Keras 3 archive), ``.h5`` (Keras's HDF5), ``.neuroflow`` (this library's safe zip
+        format); written atomically. Read it back with ``keras.models.load_model``."""
+        from neuroflow.io import saving
 
-        _check_overwrite(filepath, overwrite)
-        native.save_model(self, filepath, include_optimizer=include_optimizer)
+        if kwargs.pop("save_format", None) not in (None, "keras", "h5", "tf"):
+            raise ValueError("Expected `save_format` to be 'keras' or 'h5' (or None).")
+        kwargs.pop("zipped", None)
+        if kwargs:
+            raise TypeError(f"save() got unexpected keyword argument(s): {sorted(kwargs)}")
+        saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite: bool = True) -> None:
-        """Saves the weights only (atomically); read them with ``load_weights``."""
-        from neuroflow.io import native
+        """Saves the weights only (atomically): ``.weights.h5`` as Keras 3 writes them, or
+        ``.neuroflow``; read them with ``load_weights``."""
+        from neuroflow.io import saving
 
-        _check_overwrite(filepath, overwrite)
-        native.save_weights(self, filepath)
+        saving.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath) -> None:
-        """Loads weights saved by ``save_weights`` or ``save`` into this (built) model."""
-        from neuroflow.io import native
+    def load_weights(self, filepath, skip_mismatch: bool = False) -> None:
+        """Loads weights saved by ``save_weights`` or ``save`` (neuroflow's or Keras's)
+        into this (built) model."""
+        from neuroflow.io import saving
 
-        native.load_weights(self, filepath)
+        if skip_mismatch:
+            raise NotImplementedError("load_weights(skip_mismatch=True) is not supported.")
+        saving.load_weights(self, filepath)
+
+    def to_json(self, **kwargs) -> str:
+        """The architecture as Keras's JSON (``{"class_name", "config", ...}``); rebuild
+        it with ``keras.models.model_from_json``."""
+        import json
+
+        from neuroflow.models.functional import serialize_layer
+
+        spec = serialize_layer(self)
+        spec["module"] = "keras"
+        return json.dumps(spec, default=_json_default, **kwargs)
 
     @property
     def layers(self) -> list[Layer]:
