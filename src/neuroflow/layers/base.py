@@ -492,15 +492,11 @@ class Layer:
 
     # ------------------------------------------------------------- graph access
     def _node_tensors(self, attribute: str):
+        # Keras 3 reads the first call's tensors, even for a layer called several times
         if not self._inbound_nodes:
             raise AttributeError(
-                f"Layer '{self.name}' has never been called on a symbolic input (keras.Input), "
-                f"so it has no defined {attribute}."
-            )
-        if len(self._inbound_nodes) > 1:
-            raise AttributeError(
-                f"Layer '{self.name}' has multiple inbound nodes, so its {attribute} is "
-                f"ambiguous; use `get_{attribute}_at(node_index)` instead."
+                f"The layer {self.name} has never been called on a symbolic input (keras.Input) "
+                f"and thus has no defined {attribute}."
             )
         node = self._inbound_nodes[0]
         return node.inputs if attribute == "input" else node.outputs
