@@ -96,7 +96,16 @@ def map_structure(fn, structure):
 def pack_like(structure, leaves):
     """The inverse of :func:`flatten`: ``leaves`` laid out as ``structure``."""
     it = iter(leaves)
-    return map_structure(lambda _: next(it), structure)
+
+    def pack(s):
+        if isinstance(s, (list, tuple)):
+            return type(s)(pack(item) for item in s)
+        if isinstance(s, dict):
+            packed = {key: pack(s[key]) for key in sorted(s)}  # flatten's order
+            return {key: packed[key] for key in s}
+        return next(it)
+
+    return pack(structure)
 
 
 def has_symbolic(structure) -> bool:
