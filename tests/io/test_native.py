@@ -391,3 +391,224 @@ def test_backup_and_restore_resumes_after_a_crash(tmp_path):
     assert not (tmp_path / "backup" / "backup.neuroflow").exists()  # cleaned up at the end
     assert saved.optimizer.iterations == 3 * 4  # three epochs of four steps were backed up
     assert resumed.optimizer.iterations == 5 * 4
+
+
+# ------------------------------------------------------------ functional and nested models
+
+
+def _outputs(model, x):
+    """The model's outputs for ``x`` (any nest of arrays) as a nest of arrays."""
+    from neuroflow.layers.node import map_structure
+
+    return map_structure(lambda t: t.numpy(), model(x))
+
+
+def _assert_nests_equal(a, b):
+    from neuroflow.layers.node import flatten
+
+    assert type(a) is type(b)
+    if isinstance(a, dict):
+        assert sorted(a) == sorted(b)
+    for u, v in zip(flatten(a), flatten(b), strict=True):
+        np.testing.assert_array_equal(u, v)
+
+
+def multi_io():
+    """Dict inputs and outputs, a shared layer, a merge, a nested Sequential and a nested
+    functional model with two outputs, BatchNormalization."""
+    a, b = nf.keras.Input((4,), name="a"), nf.keras.Input((3,), name="b")
+    shared = layers.Dense(5, activation="tanh", name="shared")
+    merged = layers.Concatenate(name="cat")(
+        [shared(layers.Dense(4)(a)), shared(layers.Dense(4)(b))]
+    )
+    inner_seq = nf.keras.Sequential(
+        [nf.keras.Input((10,)), layers.Dense(6, activation="relu"), layers.Dense(2)], name="seq"
+    )
+    t = nf.keras.Input((10,))
+    inner_fn = nf.keras.Model(t, [layers.Dense(3)(t), layers.Dense(1)(t)], name="two_heads")
+    p, q = inner_fn(layers.BatchNormalization()(merged))
+    outputs = {"seq": inner_seq(merged), "p": p, "q": layers.Add()([q, layers.Dense(1)(merged)])}
+    return nf.keras.Model({"a": a, "b": b}, outputs, name="multi_io")
+
+
+def test_functional_multi_io_round_trip(tmp_path):
+    model = multi_io()
+    x = {"a": R.random((5, 4), dtype=np.float32), "b": R.random((5, 3), dtype=np.float32)}
+    bn = next(layer for layer in model.layers if isinstance(layer, layers.BatchNormalization))
+    bn.moving_mean.assign(R.random(10).astype(np.float32))  # not the initial values
+    model.save(tmp_path / "m.nf")
+    loaded = load_model(tmp_path / "m.nf")
+    assert type(loaded).__name__ == "Functional"
+    assert loaded.get_config() == model.get_config()
+    _assert_nests_equal(_outputs(loaded, x), _outputs(model, x))
+    assert [w.name for w in loaded.weights] == [w.name for w in model.weights]
+    # the shared layer stays one layer, called twice
+    assert len(loaded.get_layer("shared")._inbound_nodes) == 2
+    assert loaded.get_layer("seq").__class__ is nf.keras.Sequential
+
+
+def test_list_inputs_and_outputs_and_a_functional_model_inside_a_sequential(tmp_path):
+    a, b = nf.keras.Input((3,)), nf.keras.Input((3,))
+    diff = layers.Subtract()([a, b])
+    model = nf.keras.Model([a, b], [layers.Dense(2)(diff), layers.Multiply()([a, b])])
+    model.save(tmp_path / "lists.nf")
+    loaded = load_model(tmp_path / "lists.nf")
+    x = [R.random((4, 3), dtype=np.float32), R.random((4, 3), dtype=np.float32)]
+    _assert_nests_equal(_outputs(loaded, x), _outputs(model, x))
+    assert loaded.get_config() == model.get_config()
+
+    t = nf.keras.Input((6,))
+    block = nf.keras.Model(t, layers.Dense(4, activation="relu")(t), name="block")
+    outer = nf.keras.Sequential([nf.keras.Input((6,)), block, layers.Dense(1)])
+    outer.save(tmp_path / "outer.nf")
+    loaded = load_model(tmp_path / "outer.nf")
+    x = R.random((3, 6), dtype=np.float32)
+    np.testing.assert_array_equal(loaded(x).numpy(), outer(x).numpy())
+    assert type(loaded.layers[0]).__name__ == "Functional"
+
+
+def residual():
+    inputs = nf.keras.Input((6,))
+    block = nf.keras.Sequential([layers.Dense(6, activation="relu"), layers.Dense(6)])
+    shared = layers.Dense(6, activation="tanh")
+    x = layers.Add()([inputs, block(inputs)])
+    x = shared(shared(x))
+    model = nf.keras.Model(inputs, layers.Dense(3, activation="softmax")(x))
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_functional_training_resumes_identically(tmp_path):
+    x, y = R.random((32, 6), dtype=np.float32), R.integers(0, 3, 32)
+    model = residual()
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    model.save(tmp_path / "res.nf")
+    loaded = load_model(tmp_path / "res.nf")
+    assert loaded.optimizer.iterations == model.optimizer.iterations == 4
+    np.testing.assert_allclose(loaded.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0))
+    assert loaded.metrics_names == model.metrics_names == ["loss", "accuracy"]
+    for m in (model, loaded):
+        nf.utils.set_random_seed(3)
+        m.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_lambda_and_custom_layers_in_functional_models_are_refused(tmp_path):
+    inputs = nf.keras.Input((3,))
+    model = nf.keras.Model(inputs, layers.Lambda(lambda t: t * 2, name="double")(inputs))
+    with pytest.raises(ValueError, match="Cannot save Lambda layer 'double'.*Python code"):
+        model.save(tmp_path / "lambda.nf")
+
+    class Scale(nf.layers.Layer):
+        def call(self, x, training=False):
+            return x
+
+    inner = nf.keras.Sequential([nf.keras.Input((3,)), Scale(name="mine")])
+    model = nf.keras.Model(inputs, inner(inputs))
+    with pytest.raises(ValueError, match="'mine' of type Scale: only the library's own"):
+        model.save(tmp_path / "custom.nf")
+    assert not list(tmp_path.iterdir())
+
+
+def _functional_file(tmp_path):
+    model = multi_io()
+    model.save(tmp_path / "f.nf")
+    return tmp_path / "f.nf"
+
+
+def _layer_spec(m, name):
+    return next(s for s in m["model"]["config"]["layers"] if s["name"] == name)
+
+
+def _ref(spec, node=0, arg=0):
+    """The config of the first tensor reference of a call of ``spec``."""
+    value = spec["inbound_nodes"][node]["args"][arg]
+    return (value[0] if isinstance(value, list) else value)["config"]
+
+
+def _set_history(name, history):
+    def edit(m):
+        _ref(_layer_spec(m, name))["keras_history"] = history
+        return m
+
+    return edit
+
+
+def _cycle(m):  # "cat" reads "shared" and the first Dense reads "cat": a cycle
+    cat = _layer_spec(m, "cat")
+    first = next(s for s in m["model"]["config"]["layers"] if s["class_name"] == "Dense")
+    _ref(first)["keras_history"] = ["cat", 0, 0]
+    assert cat["inbound_nodes"]
+    return m
+
+
+def _edit(name, fn):
+    def edit(m):
+        fn(_layer_spec(m, name))
+        return m
+
+    return edit
+
+
+def _set_input_shape(shape):
+    return _edit("a", lambda s: s["config"].update(batch_shape=shape))
+
+
+HOSTILE_GRAPHS = {
+    "unknown class": (
+        _edit("cat", lambda s: s.update(class_name="os.system")),
+        "Unknown layer class 'os.system'",
+    ),
+    "unknown layer": (_set_history("cat", ["nowhere", 0, 0]), "layer 'nowhere', which the"),
+    "missing call": (_set_history("cat", ["shared", 7, 0]), "reads call 7 of layer 'shared'"),
+    "missing output": (_set_history("cat", ["shared", 0, 3]), "reads output 3 of layer"),
+    "bad history": (_set_history("cat", ["shared", -1, 0]), "expected \\[layer name, call"),
+    "history not a list": (_set_history("cat", "shared"), "expected \\[layer name, call"),
+    "cycle": (_cycle, "form a cycle through"),
+    "huge input": (_set_input_shape([None, 1 << 20, 1 << 20]), "values per sample"),
+    "negative input": (_set_input_shape([None, -4]), "positive sizes"),
+    "deep input": (_set_input_shape([None] + [1] * 12), "positive sizes"),
+    "input dtype": (_edit("a", lambda s: s["config"].update(dtype="object")), "dtype 'object'"),
+    "duplicate names": (
+        lambda m: m["model"]["config"]["layers"].append(_layer_spec(m, "cat")) or m,
+        "two layers named 'cat'",
+    ),
+    "call on a number": (
+        _edit("cat", lambda s: s["inbound_nodes"][0].update(args=[3])),
+        "is called on 3; expected tensors",
+    ),
+    "code in kwargs": (
+        _edit("cat", lambda s: s["inbound_nodes"][0].update(kwargs={"fn": "os.system"})),
+        "keyword argument fn=",
+    ),
+    "output not made": (
+        lambda m: m["model"]["config"].update(output_layers={"p": ["cat", 4, 0]}) or m,
+        "reads call 4 of layer 'cat'",
+    ),
+    "input from a layer": (
+        lambda m: m["model"]["config"].update(input_layers={"a": ["cat", 0, 0]}) or m,
+        "Input layers only",
+    ),
+    "input with calls": (
+        _edit("a", lambda s: s.update(inbound_nodes=[{"args": [], "kwargs": {}}])),
+        "listed as called",
+    ),
+    "wrong input rank": (_set_input_shape([None, 4, 2]), "cannot be called as the file says"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_GRAPHS))
+def test_hostile_graph_configs_are_refused_by_a_check(tmp_path, case):
+    edit, message = HOSTILE_GRAPHS[case]
+    out = rewrite(_functional_file(tmp_path), tmp_path / "bad.nf", edit)
+    with pytest.raises(FormatError, match=message) as info:
+        load_model(out)
+    assert not isinstance(info.value, native.UnforeseenFormatError)
+
+
+def test_a_functional_config_asking_for_huge_weights_is_refused(tmp_path):
+    edit = _edit("shared", lambda s: s["config"].update(units=3_000_000))
+    out = rewrite(_functional_file(tmp_path), tmp_path / "huge.nf", edit)
+    with pytest.raises(FormatError, match="would make a weight of shape \\(4, 3000000\\)"):
+        load_model(out)

@@ -3,7 +3,8 @@
 Layout of an archive::
 
     neuroflow.json      {"format": "neuroflow", "kind": "model" | "weights", "version": 1,
-                         "model": {"class_name": ..., "config": ...},    (kind "model")
+                         "model": {"class_name": "Sequential" | "Functional",
+                                   "config": ...},                       (kind "model")
                          "compile": {...} | null,
                          "arrays": [{"name", "member", "shape", "dtype"}, ...],
                          "optimizer": {"class_name", "iterations", "slots"} | null}
@@ -18,10 +19,18 @@ declare exactly the shape and dtype that the manifest and the model expect, and 
 that follows must be exactly that long. Member names outside ``arrays/`` are refused and
 nothing is ever extracted to disk. Anything else is a ``ValueError`` (:class:`FormatError`)
 that says what is wrong.
+
+A functional model's config is Keras 3's (each layer with the calls it was part of).
+Before any layer is called, the loader checks the whole graph it describes: every layer
+class is the library's own, every tensor reference names a call that exists, the calls
+form no cycle, input shapes are plain sizes; every symbolic tensor the replay makes is
+checked to stay within :data:`MAX_ELEMENTS` per sample, and a file may describe at most
+:data:`MAX_LAYERS` layers and :data:`MAX_CALLS` calls.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import json
 import lzma
@@ -36,7 +45,9 @@ import numpy as np
 
 from neuroflow import layers, losses, metrics, optimizers
 from neuroflow._registry import snake_case
+from neuroflow.layers.node import KerasTensor, flatten
 from neuroflow.models import Model, Sequential
+from neuroflow.models.functional import Functional
 from neuroflow.utils.files import atomic_path
 
 FORMAT, VERSION = "neuroflow", 1
@@ -44,6 +55,9 @@ MANIFEST = "neuroflow.json"
 MAX_MANIFEST_BYTES = 16 << 20
 MAX_CONFIG_DEPTH = 32
 MAX_DIMENSION = 1 << 24
+MAX_ELEMENTS = 1 << 28  # per sample, in any tensor of a rebuilt graph (1 GiB of float32)
+MAX_LAYERS = MAX_CALLS = 100_000  # far beyond real models; bounds the Python objects made
+MAX_RANK = 8
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 # what reading a damaged member raises: zipfile's own errors (RuntimeError: encrypted or an
 # unknown compression method), and its decompressors' (zlib, bz2's OSError, lzma)
@@ -67,14 +81,21 @@ class UnforeseenFormatError(FormatError):
 # ------------------------------------------------------------------------------ saving
 def _check_saveable(layer) -> None:
     """Only the library's own layers can be rebuilt from a file (by class name)."""
-    if isinstance(layer, Sequential):
+    if type(layer) in (Sequential, Functional):
         for sub in layer.layers:
             _check_saveable(sub)
         return
+    if isinstance(layer, layers.Lambda):
+        raise ValueError(
+            f"Cannot save Lambda layer '{layer.name}': its function is Python code, which "
+            "the safe format never stores (nor runs when loading). Replace it with built-in "
+            "layers, or save the weights only (save_weights) and rebuild the model in code."
+        )
     if layers.layer_classes().get(type(layer).__name__) is not type(layer):
         raise ValueError(
             f"Cannot save layer '{layer.name}' of type {type(layer).__name__}: only the "
-            "library's own layers can be saved (subclassed models and custom layers cannot)."
+            "library's own layers can be saved (subclassed models and custom layers cannot). "
+            "Save the weights only (save_weights) and rebuild the model in code."
         )
 
 
@@ -157,7 +178,7 @@ def save_model(model: Model, path, include_optimizer: bool = True) -> None:
         "format": FORMAT,
         "kind": "model",
         "version": VERSION,
-        "model": {"class_name": "Sequential", "config": model.get_config()},
+        "model": {"class_name": type(model).__name__, "config": model.get_config()},
         "compile": _compile_spec(model) if include_optimizer else None,
         "optimizer": None,
     }
@@ -309,11 +330,13 @@ class _WeightBudget:
     A config may ask for any layer size; the weights are allocated (and initialized) when
     a layer is built, before they can be compared with the file's arrays. Each layer's
     ``add_weight`` is wrapped while it is built, so that a config asking for more than the
-    file holds fails before the memory is taken.
+    file holds fails before the memory is taken. It also counts the layers and calls a
+    config makes, which bounds the Python objects a small file can ask for.
     """
 
     def __init__(self, nbytes: int):
         self.left, self.guarded = nbytes, []
+        self.layers_left, self.calls_left = MAX_LAYERS, MAX_CALLS
 
     def guard(self, layer):
         make = layer.add_weight
@@ -333,29 +356,285 @@ class _WeightBudget:
         self.guarded.append(layer)
         return layer
 
+    def count(self, layers_made: int = 0, calls: int = 0) -> None:
+        self.layers_left -= layers_made
+        self.calls_left -= calls
+        if self.layers_left < 0 or self.calls_left < 0:
+            raise FormatError(
+                f"The model config describes more than {MAX_LAYERS} layers or {MAX_CALLS} "
+                "layer calls."
+            )
+
     def release(self) -> None:
         for layer in self.guarded:
             vars(layer).pop("add_weight", None)
 
 
 def _rebuild(spec, budget: _WeightBudget):
-    """The layer (or nested Sequential) ``spec`` describes, its weights within ``budget``."""
-    if not isinstance(spec, dict) or spec.get("class_name") != "Sequential":
+    """The layer or nested model ``spec`` describes, its weights within ``budget``."""
+    budget.count(layers_made=1)
+    name = spec.get("class_name") if isinstance(spec, dict) else None
+    if name == "InputLayer":
+        raise FormatError("An InputLayer may only be listed among a functional model's layers.")
+    if name not in ("Sequential", "Functional"):
         return budget.guard(layers.deserialize(spec))
     config = spec.get("config")
-    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+    if not isinstance(config, dict):
+        raise FormatError(f"A {name} model's config must be an object; found {config!r}.")
+    _check_model_fields(config)
+    if name == "Functional":
+        return _rebuild_functional(config, budget)
+    if not isinstance(config.get("layers"), list):
         raise FormatError("A Sequential's config must be an object with a 'layers' list.")
+    shape = config.get("batch_input_shape")
+    if shape is not None:
+        _check_shape(shape, f"Sequential '{config.get('name')}'")
     model = Sequential.from_config({**config, "layers": []})
     for sub in config["layers"]:
         model.add(_rebuild(sub, budget))
+    for t in model.outputs if model.built else []:
+        _check_tensor(t, model.name)
     return model
 
 
-def _build_model(spec, arrays: list[tuple]) -> Sequential:
+def _check_model_fields(config: dict) -> None:
+    name, trainable = config.get("name"), config.get("trainable", True)
+    if name is not None and not isinstance(name, str):
+        raise FormatError(f"A model's name must be a string; found {name!r}.")
+    if not isinstance(trainable, bool):
+        raise FormatError(f"A model's 'trainable' must be true or false; found {trainable!r}.")
+
+
+def _check_shape(shape, where: str) -> None:
+    """A batch shape from the file: a short list of positive sizes (or nulls)."""
+    if (
+        not isinstance(shape, list)
+        or not 1 <= len(shape) <= MAX_RANK
+        or not all(
+            d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0) for d in shape
+        )
+    ):
+        raise FormatError(
+            f"{where} has input shape {shape!r}; expected a list of 1 to {MAX_RANK} positive "
+            "sizes or nulls."
+        )
+    if math.prod(d for d in shape[1:] if d is not None) > MAX_ELEMENTS:
+        raise FormatError(
+            f"{where} has input shape {shape!r}: more than {MAX_ELEMENTS} values per sample."
+        )
+
+
+def _check_tensor(t, where: str) -> None:
+    """A symbolic tensor the replay made: a plain shape of a sensible size per sample."""
+    if not isinstance(t, KerasTensor):
+        raise FormatError(f"Layer '{where}' returned {type(t).__name__}, not a tensor.")
+    if len(t.shape) > MAX_RANK or math.prod(d for d in t.shape[1:] if d is not None) > (
+        MAX_ELEMENTS
+    ):
+        raise FormatError(
+            f"Layer '{where}' makes a tensor of shape {t.shape}: more than {MAX_RANK} axes or "
+            f"{MAX_ELEMENTS} values per sample."
+        )
+
+
+_INPUT_DTYPES = ("float32", "float64", "int32", "int64")
+
+
+def _input_tensor(spec: dict, name: str):
+    config = spec.get("config")
+    if not isinstance(config, dict):
+        raise FormatError(f"Input '{name}' has no config object.")
+    shape, dtype = config.get("batch_shape"), config.get("dtype")
+    _check_shape(shape, f"Input '{name}'")
+    if dtype is not None and dtype not in _INPUT_DTYPES:
+        raise FormatError(f"Input '{name}' has dtype {dtype!r}; expected one of {_INPUT_DTYPES}.")
+    if spec.get("inbound_nodes"):
+        raise FormatError(f"Input '{name}' is listed as called on other tensors.")
+    return layers.Input(batch_shape=tuple(shape), dtype=dtype, name=name)
+
+
+def _is_ref(value) -> bool:
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
+
+
+def _history(value, calls: dict, where: str) -> tuple:
+    """``(layer name, call index, tensor index)`` of a tensor reference, checked against
+    the calls the config lists (``calls``: layer name -> number of calls)."""
+    history = value
+    if _is_ref(value):
+        config = value.get("config")
+        history = config.get("keras_history") if isinstance(config, dict) else None
+    if isinstance(history, dict) or not (
+        isinstance(history, list)
+        and len(history) == 3
+        and isinstance(history[0], str)
+        and all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in history[1:])
+    ):
+        raise FormatError(
+            f"{where} refers to a tensor as {history!r}; expected [layer name, call index, "
+            "tensor index]."
+        )
+    layer, call, tensor = history
+    if layer not in calls:
+        raise FormatError(f"{where} reads a tensor of layer '{layer}', which the config lacks.")
+    if call >= calls[layer]:
+        raise FormatError(
+            f"{where} reads call {call} of layer '{layer}', which is called {calls[layer]} times."
+        )
+    return layer, call, tensor
+
+
+def _node_inputs(node, calls: dict, where: str) -> tuple:
+    """A call's inputs (a nest of tensor references) and keyword arguments, checked; with
+    the ``(layer, call)`` pairs it reads."""
+    if not isinstance(node, dict) or not isinstance(node.get("args"), list):
+        raise FormatError(f"{where} is not an object with an 'args' list.")
+    args, kwargs = node["args"], node.get("kwargs", {})
+    if len(args) != 1:
+        raise FormatError(f"{where} has {len(args)} positional arguments; expected 1.")
+    if not isinstance(kwargs, dict):
+        raise FormatError(f"{where} has keyword arguments {kwargs!r}; expected an object.")
+    for key, value in kwargs.items():
+        if key not in ("training", "mask") or not (value is None or isinstance(value, bool)):
+            raise FormatError(
+                f"{where} has the keyword argument {key}={value!r}; only training (true, "
+                "false or null) and mask (null) can be saved."
+            )
+    reads = []
+
+    def walk(value):
+        if _is_ref(value):
+            layer, call, _ = _history(value, calls, where)
+            reads.append((layer, call))
+        elif isinstance(value, list) and value:
+            for v in value:
+                walk(v)
+        elif isinstance(value, dict) and value:
+            for v in value.values():
+                walk(v)
+        else:
+            raise FormatError(f"{where} is called on {value!r}; expected tensors.")
+
+    walk(args[0])
+    return args[0], {k: v for k, v in kwargs.items() if v is not None}, reads
+
+
+def _rebuild_functional(config: dict, budget: _WeightBudget):
+    """A functional model: each layer made, the graph checked, then the calls replayed in
+    an order where every call comes after the calls it reads from."""
+    specs = config.get("layers")
+    if not isinstance(specs, list):
+        raise FormatError("A functional model's config must have a 'layers' list.")
+    made, calls, nodes = {}, {}, []  # nodes: (layer name, call index, node)
+    for spec in specs:
+        name = spec.get("name") if isinstance(spec, dict) else None
+        if not isinstance(name, str) or not name:
+            raise FormatError(f"Each layer of a functional config needs a name; found {spec!r}.")
+        if name in made:
+            raise FormatError(f"The functional config lists two layers named '{name}'.")
+        if spec.get("class_name") == "InputLayer":
+            budget.count(layers_made=1)
+            made[name] = _input_tensor(spec, name)
+            calls[name] = 1
+            continue
+        inbound = spec.get("inbound_nodes", [])
+        if not isinstance(inbound, list):
+            raise FormatError(f"The calls of layer '{name}' must be a list.")
+        made[name] = _rebuild(spec, budget)
+        if made[name].name != name:
+            raise FormatError(f"Layer '{name}' has the name '{made[name].name}' in its own config.")
+        budget.count(calls=len(inbound))
+        calls[name] = len(inbound)
+        nodes.extend((name, i, node) for i, node in enumerate(inbound))
+    checked = []
+    for name, i, node in nodes:
+        inputs, kwargs, reads = _node_inputs(node, calls, f"Call {i} of layer '{name}'")
+        if i > 0:
+            reads.append((name, i - 1))  # a layer's calls replay in their order
+        checked.append(((name, i), inputs, kwargs, reads))
+    outputs = {(name, 0): t for name, t in made.items() if isinstance(t, KerasTensor)}
+    for key, inputs, kwargs, _ in _topological(checked, set(outputs)):
+        layer_name = key[0]
+
+        def resolve(value, where=f"Call {key[1]} of layer '{layer_name}'"):
+            if _is_ref(value):
+                layer, call, index = _history(value, calls, where)
+                flat = flatten(outputs[(layer, call)])
+                if index >= len(flat):
+                    raise FormatError(
+                        f"{where} reads output {index} of layer '{layer}', which has {len(flat)}."
+                    )
+                return flat[index]
+            if isinstance(value, list):
+                return [resolve(v) for v in value]
+            return {k: resolve(v) for k, v in value.items()}
+
+        try:
+            result = made[layer_name](resolve(inputs), **kwargs)
+        except FormatError:
+            raise
+        except (ValueError, TypeError) as exc:  # the layers' own checks of their inputs
+            raise FormatError(
+                f"Layer '{layer_name}' cannot be called as the file says: {exc}"
+            ) from None
+        for t in flatten(result):
+            _check_tensor(t, layer_name)
+        outputs[key] = result
+
+    def endpoint(ref, role):
+        if isinstance(ref, dict) and not _is_ref(ref) and ref:
+            return {k: endpoint(v, role) for k, v in ref.items()}
+        if isinstance(ref, list) and ref and not isinstance(ref[0], (str, int)):
+            return [endpoint(r, role) for r in ref]
+        layer, call, index = _history(ref, calls, f"The model's {role}")
+        flat = flatten(outputs[(layer, call)])
+        if index >= len(flat):
+            raise FormatError(f"The model's {role} name output {index} of layer '{layer}'.")
+        return flat[index]
+
+    inputs = endpoint(config.get("input_layers"), "input_layers")
+    outputs_ = endpoint(config.get("output_layers"), "output_layers")
+    if any(t._history[0].__class__ is not layers.InputLayer for t in flatten(inputs)):
+        raise FormatError("The model's input_layers must name Input layers only.")
+    try:
+        return Functional(
+            inputs, outputs_, name=config.get("name"), trainable=config.get("trainable", True)
+        )
+    except (ValueError, TypeError) as exc:  # a disconnected graph, repeated inputs
+        raise FormatError(f"The functional model cannot be rebuilt: {exc}") from None
+
+
+def _topological(nodes: list, available: set) -> list:
+    """``nodes`` ``(key, inputs, kwargs, reads)`` in an order where each comes after the
+    calls it reads (Kahn's algorithm; config order among ready ones). A cycle is refused."""
+    waiting, readers = {}, {}
+    for item in nodes:
+        key, reads = item[0], {r for r in item[3] if r not in available}
+        waiting[key] = len(reads)
+        for r in reads:
+            readers.setdefault(r, []).append(item)
+    ready = collections.deque(item for item in nodes if waiting[item[0]] == 0)
+    order = []
+    while ready:
+        item = ready.popleft()
+        order.append(item)
+        for reader in readers.get(item[0], []):
+            waiting[reader[0]] -= 1
+            if waiting[reader[0]] == 0:
+                ready.append(reader)
+    if len(order) < len(nodes):
+        stuck = sorted({key[0] for key, n in waiting.items() if n > 0})
+        raise FormatError(f"The functional config's layer calls form a cycle through {stuck}.")
+    return order
+
+
+def _build_model(spec, arrays: list[tuple]) -> Model:
     """The model an archive describes, built by the library's own classes."""
-    if not isinstance(spec, dict) or spec.get("class_name") != "Sequential":
+    if not isinstance(spec, dict) or spec.get("class_name") not in ("Sequential", "Functional"):
         name = spec.get("class_name") if isinstance(spec, dict) else type(spec).__name__
-        raise FormatError(f"The archive's model must be a Sequential; found {name!r}.")
+        raise FormatError(
+            f"The archive's model must be a Sequential or Functional model; found {name!r}."
+        )
     budget = _WeightBudget(sum(math.prod(s) * np.dtype(d).itemsize for _, s, d in arrays))
     try:
         model = _rebuild(spec, budget)
