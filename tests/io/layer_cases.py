@@ -1,0 +1,132 @@
+"""One or more small models per layer class, shared by the native-format and ONNX tests.
+
+``CASES`` maps each class name of :func:`neuroflow.layers.layer_classes` (aliases share
+their class's entry) to ``(make_layer, input shapes)`` variants; a multi-input layer has
+a list of shapes. A layer class added to the registry without an entry here fails
+``test_every_layer_class_has_a_case``-style checks in both test files.
+"""
+
+import numpy as np
+
+import neuroflow as nf
+from neuroflow.keras import layers as L
+
+ONE = (4,)
+SEQ = (7, 3)
+IMG = (6, 5, 2)
+PAIR = [(3, 4), (3, 4)]
+
+CASES = {
+    "Activation": [(lambda: L.Activation("tanh"), ONE), (lambda: L.Activation("softmax"), ONE)],
+    "Add": [(L.Add, PAIR), (L.Add, [(3, 4)] * 3)],
+    "Average": [(L.Average, PAIR)],
+    "AveragePooling1D": [
+        (lambda: L.AveragePooling1D(2), SEQ),
+        (lambda: L.AveragePooling1D(3, strides=2, padding="same"), SEQ),
+    ],
+    "AveragePooling2D": [(lambda: L.AveragePooling2D(2, padding="same"), IMG)],
+    "BatchNormalization": [
+        (L.BatchNormalization, ONE),
+        (lambda: L.BatchNormalization(axis=1, center=False, epsilon=0.01), SEQ),
+    ],
+    "Concatenate": [
+        (L.Concatenate, [(3, 2), (3, 5)]),
+        (lambda: L.Concatenate(1), [(2, 3), (4, 3)]),
+    ],
+    "Conv1D": [
+        (lambda: L.Conv1D(3, 3, dilation_rate=2), SEQ),
+        (lambda: L.Conv1D(2, 3, strides=2, padding="same", activation="relu"), SEQ),
+    ],
+    "Conv1DTranspose": [
+        (lambda: L.Conv1DTranspose(3, 3, strides=2), SEQ),
+        (lambda: L.Conv1DTranspose(2, 4, strides=2, padding="same"), SEQ),
+        (lambda: L.Conv1DTranspose(2, 3, strides=2, padding="same", output_padding=1), SEQ),
+    ],
+    "Conv2D": [(lambda: L.Conv2D(3, 3, padding="same", activation="elu"), IMG)],
+    "Conv2DTranspose": [
+        (lambda: L.Conv2DTranspose(3, (3, 2), strides=(2, 1)), IMG),
+        (lambda: L.Conv2DTranspose(2, 3, strides=2, padding="same"), IMG),
+        (lambda: L.Conv2DTranspose(2, 2, strides=3, activation="sigmoid"), IMG),
+        (lambda: L.Conv2DTranspose(2, 3, dilation_rate=2, padding="same"), IMG),
+        (lambda: L.Conv2DTranspose(2, 3, strides=2, output_padding=1), IMG),
+    ],
+    "Cropping1D": [(lambda: L.Cropping1D((1, 2)), SEQ)],
+    "Cropping2D": [(lambda: L.Cropping2D(((1, 0), (2, 1))), IMG)],
+    "Dense": [(lambda: L.Dense(3, activation="softplus"), ONE), (lambda: L.Dense(2), SEQ)],
+    "Dot": [
+        (lambda: L.Dot(axes=1), [(5,), (5,)]),
+        (lambda: L.Dot(axes=(1, 2), normalize=True), [(4, 3), (2, 4)]),
+        (lambda: L.Dot(axes=-1), [(3, 4), (2, 4)]),
+    ],
+    "Dropout": [(lambda: L.Dropout(0.5), ONE)],
+    "ELU": [(lambda: L.ELU(0.5), ONE)],
+    "Flatten": [(L.Flatten, IMG)],
+    "GaussianDropout": [(lambda: L.GaussianDropout(0.3), ONE)],
+    "GaussianNoise": [(lambda: L.GaussianNoise(0.2), SEQ)],
+    "GlobalAveragePooling1D": [
+        (L.GlobalAveragePooling1D, SEQ),
+        (lambda: L.GlobalAveragePooling1D(keepdims=True), SEQ),
+    ],
+    "GlobalAveragePooling2D": [(L.GlobalAveragePooling2D, IMG)],
+    "GlobalMaxPooling1D": [(L.GlobalMaxPooling1D, SEQ)],
+    "GlobalMaxPooling2D": [(lambda: L.GlobalMaxPooling2D(keepdims=True), IMG)],
+    "Identity": [(L.Identity, SEQ)],
+    "LayerNormalization": [
+        (L.LayerNormalization, ONE),
+        (lambda: L.LayerNormalization(axis=[1, 2], epsilon=0.1), SEQ),
+        (lambda: L.LayerNormalization(rms_scaling=True, center=False), SEQ),
+    ],
+    "LeakyReLU": [(lambda: L.LeakyReLU(0.1), ONE)],
+    "MaxPooling1D": [(lambda: L.MaxPooling1D(2, padding="same"), SEQ)],
+    "MaxPooling2D": [(lambda: L.MaxPooling2D((2, 3), strides=1), IMG)],
+    "Maximum": [(L.Maximum, PAIR)],
+    "Minimum": [(L.Minimum, PAIR)],
+    "Multiply": [(L.Multiply, PAIR)],
+    "Normalization": [
+        (L.Normalization, SEQ),  # adapt's statistics are weights: randomized below
+        (lambda: L.Normalization(mean=[0.5, 1.0, -1.0], variance=[4.0, 0.25, 1.0]), SEQ),
+        (lambda: L.Normalization(axis=None, mean=0.5, variance=2.0, invert=True), ONE),
+    ],
+    "Permute": [(lambda: L.Permute((2, 1)), SEQ), (lambda: L.Permute((3, 1, 2)), IMG)],
+    "ReLU": [(L.ReLU, ONE), (lambda: L.ReLU(negative_slope=0.3), ONE)],
+    "RepeatVector": [(lambda: L.RepeatVector(3), ONE)],
+    "Rescaling": [
+        (lambda: L.Rescaling(1 / 255.0, offset=-1.0), ONE),
+        (lambda: L.Rescaling([1.0, 2.0, 3.0], offset=[0.0, 1.0, 2.0]), SEQ),
+    ],
+    "Reshape": [(lambda: L.Reshape((2, -1)), IMG)],
+    "Softmax": [(lambda: L.Softmax(axis=1), SEQ)],
+    "SpatialDropout1D": [(lambda: L.SpatialDropout1D(0.5), SEQ)],
+    "SpatialDropout2D": [(lambda: L.SpatialDropout2D(0.5), IMG)],
+    "Subtract": [(L.Subtract, PAIR)],
+    "UpSampling1D": [(lambda: L.UpSampling1D(3), SEQ)],
+    "UpSampling2D": [
+        (lambda: L.UpSampling2D((2, 3)), IMG),
+        (lambda: L.UpSampling2D(2, interpolation="bilinear"), IMG),
+        (lambda: L.UpSampling2D((3, 2), interpolation="bilinear"), IMG),
+    ],
+    "ZeroPadding1D": [(lambda: L.ZeroPadding1D((1, 2)), SEQ)],
+    "ZeroPadding2D": [(lambda: L.ZeroPadding2D(((1, 0), (2, 1))), IMG)],
+}
+# InputLayer is the Input of every case
+NOT_A_CASE = {"InputLayer"}
+
+PARAMS = [
+    (name, i) for name in sorted(CASES) for i in range(len(CASES[name]))
+]  # fmt: skip
+
+
+def case_model(name: str, i: int, seed: int = 0):
+    """A functional model around one layer of the case, with random weights (positive,
+    so that variances are valid), and random inputs for it (a batch of 3)."""
+    make, shapes = CASES[name][i]
+    rng = np.random.default_rng(seed)
+    multi = isinstance(shapes, list)
+    inputs = [nf.keras.Input(s) for s in (shapes if multi else [shapes])]
+    layer = make()
+    outputs = layer(inputs if multi else inputs[0])
+    model = nf.keras.Model(inputs if multi else inputs[0], outputs, name=f"case_{name}_{i}")
+    for w in model.weights:
+        w.assign(rng.uniform(0.2, 1.0, w.shape).astype(np.float32))
+    x = [rng.normal(size=(3, *s)).astype(np.float32) for s in (shapes if multi else [shapes])]
+    return model, layer, (x if multi else x[0])
