@@ -91,18 +91,16 @@ class _CallArguments(NamedTuple):
     mask: bool
 
 
-_call_signatures: dict = {}
+_CALL_ARGUMENTS: dict = {}
 
 
 def _call_arguments(cls) -> _CallArguments:
     """Which of ``training`` and ``mask`` a layer class's ``call`` takes (Keras inspects the
     signature the same way; ``**kwargs`` takes both). Cached per class."""
-    found = _call_signatures.get(cls)
-    if found is None:
-        params = inspect.signature(cls.call).parameters
-        var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-        found = _CallArguments("training" in params or var_kw, "mask" in params or var_kw)
-        _call_signatures[cls] = found
+    params = inspect.signature(cls.call).parameters
+    var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    found = _CallArguments("training" in params or var_kw, "mask" in params or var_kw)
+    _CALL_ARGUMENTS[cls] = found
     return found
 
 
@@ -115,6 +113,22 @@ class _CallContext(threading.local):
 
 
 _context = _CallContext()
+_NO_INPUT = object()
+
+
+def enter_call(training: bool):
+    """Makes ``training`` the flag inner layer calls inherit; returns the previous flag,
+    to restore with :func:`exit_call`. An outermost call also starts a new generation of
+    ``add_loss`` terms."""
+    previous = _context.training
+    if previous is None:
+        _context.generation += 1
+    _context.training = training
+    return previous
+
+
+def exit_call(previous) -> None:
+    _context.training = previous
 
 
 def shape_tuple(shape, argument: str) -> tuple:
@@ -401,44 +415,39 @@ class Layer:
             self.built = True
             self._build_shape = shape
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, inputs=_NO_INPUT, *args, training=None, **kwargs):
         """Runs the layer on data, or records a graph node when called on symbolic tensors.
 
-        The first argument is the input: an array or Tensor, or a list, tuple or dict of
-        them for a layer with several inputs. ``training`` (and ``mask``) are passed to
-        ``call`` only if its signature takes them; an explicit ``training`` also holds for
-        every layer this one calls, as Keras's call context does.
+        ``inputs`` is an array or Tensor, or a list, tuple or dict of them for a layer with
+        several inputs. ``training`` (and ``mask``) are passed to ``call`` only if its
+        signature takes them; an explicit ``training`` also holds for every layer this one
+        calls, as Keras's call context does.
         """
-        if args:
-            inputs, args = args[0], args[1:]
-        elif "inputs" in kwargs:
-            inputs = kwargs.pop("inputs")
-        else:
-            raise TypeError(f"Layer '{self.name}' was called without an input.")
         if type(inputs) is not Tensor:
+            if inputs is _NO_INPUT:
+                raise TypeError(f"Layer '{self.name}' was called without an input.")
             if has_symbolic(inputs) or (args and has_symbolic(args)):
+                if training is not None:
+                    kwargs["training"] = training
                 return self._symbolic_call(inputs, args, kwargs)
             inputs = as_input_structure(inputs)
         if not self.built:
             self.build_for(batch_shapes(inputs))
-        training = kwargs.pop("training", None)
         outer = _context.training
         if training is None:
             training = False if outer is None else outer
-        accepts = _call_arguments(type(self))
+        accepts = _CALL_ARGUMENTS.get(type(self)) or _call_arguments(type(self))
         if accepts.training:
             kwargs["training"] = training
-        if "mask" in kwargs and not accepts.mask:
+        if kwargs and "mask" in kwargs and not accepts.mask:
             del kwargs["mask"]
         if outer is training:
             return self.call(inputs, *args, **kwargs)
-        if outer is None:  # the outermost call: losses added by an earlier call expire
-            _context.generation += 1
-        _context.training = training
+        previous = enter_call(training)
         try:
             return self.call(inputs, *args, **kwargs)
         finally:
-            _context.training = outer
+            _context.training = previous
 
     def _symbolic_call(self, inputs, args, kwargs):
         """Builds for the symbolic shapes, infers the output shapes, records a Node."""

@@ -12,6 +12,7 @@ layer's output. ``Functional`` and ``Sequential`` models both run through it.
 from __future__ import annotations
 
 from neuroflow import config
+from neuroflow.layers.base import enter_call, exit_call
 from neuroflow.layers.node import KerasTensor, flatten, map_structure
 
 __all__ = ["Graph"]
@@ -197,6 +198,14 @@ class Graph:
         for slot, value in zip(self.input_slots, flat_inputs):
             values[slot] = value
         steps = self.fused_steps if config.fusion_enabled() else self.steps
+        previous = enter_call(training)  # so each layer call finds the context set
+        try:
+            self._run_steps(steps, values, training)
+        finally:
+            exit_call(previous)
+        return [values[slot] for slot in self.output_slots]
+
+    def _run_steps(self, steps: list, values: list, training: bool) -> None:
         for step in steps:
             if step.fused is not None:
                 values[step.target] = step.layer.call_fused(
@@ -206,7 +215,6 @@ class Graph:
                 values[step.target] = step.layer(values[step.source], training=training)
             else:
                 self._run_node(step, values, training)
-        return [values[slot] for slot in self.output_slots]
 
     def _run_node(self, step: _Step, values: list, training: bool) -> None:
         node = step.node
