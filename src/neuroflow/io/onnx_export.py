@@ -1,8 +1,10 @@
-"""Export of Sequential models to ONNX (needs the ``onnx`` extra).
+"""Export of Sequential and functional models to ONNX (needs the ``onnx`` extra).
 
-The graph keeps the model's channels-last layout: convolutions and pooling, which ONNX
-defines on NCHW, are wrapped in transposes, and TensorFlow's "same" padding becomes the
-explicit (possibly asymmetric) pads it stands for.
+The model's graph is walked node by node (nested models inline, shared layers once per
+call). The graph keeps the model's channels-last layout: convolutions and pooling, which
+ONNX defines on NCHW, are wrapped in transposes, and TensorFlow's "same" padding becomes
+the explicit (possibly asymmetric) pads it stands for. Layers that only act in training
+(dropout, noise) are the identity, as at inference.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from neuroflow import activations, layers
+from neuroflow.layers.node import KerasTensor, flatten, map_structure
 from neuroflow.models import Sequential
+from neuroflow.models.functional import Functional
 from neuroflow.ops.conv import same_padding
 from neuroflow.utils.files import atomic_path
 
@@ -27,7 +31,7 @@ class _Graph:
 
     def name(self, hint: str) -> str:
         self.count += 1
-        return f"{hint}_{self.count}"
+        return f"{hint}:{self.count}"  # a colon: never a Keras layer or Input name
 
     def const(self, hint: str, array) -> str:
         name = self.name(hint)
@@ -59,27 +63,45 @@ def _activation(g: _Graph, fn, x: str, where: str) -> str:
     raise ValueError(f"Cannot export activation {name!r} of layer '{where}' to ONNX.")
 
 
+def _channels_first(g: _Graph, x: str, rank: int, build) -> str:
+    """Runs a channels-first-only ONNX op (Conv, pooling) on a channels-last tensor."""
+    to_first = [0, rank - 1, *range(1, rank - 1)]
+    to_last = [0, *range(2, rank), 1]
+    return g.op("Transpose", [build(g.op("Transpose", [x], perm=to_first))], perm=to_last)
+
+
 def _nchw(g: _Graph, x: str, build) -> str:
-    """Runs an NCHW-only ONNX op on a channels-last tensor."""
-    return g.op("Transpose", [build(g.op("Transpose", [x], perm=[0, 3, 1, 2]))], perm=[0, 2, 3, 1])
+    return _channels_first(g, x, 4, build)
 
 
-def _pads(layer, spatial, kernel, dilation=(1, 1)) -> list[int]:
+def _pads(layer, spatial, kernel, dilation=None) -> list[int]:
+    """ONNX's pads (all starts, then all ends) for TensorFlow's padding of ``layer``."""
+    n = len(kernel)
     if layer.padding != "same":
-        return [0, 0, 0, 0]
-    (top, bottom), (left, right) = (
-        same_padding(spatial[i], kernel[i], layer.strides[i], dilation[i]) for i in range(2)
-    )
-    return [top, left, bottom, right]
+        return [0] * (2 * n)
+    dilation = dilation or (1,) * n
+    if any(size is None for size in spatial):
+        raise ValueError(
+            f"Cannot export layer '{layer.name}' with padding='same' on inputs of unknown "
+            f"spatial size {tuple(spatial)}: give the model's Input a full shape."
+        )
+    pairs = [same_padding(spatial[i], kernel[i], layer.strides[i], dilation[i]) for i in range(n)]
+    return [p[0] for p in pairs] + [p[1] for p in pairs]
+
+
+def _ints(g: _Graph, hint: str, values) -> str:
+    return g.const(hint, np.array(list(values), np.int64))
 
 
 # Each exporter adds the nodes of one layer class: (graph, layer, input name, input shape)
-# -> output name. Looked up by exact class, so a subclass (Conv1D is a Conv2D) that is not
-# listed is refused rather than exported as its parent.
-def _sequential(g: _Graph, model, x: str, shape: tuple) -> str:
-    for sub in model.layers:
-        x, shape = _layer(g, sub, x, shape), sub.compute_output_shape(shape)
-    return x
+# -> output name (a multi-input layer gets lists of names and shapes). Looked up by exact
+# class, so a subclass (Conv1D is a Conv2D) that is not listed is refused rather than
+# exported as its parent.
+def _model(g: _Graph, model, x, shape):
+    """A nested model: its own graph, inlined on the names it is called on."""
+    flat = model._flat_inputs(x) if isinstance(model, Functional) else [x]
+    outputs = _run_graph(g, model._graph, flat)
+    return outputs if len(outputs) > 1 else outputs[0]
 
 
 def _dense(g: _Graph, layer, x: str, shape: tuple) -> str:
@@ -89,37 +111,77 @@ def _dense(g: _Graph, layer, x: str, shape: tuple) -> str:
     return _activation(g, layer.activation, y, layer.name)
 
 
-def _conv2d(g: _Graph, layer, x: str, shape: tuple) -> str:
-    kernel = np.transpose(layer.kernel.data, (3, 2, 0, 1))  # (kh, kw, c, f) -> (f, c, kh, kw)
+def _conv(g: _Graph, layer, x: str, shape: tuple) -> str:
+    """Conv1D and Conv2D: Keras's kernel (*k, c, f) is ONNX's (f, c, *k)."""
+    rank = layer.rank
+    kernel = np.transpose(layer.kernel.data, (rank + 1, rank, *range(rank)))
     inputs = [g.const("kernel", kernel)]
     if layer.bias is not None:
         inputs.append(g.const("bias", layer.bias.data))
     attrs = {
         "strides": list(layer.strides),
         "dilations": list(layer.dilation_rate),
-        "pads": _pads(layer, shape[1:3], layer.kernel_size, layer.dilation_rate),
+        "pads": _pads(layer, shape[1:-1], layer.kernel_size, layer.dilation_rate),
         "kernel_shape": list(layer.kernel_size),
     }
-    y = _nchw(g, x, lambda t: g.op("Conv", [t, *inputs], **attrs))
+    y = _channels_first(g, x, rank + 2, lambda t: g.op("Conv", [t, *inputs], **attrs))
     return _activation(g, layer.activation, y, layer.name)
 
 
-def _pooling2d(op_type: str, **extra):
+def _conv_transpose(g: _Graph, layer, x: str, shape: tuple) -> str:
+    """Conv1D/2DTranspose as ONNX's ConvTranspose, cropped (pads) or extended
+    (output_padding) to the size Keras computes, as TensorFlow's transposed convolution
+    crops: half the excess at the start (rounded down), the rest at the end."""
+    rank = layer.rank
+    # Keras's kernel (*k, filters, channels) is ONNX's (channels, filters, *k)
+    kernel = np.transpose(layer.kernel.data, (rank + 1, rank, *range(rank)))
+    inputs = [g.const("kernel", kernel)]
+    if layer.bias is not None:
+        inputs.append(g.const("bias", layer.bias.data))
+    spatial_in = shape[1:-1]
+    spatial_out = layer.compute_output_shape(shape)[1:-1]
+    if any(size is None for size in spatial_in):
+        raise ValueError(
+            f"Cannot export layer '{layer.name}' on inputs of unknown spatial size "
+            f"{tuple(spatial_in)}: give the model's Input a full shape."
+        )
+    begins, ends, extra = [], [], []
+    for size, out, k, s, d in zip(
+        spatial_in, spatial_out, layer.kernel_size, layer.strides, layer.dilation_rate
+    ):
+        full = (size - 1) * s + (k - 1) * d + 1  # before any cropping
+        begin = max(full - out, 0) // 2 if layer.padding == "same" else 0
+        begins.append(begin)
+        ends.append(max(full - out - begin, 0))
+        extra.append(max(out - (full - begin), 0))
+    attrs = {
+        "strides": list(layer.strides),
+        "dilations": list(layer.dilation_rate),
+        "pads": begins + ends,
+        "output_padding": extra,
+        "kernel_shape": list(layer.kernel_size),
+    }
+    y = _channels_first(g, x, rank + 2, lambda t: g.op("ConvTranspose", [t, *inputs], **attrs))
+    return _activation(g, layer.activation, y, layer.name)
+
+
+def _pooling(op_type: str, **extra):
     def export(g: _Graph, layer, x: str, shape: tuple) -> str:
         attrs = {
             "kernel_shape": list(layer.pool_size),
             "strides": list(layer.strides),
-            "pads": _pads(layer, shape[1:3], layer.pool_size),
+            "pads": _pads(layer, shape[1:-1], layer.pool_size),
             **extra,
         }
-        return _nchw(g, x, lambda t: g.op(op_type, [t], **attrs))
+        return _channels_first(g, x, len(shape), lambda t: g.op(op_type, [t], **attrs))
 
     return export
 
 
-def _global_pooling2d(op_type: str):
+def _global_pooling(op_type: str):
     def export(g: _Graph, layer, x: str, shape: tuple) -> str:
-        return g.op(op_type, [x], axes=[1, 2], keepdims=int(layer.keepdims))
+        axes = list(range(1, len(shape) - 1))
+        return g.op(op_type, [x], axes=axes, keepdims=int(layer.keepdims))
 
     return export
 
@@ -135,39 +197,269 @@ def _relu(g: _Graph, layer, x: str, shape: tuple) -> str:
     return g.op("Relu", [x])
 
 
+def _broadcastable(values, rank: int, axes) -> np.ndarray:
+    """Per-feature ``values`` shaped to broadcast against a rank-``rank`` input: their sizes
+    on ``axes``, 1 elsewhere (the batch axis included)."""
+    shape = [1] * rank
+    for a, size in zip(axes, np.shape(values)):
+        shape[a] = size
+    return np.asarray(values, np.float32).reshape(shape)
+
+
+def _batch_norm(g: _Graph, layer, x: str, shape: tuple) -> str:
+    """Inference: the moving statistics folded into one scale and one shift."""
+    axis = layer.axis % len(shape)
+    scale = 1.0 / np.sqrt(layer.moving_variance.data.astype(np.float64) + layer.epsilon)
+    if layer.gamma is not None:
+        scale = scale * layer.gamma.data
+    shift = -layer.moving_mean.data * scale
+    if layer.beta is not None:
+        shift = shift + layer.beta.data
+    y = g.op("Mul", [x, g.const("scale", _broadcastable(scale, len(shape), [axis]))])
+    return g.op("Add", [y, g.const("shift", _broadcastable(shift, len(shape), [axis]))])
+
+
+def _layer_norm(g: _Graph, layer, x: str, shape: tuple) -> str:
+    """Keras's LayerNormalization over any axes (rms_scaling: not centered before scaling)."""
+    axes = sorted(a % len(shape) for a in layer.axis)
+    mean = g.op("ReduceMean", [x], axes=axes, keepdims=1)
+    centered = g.op("Sub", [x, mean])
+    variance = g.op("ReduceMean", [g.op("Mul", [centered, centered])], axes=axes, keepdims=1)
+    epsilon = g.const("epsilon", np.array(layer.epsilon, np.float32))
+    inv = g.op("Reciprocal", [g.op("Sqrt", [g.op("Add", [variance, epsilon])])])
+    y = g.op("Mul", [x if layer.rms_scaling else centered, inv])
+    if layer.gamma is not None:
+        y = g.op("Mul", [y, g.const("gamma", _broadcastable(layer.gamma.data, len(shape), axes))])
+    if layer.beta is not None:
+        y = g.op("Add", [y, g.const("beta", _broadcastable(layer.beta.data, len(shape), axes))])
+    return y
+
+
+def _normalization(g: _Graph, layer, x: str, shape: tuple) -> str:
+    mean = layer.mean.data.astype(np.float32)
+    std = np.maximum(np.sqrt(layer.variance.data), np.float32(1e-7)).astype(np.float32)
+    if layer.invert:
+        return g.op("Add", [g.op("Mul", [x, g.const("std", std)]), g.const("mean", mean)])
+    return g.op("Div", [g.op("Sub", [x, g.const("mean", mean)]), g.const("std", std)])
+
+
+def _rescaling(g: _Graph, layer, x: str, shape: tuple) -> str:
+    y = g.op("Mul", [x, g.const("scale", np.asarray(layer.scale, np.float32))])
+    return g.op("Add", [y, g.const("offset", np.asarray(layer.offset, np.float32))])
+
+
+def _same_rank(g: _Graph, xs: list, shapes: list) -> list:
+    """Merge inputs of lower rank get size-1 axes after the batch axis, as the layers do."""
+    rank = max(len(s) for s in shapes)
+    return [
+        x
+        if len(s) == rank
+        else g.op("Unsqueeze", [x, _ints(g, "axes", range(1, rank - len(s) + 1))])
+        for x, s in zip(xs, shapes)
+    ]
+
+
+def _chain(op_type: str, scale_by_count: bool = False):
+    """Add, Multiply, Maximum, Minimum, Average: folded left to right, as the layers do."""
+
+    def export(g: _Graph, layer, xs: list, shapes: list) -> str:
+        xs = _same_rank(g, xs, shapes)
+        y = xs[0]
+        for x in xs[1:]:
+            y = g.op(op_type, [y, x])
+        if scale_by_count:
+            y = g.op("Mul", [y, g.const("inverse_count", np.array(1.0 / len(xs), np.float32))])
+        return y
+
+    return export
+
+
+def _subtract(g: _Graph, layer, xs: list, shapes: list) -> str:
+    return g.op("Sub", _same_rank(g, xs, shapes))
+
+
+def _concatenate(g: _Graph, layer, xs: list, shapes: list) -> str:
+    rank = max(len(s) for s in shapes)
+    return g.op("Concat", _same_rank(g, xs, shapes), axis=layer.axis % rank)
+
+
+def _dot(g: _Graph, layer, xs: list, shapes: list) -> str:
+    """Keras's batch_dot as one Einsum: the batch axis kept, the two given axes contracted."""
+    (x, y), (sx, sy) = xs, shapes
+    a1, a2 = layer._axes_for(len(sx), len(sy))
+    if layer.normalize:  # x * min(rsqrt(sum(x^2)), 1e7), as the layer computes it
+        cap = g.const("cap", np.array(1e7, np.float32))
+        half = g.const("power", np.array(-0.5, np.float32))
+
+        def l2(t, axis):
+            sq = g.op("ReduceSum", [g.op("Mul", [t, t]), _ints(g, "axes", [axis])], keepdims=1)
+            return g.op("Mul", [t, g.op("Min", [g.op("Pow", [sq, half]), cap])])
+
+        x, y = l2(x, a1), l2(y, a2)
+    letters = iter("bcdefghijklmnopqrstuvwxy")
+    xl = ["a"] + [next(letters) for _ in sx[1:]]
+    xl[a1] = "z"
+    yl = ["a"] + [next(letters) for _ in sy[1:]]
+    yl[a2] = "z"
+    out = ["a"] + [c for c in xl[1:] if c != "z"] + [c for c in yl[1:] if c != "z"]
+    z = g.op("Einsum", [x, y], equation=f"{''.join(xl)},{''.join(yl)}->{''.join(out)}")
+    return z if len(out) > 1 else g.op("Unsqueeze", [z, _ints(g, "axes", [1])])
+
+
+def _repeat_vector(g: _Graph, layer, x: str, shape: tuple) -> str:
+    y = g.op("Unsqueeze", [x, _ints(g, "axes", [1])])
+    return g.op("Tile", [y, _ints(g, "repeats", [1, layer.n, 1])])
+
+
+def _cropping(g: _Graph, layer, x: str, shape: tuple) -> str:
+    pairs = [layer.cropping] if np.ndim(layer.cropping) == 1 else list(layer.cropping)
+    starts = [begin for begin, _ in pairs]
+    ends = [-end if end else np.iinfo(np.int64).max for _, end in pairs]
+    axes = list(range(1, len(pairs) + 1))
+    return g.op(
+        "Slice", [x, _ints(g, "starts", starts), _ints(g, "ends", ends), _ints(g, "axes", axes)]
+    )
+
+
+def _zero_padding(g: _Graph, layer, x: str, shape: tuple) -> str:
+    pairs = [layer.padding] if np.ndim(layer.padding) == 1 else list(layer.padding)
+    pads = [0, *(p[0] for p in pairs), 0, 0, *(p[1] for p in pairs), 0]
+    return g.op("Pad", [x, _ints(g, "pads", pads)], mode="constant")
+
+
+def _upsampling(g: _Graph, layer, x: str, shape: tuple) -> str:
+    """Nearest: each value repeated (ONNX's Resize, asymmetric and floored); bilinear:
+    half-pixel centres as TensorFlow's resize (without antialiasing) samples."""
+    sizes = (layer.size,) if isinstance(layer.size, int) else tuple(layer.size)
+    if getattr(layer, "interpolation", "nearest") == "nearest":
+        attrs = {"mode": "nearest", "coordinate_transformation_mode": "asymmetric",
+                 "nearest_mode": "floor"}  # fmt: skip
+    else:
+        attrs = {"mode": "linear", "coordinate_transformation_mode": "half_pixel"}
+    scales = g.const("scales", np.array([1.0, 1.0, *sizes], np.float32))
+    return _channels_first(g, x, len(shape), lambda t: g.op("Resize", [t, "", scales], **attrs))
+
+
+def _identity(g: _Graph, layer, x, shape):
+    return x
+
+
 _EXPORTERS = {
-    Sequential: _sequential,
+    Sequential: _model,
+    Functional: _model,
     layers.Dense: _dense,
-    layers.Conv2D: _conv2d,
-    layers.MaxPooling2D: _pooling2d("MaxPool"),
-    layers.AveragePooling2D: _pooling2d("AveragePool", count_include_pad=0),
-    layers.GlobalAveragePooling2D: _global_pooling2d("ReduceMean"),
-    layers.GlobalMaxPooling2D: _global_pooling2d("ReduceMax"),
+    layers.Conv1D: _conv,
+    layers.Conv2D: _conv,
+    layers.Conv1DTranspose: _conv_transpose,
+    layers.Conv2DTranspose: _conv_transpose,
+    layers.MaxPooling1D: _pooling("MaxPool"),
+    layers.MaxPooling2D: _pooling("MaxPool"),
+    layers.AveragePooling1D: _pooling("AveragePool", count_include_pad=0),
+    layers.AveragePooling2D: _pooling("AveragePool", count_include_pad=0),
+    layers.GlobalAveragePooling1D: _global_pooling("ReduceMean"),
+    layers.GlobalAveragePooling2D: _global_pooling("ReduceMean"),
+    layers.GlobalMaxPooling1D: _global_pooling("ReduceMax"),
+    layers.GlobalMaxPooling2D: _global_pooling("ReduceMax"),
     layers.Flatten: lambda g, layer, x, shape: g.op("Flatten", [x], axis=1),
     layers.Reshape: _reshape,
-    layers.Dropout: lambda g, layer, x, shape: x,  # inference: the identity
+    layers.Permute: lambda g, layer, x, shape: g.op("Transpose", [x], perm=[0, *layer.dims]),
+    layers.RepeatVector: _repeat_vector,
+    layers.Cropping1D: _cropping,
+    layers.Cropping2D: _cropping,
+    layers.ZeroPadding1D: _zero_padding,
+    layers.ZeroPadding2D: _zero_padding,
+    layers.UpSampling1D: _upsampling,
+    layers.UpSampling2D: _upsampling,
     layers.Activation: lambda g, layer, x, shape: _activation(g, layer.activation, x, layer.name),
     layers.Softmax: lambda g, layer, x, shape: g.op("Softmax", [x], axis=layer.axis),
     layers.LeakyReLU: lambda g, layer, x, shape: g.op("LeakyRelu", [x], alpha=layer.negative_slope),
     layers.ELU: lambda g, layer, x, shape: g.op("Elu", [x], alpha=layer.alpha),
     layers.ReLU: _relu,
+    layers.BatchNormalization: _batch_norm,
+    layers.LayerNormalization: _layer_norm,
+    layers.Normalization: _normalization,
+    layers.Rescaling: _rescaling,
+    layers.Add: _chain("Add"),
+    layers.Multiply: _chain("Mul"),
+    layers.Maximum: _chain("Max"),
+    layers.Minimum: _chain("Min"),
+    layers.Average: _chain("Add", scale_by_count=True),
+    layers.Subtract: _subtract,
+    layers.Concatenate: _concatenate,
+    layers.Dot: _dot,
+    # inference: the identity
+    layers.Identity: _identity,
+    layers.Dropout: _identity,
+    layers.SpatialDropout1D: _identity,
+    layers.SpatialDropout2D: _identity,
+    layers.GaussianDropout: _identity,
+    layers.GaussianNoise: _identity,
 }
 
 
-def _layer(g: _Graph, layer, x: str, shape: tuple) -> str:
+def exportable_layer_classes() -> set:
+    """The layer (and model) classes :func:`export_onnx` has a mapping for."""
+    return set(_EXPORTERS)
+
+
+def _layer(g: _Graph, layer, x, shape):
     if getattr(layer, "data_format", "channels_last") != "channels_last":  # exporters assume NHWC
         raise ValueError(f"Cannot export layer '{layer.name}' with data_format='channels_first'.")
     export = _EXPORTERS.get(type(layer))
     if export is None:
-        raise ValueError(f"Cannot export layer '{layer.name}' ({type(layer).__name__}) to ONNX.")
+        raise ValueError(
+            f"Cannot export layer '{layer.name}' ({type(layer).__name__}) to ONNX: it has no "
+            f"ONNX mapping. Exportable classes: "
+            f"{', '.join(sorted(c.__name__ for c in _EXPORTERS))}."
+        )
     return export(g, layer, x, shape)
 
 
-def export_onnx(model: Sequential, path) -> None:
+def _run_graph(g: _Graph, graph, names: list) -> list:
+    """Adds the nodes of a model's graph, fed the ONNX names of its flat inputs; returns
+    the names of its flat outputs."""
+    name_of = {id(t): n for t, n in zip(graph.input_tensors, names)}
+    for node in graph.nodes:
+        layer = node.layer
+        if node.args or any(
+            isinstance(v, KerasTensor) or (k == "training" and v) for k, v in node.kwargs.items()
+        ):
+            raise ValueError(
+                f"Cannot export the call of layer '{layer.name}' with extra arguments "
+                f"{node.kwargs}: only inference calls on tensors export."
+            )
+        x = map_structure(lambda t: name_of[id(t)], node.inputs)
+        shape = map_structure(lambda t: t.shape, node.inputs)
+        if isinstance(x, tuple):
+            x, shape = list(x), list(shape)
+        outputs = flatten(_layer(g, layer, x, shape))
+        for t, name in zip(node.output_tensors, outputs, strict=True):
+            name_of[id(t)] = name
+    return [name_of[id(t)] for t in graph.output_tensors]
+
+
+def _io_names(model) -> tuple[list, list]:
+    """The ONNX graph's input and output names: "input"/"output" for a Sequential model;
+    the Input names and :attr:`output_names` for a functional one (numbered if repeated)."""
+    graph = model._graph
+    if isinstance(model, Sequential):
+        return ["input"], ["output"]
+    inputs = [t.name for t in graph.input_tensors]
+    outputs = list(model.output_names)
+    if len(set(outputs)) != len(graph.output_tensors) or set(outputs) & set(inputs):
+        outputs = [f"output_{i}" for i in range(len(graph.output_tensors))]
+    return inputs, outputs
+
+
+def export_onnx(model, path) -> None:
     """Writes ``model`` as an ONNX graph (opset 17) with a dynamic batch axis, atomically.
 
-    Supports the seeds' layers: Dense, activations, Dropout (the identity), Flatten,
-    Reshape, Conv2D, max/average pooling (also global), Softmax, ReLU, LeakyReLU, ELU.
+    Takes Sequential and functional models (several inputs and outputs, shared layers,
+    nested models). The ONNX inputs of a Sequential model are called ``"input"`` and
+    ``"output"``; a functional model's are named after its ``keras.Input`` names and
+    :attr:`output_names`. Every layer class of :func:`neuroflow.layers.layer_classes`
+    exports (:func:`exportable_layer_classes`), channels-last; training-only layers
+    (dropout, noise) are the identity. Anything else raises a ValueError naming the layer.
 
     Examples
     --------
@@ -181,22 +473,39 @@ def export_onnx(model: Sequential, path) -> None:
         from onnx import TensorProto, helper, numpy_helper
     except ImportError:
         raise ImportError("ONNX export needs onnx: pip install 'neuroflow[onnx]'.") from None
-    if not isinstance(model, Sequential) or not model.built:
-        raise ValueError("Only built Sequential models can be exported to ONNX.")
+    if type(model) not in (Sequential, Functional) or not model.built:
+        raise ValueError(
+            "Only built Sequential and functional models can be exported to ONNX. "
+            f"Received: {type(model).__name__} '{getattr(model, 'name', model)}'"
+            f"{'' if getattr(model, 'built', False) else ' (not built)'}."
+        )
+    graph = model._graph
+    for t in graph.input_tensors:
+        if t.dtype != "float32":
+            raise ValueError(
+                f"Cannot export input '{t.name}' of dtype {t.dtype}: only float32 inputs export."
+            )
     g = _Graph(helper, numpy_helper)
-    shape = model.input_shape
-    out = _layer(g, model, "input", shape)
-    out_shape = model.output_shape
+    input_names, output_names = _io_names(model)
+    outputs = _run_graph(g, graph, input_names)
+    for inner, name in zip(outputs, output_names):  # graph outputs under their own names
+        g.nodes.append(helper.make_node("Identity", [inner], [name]))
     dims = lambda s: ["batch", *s[1:]]  # noqa: E731
-    graph = helper.make_graph(
+    proto_graph = helper.make_graph(
         g.nodes,
         model.name,
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, dims(shape))],
-        [helper.make_tensor_value_info(out, TensorProto.FLOAT, dims(out_shape))],
+        [
+            helper.make_tensor_value_info(name, TensorProto.FLOAT, dims(t.shape))
+            for name, t in zip(input_names, graph.input_tensors)
+        ],
+        [
+            helper.make_tensor_value_info(name, TensorProto.FLOAT, dims(t.shape))
+            for name, t in zip(output_names, graph.output_tensors)
+        ],
         g.initializers,
     )
     proto = helper.make_model(
-        graph,
+        proto_graph,
         opset_imports=[helper.make_opsetid("", OPSET)],
         producer_name="neuroflow",
         ir_version=IR_VERSION,
