@@ -16,7 +16,7 @@ import numpy as np
 
 from neuroflow import backend, initializers, ops, regularizers
 from neuroflow._registry import snake_case
-from neuroflow.layers.node import KerasTensor, Node, has_symbolic, map_structure
+from neuroflow.layers.node import KerasTensor, Node, flatten, has_symbolic, map_structure
 from neuroflow.tensor import Tensor, Variable, no_grad
 
 __all__ = [
@@ -479,7 +479,8 @@ class Layer:
 
     def _dry_run(self, inputs, args, kwargs):
         """The output shapes of calling the layer on zeros shaped like ``inputs`` (a batch
-        of one, unknown axes of one), with the batch axis unknown again."""
+        of one, unknown axes of one), with the batch axis unknown again unless every
+        input's batch size is known (``keras.Input(batch_shape=...)``), as in Keras."""
 
         def zeros(t):
             if not isinstance(t, KerasTensor):
@@ -497,7 +498,14 @@ class Layer:
                 f"Layer '{self.name}' ({type(self).__name__}) cannot be called on inputs of "
                 f"shape {shapes}: {error}"
             ) from error
-        return map_structure(lambda t: (None,) + tuple(np.shape(t)[1:]), out)
+        symbolic = [t for t in flatten([inputs, list(args)]) if isinstance(t, KerasTensor)]
+        batch_known = all(t.shape and t.shape[0] is not None for t in symbolic)
+
+        def output_shape(t):
+            shape = tuple(np.shape(t))
+            return shape if batch_known and shape else (None,) + shape[1:]
+
+        return map_structure(output_shape, out)
 
     # ------------------------------------------------------------- graph access
     def _node_tensors(self, attribute: str):

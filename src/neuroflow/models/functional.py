@@ -227,8 +227,12 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
-        """Rebuilds the graph from :meth:`get_config`: each layer, then its calls in order."""
-        inputs, outputs = graph_from_config(config)
+        """Rebuilds the graph from :meth:`get_config`: each layer, then its calls in order.
+
+        ``custom_objects`` maps class names to the user's own layer classes (Keras's
+        argument); only these and the library's classes are looked up.
+        """
+        inputs, outputs = graph_from_config(config, custom_objects)
         return cls(inputs, outputs, name=config.get("name"),
                    trainable=config.get("trainable", True))  # fmt: skip
 
@@ -275,13 +279,17 @@ def serialize_layer(layer: Layer) -> dict:
     }
 
 
-def deserialize_any(spec: dict) -> Layer:
-    """A layer or a nested model from :func:`serialize_layer`'s form."""
+def deserialize_any(spec: dict, custom_objects=None) -> Layer:
+    """A layer or a nested model from :func:`serialize_layer`'s form; ``custom_objects``
+    (class name -> class) names the user's own classes, which come first as in Keras."""
     from neuroflow.models.sequential import Sequential
 
     name = spec.get("class_name") if isinstance(spec, dict) else None
+    custom = (custom_objects or {}).get(name)
+    if custom is not None:
+        return custom.from_config(dict(spec.get("config", {})))
     if name in ("Functional", "Model"):
-        return Functional.from_config(spec.get("config", {}))
+        return Functional.from_config(spec.get("config", {}), custom_objects)
     if name == "Sequential":
         return Sequential.from_config(spec.get("config", {}))
     return deserialize(spec)
@@ -305,7 +313,7 @@ def model_from_json(json_string: str, custom_objects=None):
     return deserialize_any(spec)
 
 
-def graph_from_config(config: dict):
+def graph_from_config(config: dict, custom_objects=None):
     """The ``(inputs, outputs)`` symbolic tensors of a functional config, made by creating
     each layer and replaying its calls once the tensors they read exist."""
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
@@ -324,7 +332,7 @@ def graph_from_config(config: dict):
             created[name] = tensor._history[0]
             made[(name, 0)] = tensor
             continue
-        layer = deserialize_any(spec)
+        layer = deserialize_any(spec, custom_objects)
         created[name] = layer
         for i, node in enumerate(spec.get("inbound_nodes", [])):
             pending.append((name, i, node))
