@@ -18,7 +18,10 @@ from neuroflow import allocator, backend, losses, ops, optimizers
 from neuroflow import metrics as metrics_module
 from neuroflow.callbacks import CallbackList, History, ProgbarLogger, TerminateOnNaN
 from neuroflow.layers.base import Layer, as_input_structure, is_shape
-from neuroflow.layers.node import has_symbolic
+from neuroflow.layers.node import KerasTensor, has_symbolic
+from neuroflow.models import data_adapter
+from neuroflow.models.compile_utils import OutputLosses, per_output, structure_names
+from neuroflow.models.data_adapter import is_batch_source
 from neuroflow.models.summary import format_shape, print_summary
 from neuroflow.tensor import Tensor, no_grad
 
@@ -85,8 +88,7 @@ def _numeric_array(data, name: str) -> np.ndarray:
         data = data.data
     if isinstance(data, (dict, str)) or hasattr(data, "__next__"):
         raise TypeError(
-            f"Expected `{name}` to be a NumPy array (or list). Received: {type(data).__name__}. "
-            "Generators and datasets are not supported yet."
+            f"Expected `{name}` to be a NumPy array (or list). Received: {type(data).__name__}."
         )
     array = np.asarray(data)
     if array.dtype.kind not in "biuf":
@@ -125,6 +127,7 @@ class _FitArgs:
     validation_batch_size: int
     validation_steps: int | None
     validation_freq: int | frozenset
+    steps_per_epoch: int | None
 
 
 def _check_fit_args(
@@ -132,10 +135,13 @@ def _check_fit_args(
     initial_epoch, steps_per_epoch, validation_steps, validation_batch_size, validation_freq,
 ) -> _FitArgs:  # fmt: skip
     """Raises for a value ``fit`` cannot honour; returns the rest normalized."""
-    if class_weight is not None or sample_weight is not None:
-        raise NotImplementedError("class_weight and sample_weight are not supported yet.")
-    if steps_per_epoch is not None:
-        raise NotImplementedError("steps_per_epoch is not supported for array data.")
+    if class_weight is not None and sample_weight is not None:
+        raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+    if class_weight is not None and not isinstance(class_weight, dict):
+        raise ValueError(
+            "Expected `class_weight` to be a dict mapping class indices to weights. "
+            f"Received: class_weight={class_weight!r}"
+        )
     if (
         isinstance(validation_split, bool)
         or not isinstance(validation_split, (int, float, np.integer, np.floating))
@@ -159,6 +165,7 @@ def _check_fit_args(
         ),
         validation_steps=_optional_positive_int("validation_steps", validation_steps),
         validation_freq=_validation_freq(validation_freq),
+        steps_per_epoch=_optional_positive_int("steps_per_epoch", steps_per_epoch),
     )
 
 
@@ -166,12 +173,106 @@ def _check_validation_data(validation_data) -> tuple:
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
         length = len(validation_data) if hasattr(validation_data, "__len__") else "?"
         raise ValueError(
-            "Expected `validation_data` to be a tuple (x_val, y_val). "
+            "Expected `validation_data` to be a tuple (x_val, y_val) or (x_val, y_val, "
+            "val_sample_weight), a generator or a PyDataset. "
             f"Received: {type(validation_data).__name__} of length {length}"
         )
-    if len(validation_data) == 3 and validation_data[2] is not None:
-        raise NotImplementedError("Validation sample weights are not supported yet.")
-    return validation_data[0], validation_data[1]
+    x, y, *rest = validation_data
+    return x, y, (rest[0] if rest else None)
+
+
+def _rows(value) -> int:
+    """Number of samples of an array or of a list/dict of arrays (or Tensors)."""
+    first = data_adapter.first_array(value)
+    return len(first.data if isinstance(first, Tensor) else first)
+
+
+def _to_numpy(value):
+    """A model output (a Tensor, or a list/dict of them) as NumPy arrays."""
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, dict):
+        return {k: _to_numpy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_numpy(v) for v in value]
+    return np.asarray(value)
+
+
+def _concat_outputs(outputs: list):
+    """Per-batch outputs (arrays, or lists/dicts of arrays) stacked along the batch."""
+    first = outputs[0]
+    if isinstance(first, dict):
+        return {k: np.concatenate([o[k] for o in outputs], axis=0) for k in first}
+    if isinstance(first, list):
+        return [np.concatenate([o[i] for o in outputs], axis=0) for i in range(len(first))]
+    return np.concatenate(outputs, axis=0)
+
+
+def _check_class_weight(class_weight: dict, classes: int) -> dict:
+    """``class_weight`` with int keys; ValueError for a key that is not a class index."""
+    checked = {}
+    for key, weight in class_weight.items():
+        if not _is_int(key) or not 0 <= key < classes:
+            # Keras 3 silently ignores such keys, so a typo'd class goes unnoticed
+            raise ValueError(
+                f"Expected the keys of `class_weight` to be class indices in [0, {classes - 1}] "
+                f"for a model with {classes} classes. Received the key {key!r} in "
+                f"class_weight={class_weight!r}"
+            )
+        if isinstance(weight, bool) or not isinstance(weight, (int, float, np.number)):
+            raise ValueError(
+                f"Expected the values of `class_weight` to be numbers. Received "
+                f"{weight!r} for class {key!r}."
+            )
+        checked[int(key)] = float(weight)
+    return checked
+
+
+def class_weight_to_sample_weight(y, class_weight: dict) -> np.ndarray:
+    """Per-sample weights from class weights, as Keras 3: one-hot targets are argmax'ed,
+    ``(n, 1)`` targets squeezed and rounded, classes missing from the dict weigh 1."""
+    y = np.asarray(y)
+    if y.ndim > 1:
+        y = np.argmax(y, axis=-1) if y.shape[-1] != 1 else y[..., 0]
+    labels = np.round(y).astype(np.int64).reshape(len(y), -1)[:, 0]
+    table = np.ones(max(max(class_weight, default=0), int(labels.max(initial=0))) + 1, np.float32)
+    for key, weight in class_weight.items():
+        table[key] = weight
+    return table[labels]
+
+
+def _single(value, names: list, argument: str, nested: bool = False):
+    """The one entry of a list/dict given for a model with one output (names its output)."""
+    if isinstance(value, dict) or (
+        isinstance(value, (list, tuple)) and (not nested or any(
+            isinstance(v, (list, tuple, dict)) for v in value))
+    ):  # fmt: skip
+        if names[0] is None:
+            names = list(value) if isinstance(value, dict) else ["output"]
+        if isinstance(value, dict) and len(value) == 1 and len(names) == 1 and names[0] is None:
+            return next(iter(value.values()))
+        return per_output(value, names, argument, nested)[0]
+    return value
+
+
+def _metric_ids(metrics) -> list:
+    if metrics is None:
+        return []
+    if isinstance(metrics, (str, metrics_module.Metric)) or callable(metrics):
+        return [metrics]
+    return list(metrics)
+
+
+def _weighted_mean(per_sample: Tensor, sample_weight) -> Tensor:
+    """Keras 3's ``sum_over_batch_size``: ``sum(loss_i * w_i) / number of elements``."""
+    if sample_weight is not None:
+        w = np.asarray(sample_weight, np.float32)
+        if w.size == per_sample.size:
+            w = w.reshape(per_sample.shape)
+        else:  # per-sample weights over per-element losses (e.g. per time step)
+            w = w.reshape(w.shape + (1,) * (per_sample.ndim - w.ndim))
+        per_sample = per_sample * Tensor(w)
+    return ops.mean(per_sample)
 
 
 def _plain(value):
@@ -245,6 +346,10 @@ class _Batches:
         self.x, self.y, self.batch_size, self.shuffle = x, y, batch_size, shuffle
         self.steps = math.ceil(len(x) / batch_size)
         self.buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.ran_dry = self.cut_short = False  # the handlers' interface (data_adapter)
+
+    def on_epoch_end(self) -> None:
+        pass
 
     def epoch(self):
         if not self.shuffle:
@@ -267,6 +372,84 @@ class _Batches:
         np.take(self.x, idx, axis=0, out=xb, mode="clip")
         np.take(self.y, idx, axis=0, out=yb, mode="clip")
         return xb, yb
+
+
+class _ArraySteps:
+    """``steps`` consecutive batches of arrays (evaluation, validation, prediction)."""
+
+    def __init__(self, x, y, sample_weight, batch_size, steps, inputs_only=False):
+        self.x, self.y, self.sample_weight = x, y, sample_weight
+        self.batch_size, self.steps, self.inputs_only = batch_size, steps, inputs_only
+        self.ran_dry = self.cut_short = False
+
+    def epoch(self):
+        take, size = data_adapter._take, self.batch_size
+        plain = type(self.x) is np.ndarray
+        for step in range(self.steps):
+            rows = slice(step * size, (step + 1) * size)
+            x = self.x[rows] if plain else take(self.x, rows)
+            if self.inputs_only:
+                yield (x,)
+            elif self.sample_weight is None:
+                yield x, take(self.y, rows)
+            else:
+                yield x, take(self.y, rows), take(self.sample_weight, rows)
+
+    def on_epoch_end(self) -> None:
+        pass
+
+
+class _ConvertedBatches:
+    """A generator's/dataset's/PyDataset's batches, checked and converted as arrays are."""
+
+    def __init__(self, model, handler, class_weight, targets=True):
+        self.model, self.handler = model, handler
+        self.class_weight, self.targets = class_weight, targets
+
+    @property
+    def steps(self):
+        return self.handler.steps
+
+    @property
+    def ran_dry(self) -> bool:
+        return self.handler.ran_dry
+
+    @ran_dry.setter
+    def ran_dry(self, value: bool) -> None:
+        self.handler.ran_dry = value
+
+    @property
+    def cut_short(self) -> bool:
+        return self.handler.cut_short
+
+    def epoch(self):
+        self.handler.ran_dry = False
+        model = self.model
+        for x, y, sample_weight in self.handler.epoch():
+            if not self.targets:
+                yield (model._prepare_x(x),)
+                continue
+            if y is None:
+                raise ValueError(
+                    f"Expected each batch of the {self.handler.source} to hold targets: a tuple "
+                    "(x, y) or (x, y, sample_weight). Received a batch (x,) without y."
+                )
+            x, y, sample_weight = model._prepare_data(x, y, sample_weight, self.class_weight)
+            yield (x, y) if sample_weight is None else (x, y, sample_weight)
+
+    def on_epoch_end(self) -> None:
+        self.handler.on_epoch_end()
+
+
+def _no_targets_beside(x, y, sample_weight) -> None:
+    kind = type(x).__name__
+    for name, value in (("y", y), ("sample_weight", sample_weight)):
+        if value is not None:
+            raise ValueError(
+                f"When `x` is a generator, dataset or PyDataset (received a {kind}), `{name}` "
+                "must not be passed: include it in the batches it yields, "
+                "(x, y) or (x, y, sample_weight)."
+            )
 
 
 class Model(Layer):
@@ -324,6 +507,11 @@ class Model(Layer):
         self.history = None
         self._metric_ids: list = []
         self._metrics: list = []
+        self._weighted_ids: list = []
+        self._weighted: list = []
+        self._loss_scale = 1.0  # a single output's loss_weights
+        self._outputs: OutputLosses | None = None  # several outputs: their losses and metrics
+        self._compile_args: tuple | None = None  # kept until the outputs are known
         self._loss_tracker = metrics_module.Mean("loss")
         self._resume_epoch: int | None = None
 
@@ -342,25 +530,82 @@ class Model(Layer):
     ):
         """Chooses the optimizer, the loss and the metrics to report.
 
+        For a model with several outputs, ``loss``, ``loss_weights``, ``metrics`` and
+        ``weighted_metrics`` may each be one value (for every output), a list in output
+        order or a dict keyed by output name (:attr:`output_names`); the loss minimized is
+        ``sum(loss_weight_i * loss_i)``. ``metrics`` ignore sample and class weights, as in
+        Keras 3; ``weighted_metrics`` are weighted by them (divided by the sum of weights).
         ``run_eagerly``, ``steps_per_execution`` and ``jit_compile`` are accepted for
         compatibility and have no effect: every step runs eagerly on NumPy.
+
+        Examples
+        --------
+        >>> from neuroflow import layers
+        >>> inputs = layers.Input((3,))
+        >>> model = Model(inputs, {"price": layers.Dense(1, name="price")(inputs),
+        ...                        "kind": layers.Dense(2, name="kind")(inputs)})
+        >>> model.compile("sgd", loss={"price": "mse", "kind": "mse"},
+        ...               loss_weights={"price": 1.0, "kind": 0.2})
+        >>> model.metrics_names
+        ['loss', 'kind_loss', 'price_loss']
         """
-        if loss_weights is not None or weighted_metrics is not None:
-            raise NotImplementedError("loss_weights and weighted_metrics are not supported yet.")
         self.optimizer = optimizers.get(optimizer)
-        self.loss = losses.get(loss) if loss is not None else None
-        if metrics is None:
-            metrics = []
-        elif isinstance(metrics, (str, metrics_module.Metric)) or callable(metrics):
-            metrics = [metrics]
-        self._metric_ids = list(metrics)
-        self._metrics = []
+        self._metrics, self._weighted, self._outputs, self._compile_args = [], [], None, None
+        self._loss_scale = 1.0
+        names = structure_names(self)
+        structured = (
+            any(isinstance(v, (list, tuple, dict)) for v in (loss, loss_weights))
+            or isinstance(metrics, dict)
+            or isinstance(weighted_metrics, dict)
+        )
+        if names is not None and len(names) > 1:
+            dict_outputs = isinstance(getattr(getattr(self, "_graph", None), "outputs", None), dict)
+            self._outputs = OutputLosses(
+                names, loss, loss_weights, metrics, weighted_metrics, dict_outputs
+            )
+            self.loss = loss
+        elif names is None and structured:  # a subclassed model: wait for its outputs
+            self._compile_args = (loss, loss_weights, metrics, weighted_metrics)
+            self.loss = loss
+        else:
+            names = names or [None]
+            self.loss = _single(loss, names, "loss")
+            self.loss = losses.get(self.loss) if self.loss is not None else None
+            scale = _single(loss_weights, names, "loss_weights")
+            self._loss_scale = 1.0 if scale is None else float(scale)
+            self._metric_ids = _metric_ids(_single(metrics, names, "metrics", nested=True))
+            self._weighted_ids = _metric_ids(
+                _single(weighted_metrics, names, "weighted_metrics", nested=True)
+            )
+        if self._outputs is not None or self._compile_args is not None:
+            self._metric_ids = self._weighted_ids = []
         self.compiled = True
+
+    def _resolve_outputs(self, y_pred) -> OutputLosses:
+        """The per-output losses of a subclassed model, resolved on its first outputs."""
+        if self._outputs is None:
+            if self._compile_args is None:
+                raise ValueError(
+                    f"Model '{self.name}' returned {len(y_pred)} outputs but was compiled with "
+                    "one loss for one output; give `loss` as a list or dict, one per output."
+                )
+            names = list(y_pred) if isinstance(y_pred, dict) else [
+                f"output_{i + 1}" for i in range(len(y_pred))
+            ]  # fmt: skip
+            self._outputs = OutputLosses(
+                names, *self._compile_args, dict_outputs=isinstance(y_pred, dict)
+            )
+        return self._outputs
 
     @property
     def metrics(self) -> list:
         """The loss tracker then the compiled metrics (once the first data has been seen)."""
-        return [self._loss_tracker, *self._metrics] if self.compiled else []
+        if not self.compiled:
+            return []
+        if self._outputs is not None:
+            outs = self._outputs
+            return [self._loss_tracker, *outs.trackers, *(m for _, m, _ in outs.metrics)]
+        return [self._loss_tracker, *self._metrics, *self._weighted]
 
     @property
     def metrics_names(self) -> list[str]:
@@ -376,7 +621,13 @@ class Model(Layer):
         if not self.compiled:
             return {}
         logs = {"loss": self._loss_tracker.result()}  # called every step: no list building
+        if self._outputs is not None:
+            for m in self.metrics[1:]:
+                logs[m.name] = m.result()
+            return logs
         for m in self._metrics:
+            logs[m.name] = m.result()
+        for m in self._weighted:
             logs[m.name] = m.result()
         return logs
 
@@ -387,6 +638,14 @@ class Model(Layer):
             self._metrics = [
                 metrics_module.get(m, y_shape, out_shape, self.loss) for m in self._metric_ids
             ]
+        if self._weighted_ids and not self._weighted:
+            self._weighted = []
+            plain = {m.name for m in self._metrics}
+            for identifier in self._weighted_ids:
+                metric = metrics_module.get(identifier, y_shape, out_shape, self.loss)
+                if metric.name in plain:  # Keras's name when a plain metric has it already
+                    metric.name = f"weighted_{metric.name}"
+                self._weighted.append(metric)
 
     def _require_compiled(self, method: str) -> None:
         if not self.compiled:
@@ -433,23 +692,136 @@ class Model(Layer):
 
     def _prepare_x(self, x, name="x") -> np.ndarray:
         allocator.keep_freed_memory()
+        if self._structured(x, inputs=True):
+            x = data_adapter.map_structure_arrays(lambda a: _as_float32(_numeric_array(a, name)), x)
+            if isinstance(x, list) and len(x) == 1 and len(self._graph.input_tensors) == 1:
+                x = x[0]
+            else:
+                self._check_input(x)
+                return x
         x = _as_float32(_numeric_array(x, name))
         self._check_input(x)
         if not self.built:
             self.build_for((None,) + x.shape[1:])
         return x
 
+    def _structured(self, value, inputs: bool) -> bool:
+        """Whether ``value`` is a list/dict of arrays for several inputs (or outputs) rather
+        than one array written as nested lists."""
+        if isinstance(value, dict):
+            return True
+        if not isinstance(value, (list, tuple)) or not value:
+            return False
+        if all(hasattr(v, "shape") for v in value):
+            graph = getattr(self, "_graph", None)
+            if inputs:
+                return graph is not None and not isinstance(graph.inputs, KerasTensor)
+            return self._outputs is not None or self._compile_args is not None or (
+                graph is not None and not isinstance(graph.outputs, KerasTensor)
+            )  # fmt: skip
+        return False
+
+    def _prepare_data(self, x, y, sample_weight=None, class_weight=None):
+        """``(x, y, sample_weight)`` as arrays, checked: the general form of
+        :meth:`_prepare_xy` for several inputs/outputs and weights."""
+        multi = self._outputs is not None or self._compile_args is not None
+        if not multi and isinstance(y, (dict, list, tuple)) and len(y) == 1:
+            only = next(iter(y.values())) if isinstance(y, dict) else y[0]
+            if hasattr(only, "shape"):  # a single output's targets given as [y] or {name: y}
+                y = only
+        if multi or self._structured(x, inputs=True):
+            x = self._prepare_x(x)
+            y = self._prepare_targets(y) if multi else self._prepare_xy(x, y)[1]
+        else:
+            x, y = self._prepare_xy(x, y)
+        sizes = {"x": _rows(x), "y": _rows(y)}
+        if sample_weight is not None:
+            sample_weight = data_adapter.map_structure_arrays(
+                lambda w: _as_float32(_numeric_array(w, "sample_weight")), sample_weight
+            )
+            sizes["sample_weight"] = _rows(sample_weight)
+        if len(set(sizes.values())) > 1:
+            raise ValueError(
+                "Data cardinality is ambiguous. Make sure all arrays contain the same number "
+                f"of samples. Received sizes {sizes}"
+            )
+        if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+            sample_weight = self._class_weights(y, class_weight)
+        return x, y, sample_weight
+
+    def _class_weights(self, y, class_weight: dict) -> np.ndarray:
+        if self._outputs is not None or isinstance(y, (list, dict)):
+            raise ValueError("`class_weight` is only supported for Models with a single output.")
+        out_shape = self.output_shape
+        classes = out_shape[-1] if out_shape and out_shape[-1] else int(np.max(y)) + 1
+        classes = max(classes, 2)  # one sigmoid unit: classes 0 and 1
+        return class_weight_to_sample_weight(y, _check_class_weight(class_weight, classes))
+
+    def _prepare_targets(self, y):
+        """Targets for several outputs (list in output order, or dict by output name)."""
+        if y is None:
+            raise ValueError("Expected `y` (the targets). Received: y=None")
+        y = data_adapter.map_structure_arrays(lambda a: _numeric_array(a, "y"), y)
+        if self._outputs is not None:
+            outs = self._outputs
+            flat = self._flat_targets(y)
+            for i, loss in enumerate(outs.losses):
+                sparse = isinstance(loss, losses.SparseCategoricalCrossentropy)
+                if flat[i] is not None and not sparse:
+                    flat[i] = _as_float32(flat[i])
+            try:
+                shapes = [tuple(t.shape) for t in self.outputs]
+            except (AttributeError, ValueError):  # a subclassed model: known when run
+                shapes = None
+            if shapes is not None:
+                outs.check_targets(
+                    flat, [None if t is None else (len(t),) + s[1:] for t, s in zip(flat, shapes)]
+                )
+            return dict(zip(outs.names, flat)) if isinstance(y, dict) else flat
+        return y
+
+    def _flat_targets(self, y) -> list:
+        """Targets (one array, a list in output order or a dict by name) one per output."""
+        names = self._outputs.names
+        if isinstance(y, dict):
+            unknown = [k for k in y if k not in names]
+            if unknown:
+                raise ValueError(
+                    f"The targets dict has key {unknown[0]!r}, which matches no output of the "
+                    f"model. Expected keys among the output names {names}."
+                )
+            return [y.get(n) for n in names]
+        if isinstance(y, (list, tuple)):
+            if len(y) != len(names):
+                raise ValueError(
+                    f"Expected one target array per output ({len(names)}: {names}). "
+                    f"Received {len(y)}."
+                )
+            return list(y)
+        return [y] * len(names)
+
+    def _flat_outputs(self, y_pred) -> list:
+        if isinstance(y_pred, dict):
+            return [y_pred.get(n) for n in self._outputs.names]
+        return list(y_pred)
+
     def _prepare_xy(self, x, y):
         x = self._prepare_x(x)
         y = _numeric_array(y, "y")
-        if len(x) != len(y):
+        rows = len(x) if type(x) is np.ndarray else _rows(x)
+        if rows != len(y):
             raise ValueError(
                 "Data cardinality is ambiguous. Make sure all arrays contain the same number "
-                f"of samples. 'x' sizes: {len(x)}, 'y' sizes: {len(y)}"
+                f"of samples. 'x' sizes: {rows}, 'y' sizes: {len(y)}"
             )
         if not isinstance(self.loss, losses.SparseCategoricalCrossentropy):
             y = _as_float32(y)
-        out_shape = self.compute_output_shape((len(x),) + x.shape[1:])
+        if type(x) is np.ndarray:
+            out_shape = self.compute_output_shape((len(x),) + x.shape[1:])
+        else:
+            out_shape = (rows,) + tuple(self.outputs[0].shape[1:])
         self.loss.check_targets(y, out_shape)
         self._build_metrics(y.shape, out_shape)
         return x, y
@@ -475,22 +847,74 @@ class Model(Layer):
         Tensor
             A scalar, on the tape when gradients are being recorded.
         """
-        per_sample = self.loss.call(y, y_pred)
-        if sample_weight is not None:
-            w = np.asarray(sample_weight, np.float32).reshape(per_sample.shape)
-            per_sample = per_sample * Tensor(w)
-        loss = ops.mean(per_sample)
+        if type(y_pred) is not Tensor and isinstance(y_pred, (list, tuple, dict)):
+            loss = self._multi_output_loss(y, y_pred, sample_weight)
+        else:
+            loss = _weighted_mean(self.loss.call(y, y_pred), sample_weight)
+            if self._loss_scale != 1.0:
+                loss = loss * self._loss_scale
         for penalty in self.losses:
             loss = loss + penalty
         return loss
 
+    def _multi_output_loss(self, y, y_pred, sample_weight) -> Tensor:
+        """``sum(loss_weight_i * loss_i)`` over the outputs that have a loss; each output's
+        unweighted loss goes to its ``<output>_loss`` tracker."""
+        outs = self._resolve_outputs(y_pred)
+        preds = self._flat_outputs(y_pred)
+        targets = self._flat_targets(y)
+        weights = self._flat_sample_weights(sample_weight)
+        batch = _rows(preds)
+        total = None
+        for i in outs.with_loss:
+            if targets[i] is None:
+                raise ValueError(f"No targets were given for output '{outs.names[i]}'.")
+            value = _weighted_mean(outs.losses[i].call(targets[i], preds[i]), weights[i])
+            tracker = outs.tracker_of.get(i)
+            if tracker is not None:
+                tracker.total += float(value.data) * batch
+                tracker.count += batch
+            term = value if outs.weights[i] == 1.0 else value * outs.weights[i]
+            total = term if total is None else total + term
+        return total
+
+    def _flat_sample_weights(self, sample_weight) -> list:
+        n = len(self._outputs.names)
+        if sample_weight is None:
+            return [None] * n
+        if isinstance(sample_weight, dict) or (
+            isinstance(sample_weight, (list, tuple))
+            and all(hasattr(w, "shape") or w is None for w in sample_weight)
+        ):
+            return per_output(sample_weight, self._outputs.names, "sample_weight")
+        return [sample_weight] * n  # one array weighs every output, as in Keras
+
     def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
-        """Updates the compiled metrics with a batch and returns :meth:`get_metrics_result`."""
+        """Updates the compiled metrics with a batch and returns :meth:`get_metrics_result`.
+
+        ``metrics`` ignore ``sample_weight`` and ``weighted_metrics`` use it, as in Keras 3.
+        """
+        if type(y_pred) is not Tensor and isinstance(y_pred, (list, tuple, dict)):
+            return self._multi_output_metrics(y, y_pred, sample_weight)
         y_pred = y_pred.data if isinstance(y_pred, Tensor) else np.asarray(y_pred)
-        if self._metric_ids and not self._metrics:
+        if (self._metric_ids and not self._metrics) or (self._weighted_ids and not self._weighted):
             self._build_metrics(np.shape(y), y_pred.shape)
         for m in self._metrics:
+            m.update_state(y, y_pred)
+        for m in self._weighted:
             m.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def _multi_output_metrics(self, y, y_pred, sample_weight) -> dict:
+        outs = self._resolve_outputs(y_pred)
+        preds = [p.data if isinstance(p, Tensor) else np.asarray(p)
+                 for p in self._flat_outputs(y_pred)]  # fmt: skip
+        targets = self._flat_targets(y)
+        if not outs.built:
+            outs.build(targets, preds)
+        weights = self._flat_sample_weights(sample_weight) if outs.metrics else None
+        for i, metric, weighted in outs.metrics:
+            metric.update_state(targets[i], preds[i], weights[i] if weighted else None)
         return self.get_metrics_result()
 
     def _track_loss(self, value: float, batch: int) -> None:
@@ -523,7 +947,7 @@ class Model(Layer):
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
         value = float(loss.data)
-        self._track_loss(value, len(y_pred.data))
+        self._track_loss(value, len(y_pred.data) if type(y_pred) is Tensor else _rows(y_pred))
         if math.isfinite(value):
             self._apply_gradients(loss)
         return self.compute_metrics(x, y, y_pred, sample_weight)
@@ -542,7 +966,9 @@ class Model(Layer):
         with no_grad():
             y_pred = self(x, training=False)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        self._track_loss(float(loss.data), len(y_pred.data))
+        self._track_loss(
+            float(loss.data), len(y_pred.data) if type(y_pred) is Tensor else _rows(y_pred)
+        )
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data) -> Tensor:
@@ -621,9 +1047,8 @@ class Model(Layer):
             sample_weight, initial_epoch, steps_per_epoch, validation_steps,
             validation_batch_size, validation_freq,
         )  # fmt: skip
-        x, y = self._prepare_xy(x, y)
-        (x, y), val = self._split_validation(x, y, validation_split, validation_data)
-        batches = _Batches(x, y, args.batch_size, args.shuffle)
+        batches, val = self._fit_data(x, y, sample_weight, class_weight, validation_split,
+                                      validation_data, args)  # fmt: skip
         self.history = History()
         cbs = self._make_callbacks(
             callbacks, args.verbose, self.history, epochs=args.epochs, steps=batches.steps
@@ -633,29 +1058,82 @@ class Model(Layer):
         self._resume_epoch = None
         cbs.call("on_train_begin", None)
         logs: dict = {}
+        first = True
         for epoch in range(self._take_resume_epoch(args.initial_epoch), args.epochs):
-            logs = self._run_epoch(epoch, batches, cbs, raise_on_nan)
+            epoch_logs = self._run_epoch(epoch, batches, cbs, raise_on_nan, first)
+            first = False
+            if epoch_logs is None:  # the data ran out before this epoch's first batch
+                break
+            logs = epoch_logs
             if val is not None and _should_validate(epoch, args.validation_freq):
-                logs.update(self._validation_logs(val, args, cbs))
+                logs.update(self._validation_logs(val, cbs))
             cbs.call("on_epoch_end", epoch, logs)
+            batches.on_epoch_end()
             if self.stop_training:
                 break
         cbs.call("on_train_end", logs)  # not reached when training fails
         return self.history
 
-    def _split_validation(self, x, y, validation_split, validation_data):
-        """``((x, y), validation)``: ``validation_data``, or the last ``validation_split``."""
+    def _fit_data(self, x, y, sample_weight, class_weight, validation_split, validation_data,
+                  args: _FitArgs):  # fmt: skip
+        """The training batches' handler and the validation handler (or None)."""
+        if is_batch_source(x):
+            _no_targets_beside(x, y, sample_weight)
+            if validation_split:
+                raise ValueError(
+                    "`validation_split` is only supported for array inputs; "
+                    f"received a {type(x).__name__}. Pass `validation_data` instead."
+                )
+            handler = data_adapter.batch_handler(
+                x, args.steps_per_epoch, args.shuffle, "training data", targets=True
+            )
+            batches = _ConvertedBatches(self, handler, class_weight)
+            return batches, self._validation_handler(validation_data, args)
+        x, y, sample_weight = self._prepare_data(x, y, sample_weight, class_weight)
+        (x, y, sample_weight), val = self._split_validation(
+            x, y, sample_weight, validation_split, validation_data, args
+        )
+        plain = type(x) is np.ndarray and type(y) is np.ndarray and sample_weight is None
+        if plain and args.steps_per_epoch is None:  # the common case: reused buffers
+            return _Batches(x, y, args.batch_size, args.shuffle), val
+        return data_adapter.ArrayHandler(
+            x, y, sample_weight, args.batch_size, args.shuffle, args.steps_per_epoch
+        ), val
+
+    def _validation_handler(self, validation_data, args: _FitArgs):
+        if validation_data is None:
+            return None
+        if is_batch_source(validation_data):
+            handler = data_adapter.batch_handler(
+                validation_data, args.validation_steps, False, "validation data",
+                targets=True, cache=True,
+            )  # fmt: skip
+            return _ConvertedBatches(self, handler, None)
+        x, y, sample_weight = self._prepare_data(*_check_validation_data(validation_data))
+        return self._validation_arrays(x, y, sample_weight, args)
+
+    def _validation_arrays(self, x, y, sample_weight, args: _FitArgs):
+        steps = _count_steps(_rows(x), args.validation_batch_size, args.validation_steps)
+        return _ArraySteps(x, y, sample_weight, args.validation_batch_size, steps)
+
+    def _split_validation(self, x, y, sample_weight, validation_split, validation_data, args):
+        """``((x, y, sample_weight), validation)``: ``validation_data``, or the last
+        ``validation_split`` of the arrays."""
         if validation_data is not None:
-            return (x, y), self._prepare_xy(*_check_validation_data(validation_data))
+            return (x, y, sample_weight), self._validation_handler(validation_data, args)
         if not validation_split:
-            return (x, y), None
-        split = int(math.floor(len(x) * (1.0 - validation_split)))
-        if split == 0 or split == len(x):
+            return (x, y, sample_weight), None
+        n = _rows(x)
+        split = int(math.floor(n * (1.0 - validation_split)))
+        if split == 0 or split == n:
             raise ValueError(
                 f"validation_split={validation_split} leaves no samples for "
-                f"{'training' if split == 0 else 'validation'} out of {len(x)}."
+                f"{'training' if split == 0 else 'validation'} out of {n}."
             )
-        return (x[:split], y[:split]), (x[split:], y[split:])
+        head = data_adapter.map_structure_arrays
+        train = tuple(head(lambda a: a[:split], v) for v in (x, y, sample_weight))
+        held = tuple(head(lambda a: a[split:], v) for v in (x, y, sample_weight))
+        return train, self._validation_arrays(*held, args)
 
     def _make_callbacks(self, callbacks, verbose: int, *extra, **params) -> CallbackList:
         """The user's callbacks, after a progress bar when ``verbose`` asks for one."""
@@ -678,14 +1156,16 @@ class Model(Layer):
         epoch, self._resume_epoch = self._resume_epoch, None
         return initial_epoch if epoch is None else epoch
 
-    def _run_epoch(self, epoch: int, batches: _Batches, cbs: CallbackList, raise_on_nan) -> dict:
-        """One pass over the training batches; returns the epoch's logs."""
+    def _run_epoch(self, epoch: int, batches, cbs: CallbackList, raise_on_nan, first=False):
+        """One pass over the training batches; returns the epoch's logs (None when the data
+        had no batch left for this epoch)."""
         self.reset_metrics()
         cbs.call("on_epoch_begin", epoch, None)
         # looked up once: per-step overhead matters for small models (hundreds of steps)
         train_step = self.train_step
         begin, end = cbs.wants("on_train_batch_begin"), cbs.wants("on_train_batch_end")
         logs = {}
+        step = -1
         for step, data in enumerate(batches.epoch()):
             if begin:
                 cbs.call("on_train_batch_begin", step, None)
@@ -696,6 +1176,18 @@ class Model(Layer):
                 cbs.call("on_train_batch_end", step, logs)
             if self.stop_training:
                 break
+        if batches.ran_dry:
+            if step < 0 and first:
+                raise ValueError(
+                    "The training data yielded no batches: expected a generator, dataset or "
+                    "PyDataset with at least one batch."
+                )
+            data_adapter.warn_ran_dry("training", batches.steps, step + 1)
+            self.stop_training = True
+            if step < 0:
+                return None
+        elif batches.cut_short:
+            data_adapter.warn_cut_short(batches.steps, step + 1)
         return self._final_logs(logs)
 
     def _final_logs(self, logs) -> dict:
@@ -706,25 +1198,29 @@ class Model(Layer):
             results = logs
         return {name: _plain(value) for name, value in sorted(results.items())}
 
-    def _validation_logs(self, val, args: _FitArgs, cbs: CallbackList) -> dict:
-        steps = _count_steps(len(val[0]), args.validation_batch_size, args.validation_steps)
-        logs = self._evaluate_batches(val, args.validation_batch_size, steps, cbs)
+    def _validation_logs(self, val, cbs: CallbackList) -> dict:
+        logs = self._evaluate_batches(val, cbs)
         return {f"val_{name}": value for name, value in logs.items()}
 
     # ---------------------------------------------------------------- evaluation
-    def _evaluate_batches(self, data: tuple, batch_size: int, steps: int, cbs) -> dict:
+    def _evaluate_batches(self, batches, cbs) -> dict:
         self.reset_metrics()
         cbs.call("on_test_begin", None)
         test_step = self.test_step
         begin, end = cbs.wants("on_test_batch_begin"), cbs.wants("on_test_batch_end")
         logs = {}
+        step = -1
         with no_grad():
-            for step, batch in enumerate(_slices(data, batch_size, steps)):
+            for step, batch in enumerate(batches.epoch()):
                 if begin:
                     cbs.call("on_test_batch_begin", step, None)
                 logs = test_step(batch)
                 if end:
                     cbs.call("on_test_batch_end", step, logs)
+        if batches.ran_dry and (batches.steps is not None or step < 0):
+            data_adapter.warn_ran_dry("evaluation", batches.steps, step + 1)
+        batches.ran_dry = False
+        batches.on_epoch_end()
         logs = self._final_logs(logs)
         cbs.call("on_test_end", logs)
         return logs
@@ -742,68 +1238,100 @@ class Model(Layer):
     ):
         """Loss (and metrics) on ``(x, y)``.
 
-        ``steps`` limits the evaluation to that many batches.
+        ``x`` may also be a generator, dataset or :class:`~neuroflow.utils.PyDataset`
+        yielding ``(x, y[, sample_weight])`` batches. ``steps`` limits the evaluation to
+        that many batches.
 
         Returns
         -------
         float or list of float
             The loss alone when compiled without metrics, else ``[loss, *metrics]``
-            (a dict with ``return_dict=True``).
+            (a dict with ``return_dict=True``). With several outputs: the total loss, each
+            output's loss in output order, then the other values by name, as Keras orders
+            them.
         """
         self._require_compiled("evaluate")
-        if sample_weight is not None:
-            raise NotImplementedError("sample_weight is not supported yet.")
         batch_size = _positive_int("batch_size", batch_size, default=32)
         verbose = _verbosity(verbose)
         steps = _optional_positive_int("steps", steps)
-        x, y = self._prepare_xy(x, y)
-        steps = _count_steps(len(x), batch_size, steps)
-        cbs = self._make_callbacks(callbacks, verbose, steps=steps)
-        logs = self._evaluate_batches((x, y), batch_size, steps, cbs)
+        if is_batch_source(x):
+            _no_targets_beside(x, y, sample_weight)
+            batches = _ConvertedBatches(
+                self, data_adapter.batch_handler(x, steps, False, "data", targets=True), None
+            )
+        else:
+            x, y, sample_weight = self._prepare_data(x, y, sample_weight)
+            steps = _count_steps(_rows(x), batch_size, steps)
+            batches = _ArraySteps(x, y, sample_weight, batch_size, steps)
+        cbs = self._make_callbacks(callbacks, verbose, steps=batches.steps)
+        logs = self._evaluate_batches(batches, cbs)
         return logs if return_dict else self._flatten_logs(logs)
 
     def _flatten_logs(self, logs: dict):
         """Keras's order: the metrics' names first, then any other key; one value alone."""
-        names = [n for n in self.metrics_names if n in logs]
+        if self._outputs is not None:  # the losses first, then the rest by name
+            first = ["loss", *self._outputs.loss_names]
+        else:
+            first = self.metrics_names
+        names = [n for n in first if n in logs]
         values = [logs[n] for n in names] + [v for k, v in logs.items() if k not in names]
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Model outputs for ``x`` as a NumPy array, computed in batches of ``batch_size``.
 
-        ``steps`` limits the prediction to that many batches.
+        ``x`` may also be a generator, dataset or :class:`~neuroflow.utils.PyDataset`
+        yielding batches ``(x,)`` (or ``x``; targets in them are ignored). ``steps`` limits
+        the prediction to that many batches. A model with several outputs returns a list
+        (or dict) of arrays, as its outputs are structured.
         """
         batch_size = _positive_int("batch_size", batch_size, default=32)
         verbose = _verbosity(verbose)
         steps = _optional_positive_int("steps", steps)
-        x = self._prepare_x(x)
-        plain = type(self).predict_step is Model.predict_step and steps is None
-        if plain and len(x) <= batch_size and not verbose and not callbacks:
-            with no_grad():  # one batch, nothing to report: skip the loop's machinery
-                return self.call(Tensor._from_op(x, None), training=False).data
-        steps = _count_steps(len(x), batch_size, steps)
-        cbs = self._make_callbacks(callbacks, verbose, steps=steps)
-        return self._predict_batches(x, batch_size, steps, cbs)
+        if is_batch_source(x):
+            handler = data_adapter.batch_handler(x, steps, False, "data", targets=False)
+            batches = _ConvertedBatches(self, handler, None, targets=False)
+        else:
+            x = self._prepare_x(x)
+            plain = type(self).predict_step is Model.predict_step and steps is None
+            rows = len(x) if type(x) is np.ndarray else _rows(x)
+            if plain and rows <= batch_size and not verbose and not callbacks:
+                with no_grad():  # one batch, nothing to report: skip the loop's machinery
+                    out = self.call(
+                        Tensor._from_op(x, None) if type(x) is np.ndarray else x, training=False
+                    )
+                    return out.data if type(out) is Tensor else _to_numpy(out)
+            steps = _count_steps(rows, batch_size, steps)
+            batches = _ArraySteps(x, None, None, batch_size, steps, inputs_only=True)
+        cbs = self._make_callbacks(callbacks, verbose, steps=batches.steps)
+        return self._predict_batches(batches, cbs)
 
-    def _predict_batches(self, x, batch_size: int, steps: int, cbs) -> np.ndarray:
+    def _predict_batches(self, batches, cbs):
         cbs.call("on_predict_begin", None)
         predict_step = self.predict_step
         begin, end = cbs.wants("on_predict_batch_begin"), cbs.wants("on_predict_batch_end")
         outputs = []
+        step = -1
         with no_grad():
-            for step, batch in enumerate(_slices((x,), batch_size, steps)):
+            for step, batch in enumerate(batches.epoch()):
                 if begin:
                     cbs.call("on_predict_batch_begin", step, None)
                 out = predict_step(batch)
-                outputs.append(out.data if isinstance(out, Tensor) else np.asarray(out))
+                outputs.append(out.data if type(out) is Tensor else _to_numpy(out))
                 if end:
                     cbs.call("on_predict_batch_end", step, {"outputs": outputs[-1]})
+        if batches.ran_dry and (batches.steps is not None or step < 0):
+            data_adapter.warn_ran_dry("prediction", batches.steps, step + 1)
+        batches.on_epoch_end()
         cbs.call("on_predict_end", None)
-        return np.concatenate(outputs, axis=0)
+        if not outputs:
+            raise ValueError("predict() received no batches: the data was empty.")
+        return _concat_outputs(outputs)
 
     def predict_on_batch(self, x) -> np.ndarray:
         """Outputs for ``x`` computed as one batch."""
-        return self.predict(x, batch_size=max(len(np.asarray(x)), 1), verbose=0)
+        x = self._prepare_x(x)
+        return self.predict(x, batch_size=max(_rows(x), 1), verbose=0)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One gradient step on exactly this batch; returns the loss (and metrics).
@@ -811,9 +1339,9 @@ class Model(Layer):
         The metrics are reset first, so the values are this batch's, as in Keras.
         """
         self._require_compiled("train_on_batch")
-        if class_weight is not None:
-            raise NotImplementedError("class_weight is not supported yet.")
-        x, y = self._prepare_xy(x, y)
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+        x, y, sample_weight = self._prepare_data(x, y, sample_weight, class_weight)
         self.reset_metrics()
         logs = self.train_step((x, y, sample_weight))
         value = logs.get("loss") if isinstance(logs, dict) else None
@@ -825,7 +1353,7 @@ class Model(Layer):
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) of exactly this batch, without training."""
         self._require_compiled("test_on_batch")
-        x, y = self._prepare_xy(x, y)
+        x, y, sample_weight = self._prepare_data(x, y, sample_weight)
         self.reset_metrics()
         with no_grad():
             logs = dict(sorted(self.test_step((x, y, sample_weight)).items()))

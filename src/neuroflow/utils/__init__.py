@@ -12,9 +12,19 @@ from neuroflow.utils.progbar import Progbar
 from neuroflow.utils.sequences import pad_sequences
 
 __all__ = [
-    "Progbar", "get_file", "normalize", "pad_sequences", "set_random_seed", "split_dataset",
-    "to_categorical",
+    "Progbar", "PyDataset", "Sequence", "get_file", "normalize", "pad_sequences",
+    "set_random_seed", "split_dataset", "to_categorical",
 ]  # fmt: skip
+
+
+def __getattr__(name: str):
+    # PyDataset lives with the training loop (models/data_adapter.py), which imports the
+    # callbacks, which import this package: resolved on first use to avoid the cycle
+    if name in ("PyDataset", "Sequence"):
+        from neuroflow.models import data_adapter
+
+        return getattr(data_adapter, name)
+    raise AttributeError(f"module 'neuroflow.utils' has no attribute {name!r}")
 
 
 def to_categorical(y, num_classes: int | None = None, dtype="float32") -> np.ndarray:
