@@ -325,6 +325,14 @@ class Variable(Tensor):
             )
         self.data[...] = value
 
+    def assign_add(self, delta) -> None:
+        """Adds ``delta`` in place (Keras's ``variable.assign_add``)."""
+        self.assign(self.data + np.asarray(delta))
+
+    def assign_sub(self, delta) -> None:
+        """Subtracts ``delta`` in place (Keras's ``variable.assign_sub``)."""
+        self.assign(self.data - np.asarray(delta))
+
     def __repr__(self) -> str:
         return f"<Variable path={self.name}, shape={self.shape}, dtype={self.dtype}>"
 
