@@ -365,7 +365,7 @@ def warn_ran_dry(what: str, steps, done: int) -> None:
     """Keras's warning when the data ends before the requested steps, saying what to do."""
     wanted = f"{steps} steps" if steps is not None else "another epoch"
     warnings.warn(
-        f"Your input ran out of data: {what} stopped after {done} batches of this epoch, "
+        f"Your input ran out of data: {what} stopped after {done} batch(es) of this epoch, "
         f"where {wanted} were asked for. Make sure the generator or dataset can yield at "
         "least `steps_per_epoch * epochs` batches (loop over the data in the generator, or "
         "leave `steps_per_epoch` unset for a generator that can be restarted).",
