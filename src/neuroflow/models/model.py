@@ -547,7 +547,7 @@ class Model(Layer):
         >>> model.compile("sgd", loss={"price": "mse", "kind": "mse"},
         ...               loss_weights={"price": 1.0, "kind": 0.2})
         >>> model.metrics_names
-        ['loss', 'kind_loss', 'price_loss']
+        ['loss', 'price_loss', 'kind_loss']
         """
         self.optimizer = optimizers.get(optimizer)
         self._metrics, self._weighted, self._outputs, self._compile_args = [], [], None, None
