@@ -1,4 +1,6 @@
-"""Slow tier: 10,000 mutated archives thrown at the loader (the same 10,000 every run).
+"""Slow tier: 10,000 mutated archives thrown at the loader (the same 10,000 every run),
+made from two valid archives: a Sequential CNN and a functional model (a shared layer,
+merges, a nested Sequential, BatchNormalization), so that the graph checks are fuzzed too.
 
 Every one must end in a clean refusal (a FormatError raised by one of the loader's own
 checks, never its catch-all) or in a model that predicts, and the loader must keep the
@@ -38,14 +40,12 @@ from neuroflow.io import load_model, native
 from neuroflow.keras import layers
 
 pytestmark = pytest.mark.slow
-EXAMPLES = 5000  # of each kind: 10,000 archives in all
+EXAMPLES = 2500  # of each kind and model: 10,000 archives in all
 SEED = 20240609  # archive i of a kind comes from the generator seeded (SEED, kind, i)
 
 
-def _archive() -> bytes:
-    """A small trained model's archive, the same bytes on every run (names and times fixed)."""
-    nf.utils.set_random_seed(0)
-    model = nf.keras.Sequential(
+def _sequential():
+    return nf.keras.Sequential(
         [
             nf.keras.Input((6, 6, 1)),
             layers.Conv2D(2, 3, name="conv"),
@@ -55,6 +55,26 @@ def _archive() -> bytes:
         ],
         name="fuzzed",
     )
+
+
+def _functional():
+    inputs = nf.keras.Input((6, 6, 1), name="image")
+    x = layers.Conv2D(2, 3, name="conv")(inputs)
+    x = layers.BatchNormalization(name="bn")(x)
+    flat = layers.Flatten(name="flatten")(x)
+    shared = layers.Dense(4, activation="tanh", name="shared")
+    block = nf.keras.Sequential([layers.Dense(4, name="inner")], name="block")
+    side = shared(layers.Dense(4, name="side")(flat))
+    y = layers.Add(name="add")([shared(layers.Dense(4, name="proj")(flat)), block(side)])
+    y = layers.Concatenate(name="cat")([y, shared(y)])
+    outputs = layers.Dense(3, activation="softmax", name="dense")(y)
+    return nf.keras.Model(inputs, outputs, name="fuzzed_functional")
+
+
+def _archive(build) -> bytes:
+    """A small trained model's archive, the same bytes on every run (names and times fixed)."""
+    nf.utils.set_random_seed(0)
+    model = build()
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(np.zeros((8, 6, 6, 1), np.float32), np.zeros(8, int), verbose=0)
     with tempfile.TemporaryDirectory() as d:
@@ -73,10 +93,18 @@ def _zip(members: dict) -> bytes:
     return buf.getvalue()
 
 
-VALID = _archive()
-with zipfile.ZipFile(io.BytesIO(VALID)) as _z:
-    MANIFEST = json.loads(_z.read(native.MANIFEST))
-    MEMBERS = {n: _z.read(n) for n in _z.namelist() if n != native.MANIFEST}
+class Subject:
+    """One valid archive to mutate: its bytes, manifest, members and CRC-32 fields; its
+    mutations use the generator seeded (SEED, kind + stream, i)."""
+
+    def __init__(self, build, stream: int):
+        self.stream = stream
+        self.valid = _archive(build)
+        with zipfile.ZipFile(io.BytesIO(self.valid)) as z:
+            self.manifest = json.loads(z.read(native.MANIFEST))
+            self.members = {n: z.read(n) for n in z.namelist() if n != native.MANIFEST}
+        self.crc_fields = _crc_fields(self.valid)
+        self.paths = [p for p in _paths(self.manifest) if p]
 
 
 def _crc_fields(data: bytes) -> list[tuple[int, int, int, int]]:
@@ -94,12 +122,9 @@ def _crc_fields(data: bytes) -> list[tuple[int, int, int, int]]:
     return out
 
 
-CRC_FIELDS = _crc_fields(VALID)
-
-
-def _fix_crcs(data: bytearray) -> None:
+def _fix_crcs(data: bytearray, crc_fields) -> None:
     """Makes every member's CRC-32 match its (mutated) bytes again."""
-    for start, end, local, central in CRC_FIELDS:
+    for start, end, local, central in crc_fields:
         crc = zlib.crc32(data[start:end])
         struct.pack_into("<I", data, local, crc)
         struct.pack_into("<I", data, central, crc)
@@ -205,8 +230,10 @@ def _with_members(manifest: dict, members: dict) -> bytes:
 
 
 def test_the_checks_can_fire(loader):
-    loader(VALID)
-    assert loader.loaded == 1
+    for subject in SUBJECTS.values():
+        loader(subject.valid)
+    assert loader.loaded == 2
+    subject = SUBJECTS["sequential"]
     # the recorder sees numpy's own way to unpickle an object array
     pickled = io.BytesIO()
     np.save(pickled, np.array([{"a": 1}], dtype=object), allow_pickle=True)
@@ -215,11 +242,11 @@ def test_the_checks_can_fire(loader):
         np.load(io.BytesIO(pickled.getvalue()), allow_pickle=True)
     assert calls and calls[0].startswith("pickle.load")
     # ... and the loader refuses that payload, as a member or declared as an object array
-    first = MANIFEST["arrays"][0]["member"]
-    members = {**MEMBERS, first: pickled.getvalue()}
-    declared_object = json.loads(json.dumps(MANIFEST))
+    first = subject.manifest["arrays"][0]["member"]
+    members = {**subject.members, first: pickled.getvalue()}
+    declared_object = json.loads(json.dumps(subject.manifest))
     declared_object["arrays"][0]["dtype"] = "object"
-    for manifest in (MANIFEST, declared_object):
+    for manifest in (subject.manifest, declared_object):
         loader(_with_members(manifest, members))
     assert loader.refused == 2
     # numpy's allocations are traced: a loader that took 8 MB would be caught
@@ -230,10 +257,10 @@ def test_the_checks_can_fire(loader):
     finally:
         tracemalloc.stop()
     # a byte of the manifest changed: zipfile alone stops it, until the CRCs are recomputed
-    data = bytearray(VALID)
-    data[CRC_FIELDS[0][0] + 5] ^= 0xFF
+    data = bytearray(subject.valid)
+    data[subject.crc_fields[0][0] + 5] ^= 0xFF
     assert not _past_zip_layer(bytes(data))
-    _fix_crcs(data)
+    _fix_crcs(data, subject.crc_fields)
     assert _past_zip_layer(bytes(data))
 
 
@@ -241,39 +268,41 @@ def test_the_checks_can_fire(loader):
 INTERESTING = b'0123456789-.,"[]{}eE \x00\xff'
 
 
-def byte_mutation(i: int) -> tuple[bytes, str]:
+def byte_mutation(subject: Subject, i: int) -> tuple[bytes, str]:
     """Archive ``i``: a few bytes changed (mostly in the members' data, where the parsers
     look; sometimes in zip's own headers), CRCs recomputed, sometimes truncated."""
-    rng = np.random.default_rng((SEED, 0, i))
-    data = bytearray(VALID)
+    rng = np.random.default_rng((SEED, 0 + subject.stream, i))
+    data = bytearray(subject.valid)
+    crc_fields = subject.crc_fields
     edits = []
     for _ in range(min(rng.geometric(0.5), 8)):
         if rng.random() < 0.85:
-            start, end, _, _ = CRC_FIELDS[rng.integers(len(CRC_FIELDS))]
+            start, end, _, _ = crc_fields[rng.integers(len(crc_fields))]
             position = int(rng.integers(start, end))
         else:
             position = int(rng.integers(len(data)))
         value = int(rng.integers(256)) if rng.random() < 0.5 else rng.choice(list(INTERESTING))
         data[position] = int(value)
         edits.append((position, int(value)))
-    _fix_crcs(data)
+    _fix_crcs(data, crc_fields)
     cut = int(rng.integers(len(data))) if rng.random() < 0.1 else None
     if cut is not None:
         data = data[:cut]
     return bytes(data), f"byte mutation {i}: edits {edits}, cut {cut}"
 
 
-def test_byte_mutations(loader, capsys):
+@pytest.mark.parametrize("model", ["sequential", "functional"])
+def test_byte_mutations(loader, capsys, model):
     past = 0
     for i in range(EXAMPLES):
-        data, label = byte_mutation(i)
+        data, label = byte_mutation(SUBJECTS[model], i)
         past += _past_zip_layer(data)
         loader(data, label)
     _report(
         capsys,
-        f"fuzz: {past} of {EXAMPLES} byte-mutated archives got past the zip layer, and all "
-        f"{EXAMPLES} manifest-mutated ones ({past + EXAMPLES} of {2 * EXAMPLES}); "
-        f"byte mutations: {loader.loaded} loaded, {loader.refused} refused cleanly",
+        f"fuzz ({model}): {past} of {EXAMPLES} byte-mutated archives got past the zip "
+        f"layer (and all manifest-mutated ones); byte mutations: {loader.loaded} loaded, "
+        f"{loader.refused} refused cleanly",
     )
     assert past > 0.6 * EXAMPLES  # most mutations reach the JSON and .npy parsers
 
@@ -288,14 +317,18 @@ def _paths(value, prefix=()):
             yield from _paths(v, prefix + (i,))
 
 
-PATHS = [p for p in _paths(MANIFEST) if p]
+SUBJECTS = {"sequential": Subject(_sequential, 0), "functional": Subject(_functional, 2)}
 STRINGS = [
-    "", "Sequential", "Dense", "Conv2D", "Lambda", "os.system", "builtins.eval", "Adam",
+    "", "Sequential", "Functional", "InputLayer", "__keras_tensor__", "shared", "image",
+    "Dense", "Conv2D", "Lambda", "os.system", "builtins.eval", "Adam",
     "SGD", "MeanSquaredError", "accuracy", "same", "valid", "relu", "float64", "object",
     "<f4", "arrays/00000.npy", "arrays/00001.npy", "../../x.npy", "/etc/passwd",
     "neuroflow", "model", "weights", "\u00e9\u0000", "x" * 300,
 ]  # fmt: skip
-KEYS = ["class_name", "config", "layers", "units", "name", "shape", "dtype", "member", "x"]
+KEYS = [
+    "class_name", "config", "layers", "units", "name", "shape", "dtype", "member", "x",
+    "keras_history", "inbound_nodes", "args", "kwargs", "batch_shape", "training",
+]  # fmt: skip
 
 
 def json_value(rng, depth: int = 0):
@@ -330,13 +363,13 @@ def _nudge(value, rng):
     return json_value(rng)
 
 
-def manifest_mutation(i: int) -> tuple[bytes, str]:
+def manifest_mutation(subject: Subject, i: int) -> tuple[bytes, str]:
     """Archive ``i``: one to three places of the manifest replaced, members intact."""
-    rng = np.random.default_rng((SEED, 1, i))
-    manifest = json.loads(json.dumps(MANIFEST))
+    rng = np.random.default_rng((SEED, 1 + subject.stream, i))
+    manifest = json.loads(json.dumps(subject.manifest))
     changes = []
     for _ in range(rng.integers(1, 4)):
-        path = PATHS[rng.integers(len(PATHS))]
+        path = subject.paths[rng.integers(len(subject.paths))]
         node = manifest
         try:
             for key in path[:-1]:
@@ -346,15 +379,17 @@ def manifest_mutation(i: int) -> tuple[bytes, str]:
             continue  # an earlier change removed the place
         changes.append((path, value))
     label = f"manifest mutation {i}: {changes!r}"[:2000]
-    return _with_members(manifest, MEMBERS), label
+    return _with_members(manifest, subject.members), label
 
 
-def test_manifest_mutations(loader, capsys):
+@pytest.mark.parametrize("model", ["sequential", "functional"])
+def test_manifest_mutations(loader, capsys, model):
     for i in range(EXAMPLES):
-        data, label = manifest_mutation(i)
+        data, label = manifest_mutation(SUBJECTS[model], i)
         loader(data, label)
     _report(
         capsys,
-        f"fuzz: manifest mutations: {loader.loaded} loaded, {loader.refused} refused cleanly",
+        f"fuzz ({model}): manifest mutations: {loader.loaded} loaded, "
+        f"{loader.refused} refused cleanly",
     )
     assert loader.refused > EXAMPLES // 2 and loader.loaded > 0
