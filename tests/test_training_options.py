@@ -264,3 +264,36 @@ def test_single_output_model_takes_one_entry_lists_and_dicts():
     assert logs["loss"] == pytest.approx(2 * float((err**2).mean()), rel=1e-5)
     assert logs["mae"] == pytest.approx(float(np.abs(err).mean()), rel=1e-5)
     assert nf.utils.PyDataset is nk.utils.Sequence
+
+
+def test_an_output_without_a_loss_needs_no_targets():
+    for loss, y in (
+        ([None, "sparse_categorical_crossentropy"], [Y_REG, Y_CLS]),
+        ({"kind": "sparse_categorical_crossentropy"}, {"kind": Y_CLS}),
+    ):
+        model = two_outputs()
+        model.compile("sgd", loss=loss)
+        history = model.fit([X, X2], y, epochs=1, verbose=0)
+        assert list(history.history) == ["loss"]  # one loss: no per-output key, as Keras
+        probs = model.predict([X, X2], verbose=0)[1]
+        expected = -np.log(probs[np.arange(len(X)), Y_CLS]).mean()
+        assert model.evaluate([X, X2], y, verbose=0) == pytest.approx(float(expected), 1e-5)
+
+
+class Penalty(nk.layers.Layer):
+    def call(self, inputs):
+        self.add_loss(nf.ops.mean(inputs * inputs))
+        return inputs
+
+
+def test_compile_without_a_loss_trains_on_add_loss_alone():
+    inputs = nk.Input((4,))
+    model = nk.Model(inputs, Penalty()(nk.layers.Dense(2)(inputs)))
+    model.compile(nk.optimizers.SGD(0.1))
+    history = model.fit(X, epochs=3, verbose=0)
+    assert list(history.history) == ["loss"]
+    assert history.history["loss"][2] < history.history["loss"][0]
+    bare = nk.Model(inputs, nk.layers.Dense(2)(inputs))
+    bare.compile("sgd")
+    with pytest.raises(ValueError, match="No loss to compute"):
+        bare.fit(X, verbose=0)

@@ -129,10 +129,10 @@ def _num_rows(value):
     """The batch size of an array or of a list/dict of arrays (the first one's)."""
     if value is None:
         return None
-    if isinstance(value, dict):
-        value = next(iter(value.values()), None)
-    elif isinstance(value, (list, tuple)) and value and hasattr(value[0], "shape"):
-        value = value[0]
+    if isinstance(value, (dict, list, tuple)) and all(
+        hasattr(v, "shape") or v is None for v in _flat(value)
+    ):
+        value = first_array(value)
     shape = getattr(value, "shape", None)
     if shape is None:
         shape = np.shape(value)
@@ -188,9 +188,9 @@ def map_structure_arrays(fn, value):
     if value is None:
         return None
     if isinstance(value, dict):
-        return {k: fn(v) for k, v in value.items()}
+        return {k: None if v is None else fn(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [fn(v) for v in value]
+        return [None if v is None else fn(v) for v in value]
     return fn(value)
 
 
@@ -209,9 +209,9 @@ def _take(value, idx):
     if value is None:
         return None
     if isinstance(value, dict):
-        return {k: v[idx] for k, v in value.items()}
+        return {k: None if v is None else v[idx] for k, v in value.items()}
     if isinstance(value, list):
-        return [v[idx] for v in value]
+        return [None if v is None else v[idx] for v in value]
     return value[idx]
 
 
@@ -376,5 +376,5 @@ def warn_ran_dry(what: str, steps, done: int) -> None:
 
 def first_array(value):
     """The first array of an array or a list/dict of arrays (for the batch size)."""
-    flat = _flat(value)
+    flat = [v for v in _flat(value) if v is not None]  # an output may have no targets
     return flat[0] if flat else None

@@ -653,8 +653,6 @@ class Model(Layer):
                 f"You must call `compile()` before `{method}()`, e.g. "
                 "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')."
             )
-        if self.loss is None:
-            raise ValueError(f"The model was compiled without a loss; `{method}()` needs one.")
 
     def build(self, input_shape) -> None:
         """Creates the sub-layers' weights by running ``call`` once on zeros.
@@ -725,6 +723,11 @@ class Model(Layer):
         """``(x, y, sample_weight)`` as arrays, checked: the general form of
         :meth:`_prepare_xy` for several inputs/outputs and weights."""
         multi = self._outputs is not None or self._compile_args is not None
+        if self.loss is None and not multi:  # trained by add_loss alone: targets optional
+            x = self._prepare_x(x)
+            if y is not None:
+                y = data_adapter.map_structure_arrays(lambda a: _numeric_array(a, "y"), y)
+            return x, y, sample_weight
         if not multi and isinstance(y, (dict, list, tuple)) and len(y) == 1:
             only = next(iter(y.values())) if isinstance(y, dict) else y[0]
             if hasattr(only, "shape"):  # a single output's targets given as [y] or {name: y}
@@ -849,6 +852,16 @@ class Model(Layer):
         """
         if type(y_pred) is not Tensor and isinstance(y_pred, (list, tuple, dict)):
             loss = self._multi_output_loss(y, y_pred, sample_weight)
+        elif self.loss is None:  # compiled without a loss: the layers' add_loss terms alone
+            if not self.losses:
+                raise ValueError(
+                    "No loss to compute. Provide a `loss` argument in `compile()`, or add "
+                    "losses in the model's layers with `self.add_loss(...)`."
+                )
+            loss = self.losses[0]
+            for penalty in self.losses[1:]:
+                loss = loss + penalty
+            return loss
         else:
             loss = _weighted_mean(self.loss.call(y, y_pred), sample_weight)
             if self._loss_scale != 1.0:
