@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuroflow import backend
+from neuroflow import backend, initializers
 from neuroflow._registry import deserialize as _deserialize
 from neuroflow._registry import resolve, snake_case
 from neuroflow._registry import serialize as _serialize
+from neuroflow.tensor import Variable
 
 EPSILON = 1e-7  # Keras's backend.epsilon(): the AUC end thresholds and F-score guards
 NEG_INF = -1e10  # what Keras gives the predictions outside the top k
@@ -387,10 +388,60 @@ class Metric:
     def __init__(self, name: str | None = None, dtype=None):
         self.name = name or backend.unique_name(snake_case(type(self).__name__))
         self.dtype = "float32" if dtype is None else np.dtype(dtype).name
-        self.reset_state()
+        self._state_variables: list[tuple[Variable, np.ndarray]] = []
+        if type(self).reset_state is not Metric.reset_state:
+            try:
+                self.reset_state()
+            except AttributeError:
+                # a metric written as Keras 3 writes them creates its state with
+                # add_variable after super().__init__(): its reset_state cannot run yet
+                pass
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum",
+                     name=None) -> Variable:  # fmt: skip
+        """A state variable (not trained), as Keras 3's ``Metric.add_variable``.
+
+        The base :meth:`reset_state` puts every such variable back to its initial value.
+
+        Examples
+        --------
+        >>> class Count(Metric):
+        ...     def __init__(self, name="count"):
+        ...         super().__init__(name=name)
+        ...         self.n = self.add_variable(shape=(), name="n", initializer="zeros")
+        ...     def update_state(self, values, sample_weight=None):
+        ...         self.n.assign_add(len(values))
+        ...     def result(self):
+        ...         return float(self.n)
+        >>> m = Count()
+        >>> m.update_state([1, 2, 3]); m.result()
+        3.0
+        >>> m.reset_state(); m.result()
+        0.0
+        """
+        dtype = self.dtype if dtype is None else np.dtype(dtype).name
+        shape = tuple(shape) if isinstance(shape, (list, tuple)) else (int(shape),)
+        value = np.asarray(initializers.get(initializer)(shape, dtype=dtype), dtype=dtype)
+        variable = Variable(value, name=name or "variable", trainable=False, dtype=dtype)
+        self._state_variables.append((variable, value.copy()))
+        return variable
+
+    add_weight = add_variable  # tf.keras 2's spelling
+
+    @property
+    def variables(self) -> list[Variable]:
+        """The state variables :meth:`add_variable` made."""
+        return [v for v, _ in getattr(self, "_state_variables", [])]
 
     def reset_state(self) -> None:
-        raise NotImplementedError
+        states = getattr(self, "_state_variables", [])
+        if not states:
+            raise NotImplementedError(
+                f"{type(self).__name__} must define reset_state() or create its state with "
+                "add_variable()."
+            )
+        for variable, initial in states:
+            variable.assign(initial)
 
     def update_state(self, *args, **kwargs) -> None:
         raise NotImplementedError

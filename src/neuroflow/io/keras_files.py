@@ -434,9 +434,51 @@ def load_keras_archive(path, compile: bool = True) -> Model:  # noqa: A002
     model = model_from_keras_config(config)
     with h5py.File(io.BytesIO(weights), "r") as f:
         _assign_keras3(f, model, f"'{path}'", by_name=True)
-    if compile:
-        compile_from_keras(model, config.get("compile_config"))
+        if compile:
+            compile_from_keras(model, config.get("compile_config"))
+            _restore_optimizer(f, model, path)
     return model
+
+
+def _restore_optimizer(f, model, path) -> None:
+    """Sets the compiled optimizer's step count, learning rate and slots from the archive's
+    ``optimizer/vars`` (Keras's order: iterations, learning rate unless it is a schedule,
+    then each trainable variable's slots), so training resumes where it stopped, as in
+    Keras. A layout that does not match is skipped with Keras's warning."""
+    import warnings
+
+    from neuroflow.io.keras_writer import _SLOTS
+
+    optimizer = getattr(model, "optimizer", None)
+    group = f.get("optimizer/vars")
+    if optimizer is None or group is None or len(group) == 0:
+        return
+    arrays = [np.asarray(group[str(i)]) for i in range(len(group))]
+    variables = model.trainable_weights
+    state = optimizer.get_state(variables)
+    names = _SLOTS.get(type(optimizer).__name__, ())
+    if not all(set(slots) == set(names) for slots in state["slots"]):
+        names = ()  # e.g. SGD without momentum: Keras keeps no slots either
+    has_rate = not isinstance(optimizer._learning_rate, optimizers.LearningRateSchedule)
+    head = 1 + has_rate
+    if len(arrays) != head + len(names) * len(variables) or (names and not variables):
+        warnings.warn(
+            f"Skipping variable loading for optimizer '{group.attrs.get('name', '?')}' of "
+            f"'{path}', because it has {head + len(names) * len(variables)} variables whereas "
+            f"the saved optimizer has {len(arrays)} variables.",
+            stacklevel=3,
+        )
+        return
+    slots, i = [], head
+    for mine in state["slots"]:
+        saved = {}
+        for name in names:
+            saved[name] = np.asarray(arrays[i], mine[name].dtype)  # set_state checks shapes
+            i += 1
+        slots.append({**mine, **saved})
+    optimizer.set_state(variables, {"iterations": int(arrays[0]), "slots": slots})
+    if has_rate:
+        optimizer.learning_rate = float(arrays[1])
 
 
 def _check_built(model) -> None:
