@@ -612,3 +612,40 @@ def test_a_functional_config_asking_for_huge_weights_is_refused(tmp_path):
     out = rewrite(_functional_file(tmp_path), tmp_path / "huge.nf", edit)
     with pytest.raises(FormatError, match="would make a weight of shape \\(4, 3000000\\)"):
         load_model(out)
+
+
+def test_per_output_compile_settings_and_training_resume(tmp_path):
+    inputs = nf.keras.Input((4,), name="x")
+    hidden = layers.Dense(5, activation="relu")(inputs)
+    outputs = {
+        "price": layers.Dense(1, name="price")(hidden),
+        "kind": layers.Dense(3, activation="softmax", name="kind")(hidden),
+    }
+    model = nf.keras.Model(inputs, outputs)
+    model.compile(
+        "adam",
+        {"price": "mse", "kind": "sparse_categorical_crossentropy"},
+        loss_weights={"price": 0.5, "kind": 2.0},
+        metrics={"kind": ["accuracy"], "price": [nf.metrics.MeanAbsoluteError()]},
+    )
+    x = R.random((16, 4), dtype=np.float32)
+    y = {"price": R.random((16, 1), dtype=np.float32), "kind": R.integers(0, 3, 16)}
+    model.fit(x, y, batch_size=8, verbose=0)
+    model.save(tmp_path / "outputs.nf")
+    loaded = load_model(tmp_path / "outputs.nf")
+    assert loaded.optimizer.iterations == 2
+    want = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert loaded.evaluate(x, y, verbose=0, return_dict=True) == pytest.approx(want)
+    assert loaded.metrics_names == model.metrics_names
+    for m in (model, loaded):
+        nf.utils.set_random_seed(4)
+        m.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+    def fewer(m):
+        del m["compile"]["loss"]["kind"]
+        return m
+
+    with pytest.raises(FormatError, match="one entry per output \\['kind', 'price'\\]"):
+        load_model(rewrite(tmp_path / "outputs.nf", tmp_path / "fewer.nf", fewer))

@@ -128,14 +128,60 @@ def _metric_spec(identifier):
     )
 
 
+def _output_metric_specs(outputs, ids_per_output) -> list:
+    """Per-output metric specs; a Metric object the model has built was renamed
+    "<output>_<name>" in place, and is saved under the name it was given."""
+    specs = []
+    for name, ids in zip(outputs.names, ids_per_output):
+        specs.append([])
+        for m in ids:
+            spec = _metric_spec(m)
+            given = spec["config"].get("name") if isinstance(spec, dict) else None
+            if outputs.built and isinstance(given, str) and given.startswith(f"{name}_"):
+                spec["config"]["name"] = given[len(name) + 1 :]
+            specs[-1].append(spec)
+    return specs
+
+
 def _compile_spec(model: Model):
-    if not model.compiled or model.loss is None:
+    """The compile arguments, as the manifest holds them: one loss, weight and metric list,
+    or (``"per_output": true``) one of each per output, in the order of the outputs."""
+    outputs = getattr(model, "_outputs", None)
+    if not model.compiled or (model.loss is None and outputs is None):
         return None
     try:  # each registry refuses what it cannot rebuild by name (custom classes, functions)
+        spec = {"optimizer": optimizers.serialize(model.optimizer)}
+        if outputs is not None:
+            # dicts by output name, in the order of a loss dict (the order Keras reports
+            # the per-output losses in)
+            given = list(model.loss) if isinstance(model.loss, dict) else []
+            order = [n for n in given if n in outputs.names]
+            order += [n for n in outputs.names if n not in order]
+            index = {n: outputs.names.index(n) for n in order}
+            metrics_, weighted = (
+                _output_metric_specs(outputs, ids)
+                for ids in (outputs.metric_ids, outputs.weighted_ids)
+            )
+            loss = [None if v is None else losses.serialize(v) for v in outputs.losses]
+            return {
+                **spec,
+                "per_output": True,
+                **{
+                    key: {n: values[index[n]] for n in order}
+                    for key, values in (
+                        ("loss", loss),
+                        ("loss_weights", outputs.weights),
+                        ("metrics", metrics_),
+                        ("weighted_metrics", weighted),
+                    )
+                },
+            }
         return {
-            "optimizer": optimizers.serialize(model.optimizer),
+            **spec,
             "loss": losses.serialize(model.loss),
+            "loss_weights": getattr(model, "_loss_scale", 1.0),
             "metrics": [_metric_spec(m) for m in model._metric_ids],
+            "weighted_metrics": [_metric_spec(m) for m in getattr(model, "_weighted_ids", [])],
         }
     except ValueError as exc:
         raise ValueError(
@@ -815,14 +861,42 @@ def _restore_metric(spec):
     return cls(**spec["config"])
 
 
-def _compile(model: Model, spec: dict) -> None:
-    saved = spec.get("metrics") or []
+def _metric_list(saved, what: str) -> list:
     if not isinstance(saved, list):
-        raise FormatError(f"The saved metrics must be a list; found {saved!r}.")
+        raise FormatError(f"The saved {what} must be a list; found {saved!r}.")
+    return [_restore_metric(m) for m in saved]
+
+
+def _compile(model: Model, spec: dict) -> None:
     try:
         optimizer = optimizers.deserialize(spec.get("optimizer"))
-        loss = losses.deserialize(spec.get("loss"))
-        model.compile(optimizer, loss, metrics=[_restore_metric(m) for m in saved])
+        if spec.get("per_output"):
+            names = sorted(model.output_names)
+            parts = [spec.get(k) for k in ("loss", "loss_weights", "metrics", "weighted_metrics")]
+            if not all(isinstance(p, dict) and sorted(p) == names for p in parts):
+                raise FormatError(
+                    f"The saved per-output compile settings must be objects with one entry "
+                    f"per output {names}."
+                )
+            loss, weights, saved_metrics, saved_weighted = parts
+            model.compile(
+                optimizer,
+                {k: None if v is None else losses.deserialize(v) for k, v in loss.items()},
+                loss_weights=weights,
+                metrics={k: _metric_list(v, "metrics") for k, v in saved_metrics.items()},
+                weighted_metrics={
+                    k: _metric_list(v, "weighted metrics") for k, v in saved_weighted.items()
+                },
+            )
+            return
+        weight = spec.get("loss_weights", 1.0)
+        model.compile(
+            optimizer,
+            losses.deserialize(spec.get("loss")),
+            loss_weights=None if weight == 1.0 else weight,
+            metrics=_metric_list(spec.get("metrics") or [], "metrics"),
+            weighted_metrics=_metric_list(spec.get("weighted_metrics") or [], "weighted metrics"),
+        )
     except FormatError:
         raise
     except (ValueError, TypeError) as exc:  # the registries' and classes' own checks
