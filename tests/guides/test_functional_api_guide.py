@@ -6,7 +6,6 @@ Summaries are compared line by line with real Keras 3 building the same model.
 """
 
 import numpy as np
-import pytest
 
 import neuroflow as nf
 from neuroflow import keras, ops
@@ -367,11 +366,6 @@ def test_extend_the_api_using_custom_layers():
     assert new_model.count_params() == 50
 
 
-@pytest.mark.xfail(
-    reason="Model.from_config (models/model.py, being edited) drops custom_objects before "
-    "Functional.from_config",
-    strict=True,
-)
 def test_model_from_config_with_custom_objects():
     inputs = keras.Input((4,))
     model = keras.Model(inputs, CustomDense(10)(inputs))

@@ -187,11 +187,6 @@ def test_arbitrary_object_serialization():
     assert float(new_reg(w)) == pytest.approx(0.015)
 
 
-@pytest.mark.xfail(
-    reason="a subclassed keras.Model whose call() takes no `training` gets one "
-    "(models/model.py, not this part's)",
-    strict=True,
-)
 def test_transferring_weights_in_memory():
     def create_layer():
         layer = keras.layers.Dense(64, activation="relu", name="dense_2")

@@ -200,12 +200,6 @@ def test_add_loss_losses_are_added_to_the_loss_in_fit():
     np.testing.assert_allclose(history.history["loss"][0], expected, rtol=1e-5)
 
 
-@pytest.mark.xfail(
-    reason="models/model.py (being edited): fit of a model without trainable weights "
-    "calls backward on a loss that needs no gradient, and compile() without a loss is "
-    "refused although add_loss gives one",
-    strict=True,
-)
 def test_add_loss_fit_without_weights_and_without_compiled_loss():
     inputs = keras.Input(shape=(3,))
     outputs = ActivityRegularizationLayer()(inputs)
@@ -459,11 +453,6 @@ class VariationalAutoEncoder(keras.Model):
         return reconstructed
 
 
-@pytest.mark.xfail(
-    reason="models/model.py (being edited): Model.build passes training= to a call that "
-    "takes none (with `training=None` added to VariationalAutoEncoder.call this passes)",
-    strict=True,
-)
 def test_putting_it_all_together_a_variational_autoencoder():
     # keras.datasets.mnist.load_data() replaced by 256 random digits
     x_train = RNG.integers(0, 256, (256, 28, 28)).astype("uint8")

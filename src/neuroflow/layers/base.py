@@ -324,9 +324,12 @@ class Layer:
 
     @property
     def weights(self) -> list[Variable]:
-        out = list(self._variables)
-        for layer in self._all_layers():
-            out.extend(layer._variables)
+        """Every weight: each layer's own trainable ones first, then its non-trainable
+        ones (Keras's order), layer by layer."""
+        out = []
+        for layer in [self, *self._all_layers()]:
+            out.extend(v for v in layer._variables if v.trainable)
+            out.extend(v for v in layer._variables if not v.trainable)
         return out
 
     @property

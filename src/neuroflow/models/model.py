@@ -17,8 +17,16 @@ import numpy as np
 from neuroflow import allocator, backend, losses, ops, optimizers
 from neuroflow import metrics as metrics_module
 from neuroflow.callbacks import CallbackList, History, ProgbarLogger, TerminateOnNaN
-from neuroflow.layers.base import Layer, as_input_structure, is_shape
-from neuroflow.layers.node import KerasTensor, has_symbolic
+from neuroflow.layers.base import (
+    _CALL_ARGUMENTS,
+    Layer,
+    _call_arguments,
+    as_input_structure,
+    enter_call,
+    exit_call,
+    is_shape,
+)
+from neuroflow.layers.node import KerasTensor, has_symbolic, map_structure
 from neuroflow.models import data_adapter
 from neuroflow.models.compile_utils import OutputLosses, per_output, structure_names
 from neuroflow.models.data_adapter import is_batch_source
@@ -663,8 +671,32 @@ class Model(Layer):
         if any(d is None for d in input_shape[1:]):
             return
         with no_grad():
-            self.call(Tensor(np.zeros((1,) + tuple(input_shape[1:]), np.float32)), training=False)
+            self._call_model(Tensor(np.zeros((1,) + tuple(input_shape[1:]), np.float32)), False)
         self.built, self._build_shape = True, tuple(input_shape)  # also when called directly
+
+    def _call_model(self, inputs, training: bool):
+        """``self.call(inputs)``, with ``training`` only if the model's ``call`` takes it."""
+        accepts = _CALL_ARGUMENTS.get(type(self)) or _call_arguments(type(self))
+        if accepts.training:
+            return self.call(inputs, training=training)
+        previous = enter_call(training)  # the layers inside still see the flag
+        try:
+            return self.call(inputs)
+        finally:
+            exit_call(previous)
+
+    def compute_output_shape(self, input_shape):
+        """For a subclassed model, what ``call`` computes on one zero sample (its layers
+        need not say); the input shape when that cannot be run."""
+        if type(self).call is Layer.call:
+            return super().compute_output_shape(input_shape)
+        if not is_shape(input_shape) or any(d is None for d in input_shape[1:]):
+            return tuple(input_shape) if is_shape(input_shape) else input_shape
+        with no_grad():
+            out = self._call_model(
+                Tensor(np.zeros((1,) + tuple(input_shape[1:]), np.float32)), False
+            )
+        return map_structure(lambda t: (input_shape[0],) + tuple(t.shape[1:]), out)
 
     @property
     def input_shape(self):
@@ -967,6 +999,8 @@ class Model(Layer):
 
     def _apply_gradients(self, loss: Tensor) -> None:
         variables = self.trainable_weights
+        if not variables or not loss.requires_grad:
+            return  # nothing to train (all frozen, or a loss that no weight affects)
         loss.backward()
         grads = [v.grad for v in variables]
         for v in variables:
@@ -1310,8 +1344,8 @@ class Model(Layer):
             rows = len(x) if type(x) is np.ndarray else _rows(x)
             if plain and rows <= batch_size and not verbose and not callbacks:
                 with no_grad():  # one batch, nothing to report: skip the loop's machinery
-                    out = self.call(
-                        Tensor._from_op(x, None) if type(x) is np.ndarray else x, training=False
+                    out = self._call_model(
+                        Tensor._from_op(x, None) if type(x) is np.ndarray else x, False
                     )
                     return out.data if type(out) is Tensor else _to_numpy(out)
             steps = _count_steps(rows, batch_size, steps)
@@ -1390,7 +1424,7 @@ class Model(Layer):
         if cls is Model and isinstance(config, dict) and "input_layers" in config:
             from neuroflow.models.functional import Functional
 
-            return Functional.from_config(config)
+            return Functional.from_config(config, custom_objects=custom_objects)
         return super().from_config(config)
 
     # ------------------------------------------------------------------ display
