@@ -284,3 +284,17 @@ def test_summary_config_and_layer_order_match_keras():
     for mine, keras_layer in zip(ours_cfg["layers"], theirs_cfg["layers"]):
         assert mine["name"] == keras_layer["name"]
         assert len(mine["inbound_nodes"]) == len(keras_layer["inbound_nodes"])
+
+
+def test_clone_model_rebuilds_fresh_layers_or_what_clone_function_returns():
+    model = two_inputs_two_outputs()
+    copy = keras.models.clone_model(model)
+    assert [layer.name for layer in copy.layers] == [layer.name for layer in model.layers]
+    assert not any(a is b for a, b in zip(copy.layers, model.layers))
+    assert copy.count_params() == model.count_params()
+    assert not np.allclose(copy.get_layer("d1").get_weights()[0],
+                           model.get_layer("d1").get_weights()[0])  # fmt: skip
+    shared = keras.models.clone_model(model, clone_function=lambda layer: layer)
+    assert all(a is b for a, b in zip(shared.layers[2:], model.layers[2:]))
+    seq = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+    assert keras.models.clone_model(seq).output_shape == (None, 2)

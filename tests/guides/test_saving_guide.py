@@ -134,7 +134,6 @@ def test_registering_custom_objects():
     assert isinstance(reconstructed.layers[1], registered)
 
 
-@pytest.mark.xfail(reason="missing: keras.models.clone_model", strict=True)
 def test_in_memory_model_cloning():
     model = get_model()
     new_model = keras.models.clone_model(model)

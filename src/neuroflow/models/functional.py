@@ -19,7 +19,8 @@ from neuroflow.models.model import Model
 from neuroflow.models.summary import format_shape
 
 __all__ = [
-    "Functional", "deserialize_any", "graph_from_config", "model_from_json", "serialize_layer",
+    "Functional", "clone_model", "deserialize_any", "graph_from_config", "model_from_json",
+    "serialize_layer",
 ]  # fmt: skip
 
 
@@ -293,6 +294,71 @@ def deserialize_any(spec: dict, custom_objects=None) -> Layer:
     if name == "Sequential":
         return Sequential.from_config(spec.get("config", {}))
     return deserialize(spec)
+
+
+def clone_model(model, input_tensors=None, clone_function=None, call_function=None,
+                recursive=False, **kwargs):  # fmt: skip
+    """A new model with the same architecture and freshly initialized weights
+    (``keras.models.clone_model``): the layers are rebuilt from their configs.
+
+    ``clone_function(layer)`` may return the layer to use instead of a copy (Keras's
+    hook; return ``layer`` itself to share it).
+
+    Examples
+    --------
+    >>> from neuroflow import layers
+    >>> from neuroflow.models import Sequential
+    >>> model = Sequential([layers.Input((3,)), layers.Dense(2)])
+    >>> copy = clone_model(model)
+    >>> copy.count_params(), copy.layers[0] is model.layers[0]
+    (8, False)
+    """
+    from neuroflow.models.sequential import Sequential
+
+    if input_tensors is not None or call_function is not None or kwargs:
+        raise NotImplementedError(
+            "clone_model(input_tensors=, call_function=) are not supported; clone the model, "
+            "then call it on new keras.Input tensors."
+        )
+    if not isinstance(model, Model):
+        raise TypeError(f"Expected `model` to be a Model. Received: {model!r}")
+    if isinstance(model, Sequential):
+        if clone_function is None:
+            return Sequential.from_config(model.get_config())
+        clone = Sequential(name=model.name)
+        if model.input_shape_hint is not None:
+            clone.add(Input(batch_shape=model.input_shape_hint))
+        for layer in model.layers:
+            clone.add(clone_function(layer))
+        return clone
+    if isinstance(model, Functional):
+        if clone_function is None:
+            return Functional.from_config(model.get_config())
+        return _clone_graph(model, clone_function)
+    return type(model).from_config(model.get_config())
+
+
+def _clone_graph(model: Functional, clone_function) -> Functional:
+    """The graph replayed with ``clone_function(layer)`` for each layer (once per layer,
+    so shared layers stay shared) on new inputs."""
+    copies, made = {}, {}
+    for t in model._graph.input_tensors:
+        made[id(t)] = Input(batch_shape=t.shape, dtype=t.dtype, name=t.name)
+
+    def value(leaf):
+        return made[id(leaf)] if isinstance(leaf, KerasTensor) else leaf
+
+    for node in model._graph.nodes:
+        if id(node.layer) not in copies:
+            copies[id(node.layer)] = clone_function(node.layer)
+        args = map_structure(value, list(node.args))
+        out = copies[id(node.layer)](
+            map_structure(value, node.inputs), *args, **map_structure(value, node.kwargs)
+        )
+        for old, new in zip(node.output_tensors, flatten(out)):
+            made[id(old)] = new
+    inputs = map_structure(value, model._graph.inputs)
+    return Functional(inputs, map_structure(value, model._graph.outputs), name=model.name)
 
 
 def model_from_json(json_string: str, custom_objects=None):
