@@ -159,8 +159,211 @@ def mean_absolute_error(y_true, y_pred):
     return ops.absolute_error(y_pred, _match_rank(np.asarray(y_true, y_pred.dtype), y_pred))
 
 
+_EPSILON = 1e-7  # keras.backend.epsilon()
+
+
+def _paired(y_true, y_pred):
+    """``y_pred`` as a Tensor and ``y_true`` as an array of its dtype and rank."""
+    y_pred = _as_tensor(y_pred)
+    return _match_rank(np.asarray(y_true, y_pred.dtype), y_pred), y_pred
+
+
+def _const(value, like: Tensor) -> np.ndarray:
+    # a 0-d array of the prediction's dtype, so float32 math stays float32
+    return np.asarray(value, dtype=like.dtype)
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    """``100 * mean(|y_true - y_pred| / max(|y_true|, 1e-7))`` over the last axis, per sample.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(mean_absolute_percentage_error(np.array([[2.0, 4.0]]), np.array([[1.0, 5.0]]))[0])
+    37.5
+    """
+    y_true, y_pred = _paired(y_true, y_pred)
+    scale = np.maximum(np.abs(y_true), _EPSILON).astype(y_pred.dtype)
+    return ops.mean(ops.abs((y_pred - y_true) / scale), axis=-1) * _const(100.0, y_pred)
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """``mean((log(1 + y_pred) - log(1 + y_true)) ** 2)`` over the last axis, per sample.
+
+    Values below ``1e-7`` (zero and negatives) count as ``1e-7``, as in Keras.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([[np.e - 1.0]])
+    >>> round(float(mean_squared_logarithmic_error(y, np.array([[0.0]]))[0]), 4)
+    1.0
+    """
+    y_true, y_pred = _paired(y_true, y_pred)
+    target = np.log(np.maximum(y_true, _EPSILON) + 1.0).astype(y_pred.dtype)
+    first = ops.log(ops.maximum(y_pred, _const(_EPSILON, y_pred)) + _const(1.0, y_pred))
+    return ops.mean(ops.pow(first - target, 2), axis=-1)
+
+
+def _l2_normalize(x, axis: int):
+    """``x / max(||x||, 1e-7)`` along ``axis`` (Keras's ``ops.normalize``); zero stays zero."""
+    squares = ops.sum(ops.pow(x, 2), axis=axis, keepdims=True)
+    # clamping the squared norm keeps the gradient finite at a zero vector
+    return x * ops.pow(ops.maximum(squares, _const(_EPSILON**2, x)), -0.5)
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """Minus the cosine of the angle between ``y_true`` and ``y_pred`` along ``axis``.
+
+    ``-1`` means the same direction, ``0`` orthogonal (or a zero vector), ``1`` opposite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y_true, y_pred = np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [1.0, 1.0]])
+    >>> np.round(np.asarray(cosine_similarity(y_true, y_pred)), 4).tolist()
+    [-0.0, -1.0]
+    """
+    y_true, y_pred = _paired(y_true, y_pred)
+    axis = _check_axis(axis, y_pred.ndim)
+    return -ops.sum(_l2_normalize(Tensor(y_true), axis) * _l2_normalize(y_pred, axis), axis=axis)
+
+
+def _check_delta(delta) -> float:
+    if isinstance(delta, bool) or not isinstance(delta, (int, float, np.integer, np.floating)):
+        raise TypeError(f"Expected `delta` to be a number. Received: delta={delta!r}")
+    if not np.isfinite(delta) or delta <= 0:
+        raise ValueError(f"Expected `delta` to be a positive number. Received: delta={delta!r}")
+    return float(delta)
+
+
+def huber(y_true, y_pred, delta=1.0):
+    """Huber loss over the last axis, per sample: ``0.5 * e ** 2`` where ``|e| <= delta``,
+    ``delta * |e| - 0.5 * delta ** 2`` beyond, ``e = y_pred - y_true``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.asarray(huber(np.array([[0.0, 0.0]]), np.array([[0.5, 3.0]]))).tolist()
+    [1.3125]
+    """
+    delta = _check_delta(delta)
+    y_true, y_pred = _paired(y_true, y_pred)
+    error = ops.abs(y_pred - y_true)
+    # quadratic up to delta, linear past it: the same values and gradient as Keras's where()
+    inner = ops.minimum(error, _const(delta, y_pred))
+    outer = error - inner
+    return ops.mean(ops.pow(inner, 2) * _const(0.5, y_pred) + outer * _const(delta, y_pred), -1)
+
+
+def log_cosh(y_true, y_pred):
+    """``mean(log(cosh(y_pred - y_true)))`` over the last axis, per sample, computed stably.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(float(log_cosh(np.array([[0.0]]), np.array([[1.0]]))[0]), 4)
+    0.4338
+    """
+    y_true, y_pred = _paired(y_true, y_pred)
+    x = y_pred - y_true
+    # log(cosh(x)) = x + softplus(-2x) - log(2), which never overflows
+    value = x + ops.softplus(x * _const(-2.0, x)) - _const(np.log(2.0), x)
+    return ops.mean(value, axis=-1)
+
+
+def kl_divergence(y_true, y_pred):
+    """``sum(y_true * log(y_true / y_pred))`` over the last axis, per sample, both clipped
+    to ``[1e-7, 1]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(float(kl_divergence(np.array([[0.5, 0.5]]), np.array([[0.25, 0.75]]))[0]), 4)
+    0.1438
+    """
+    y_true, y_pred = _paired(y_true, y_pred)
+    target = np.clip(y_true, _EPSILON, 1.0)
+    pred = ops.minimum(ops.maximum(y_pred, _const(_EPSILON, y_pred)), _const(1.0, y_pred))
+    return ops.sum((np.log(target) - ops.log(pred)) * target, axis=-1)
+
+
+def poisson(y_true, y_pred):
+    """``mean(y_pred - y_true * log(y_pred + 1e-7))`` over the last axis, per sample.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(float(poisson(np.array([[1.0]]), np.array([[np.e]]))[0]), 4)
+    1.7183
+    """
+    y_true, y_pred = _paired(y_true, y_pred)
+    return ops.mean(y_pred - ops.log(y_pred + _const(_EPSILON, y_pred)) * y_true, axis=-1)
+
+
+def _hinge_labels(y_true: np.ndarray) -> np.ndarray:
+    """0/1 labels as -1/1, as Keras converts them; other labels unchanged."""
+    if np.all((y_true == 0) | (y_true == 1)):
+        return 2.0 * y_true - 1.0
+    return y_true
+
+
+def _hinge_margin(y_true, y_pred):
+    y_true, y_pred = _paired(y_true, y_pred)
+    labels = _hinge_labels(y_true).astype(y_pred.dtype)
+    # maximum, not relu: at a zero margin the gradient flows, as through Keras's maximum
+    return ops.maximum(_const(1.0, y_pred) - y_pred * labels, _const(0.0, y_pred))
+
+
+def hinge(y_true, y_pred):
+    """``mean(max(1 - y_true * y_pred, 0))`` over the last axis, per sample.
+
+    Labels are -1/1; 0/1 labels are converted to -1/1 first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.asarray(hinge(np.array([[1.0, 0.0]]), np.array([[0.5, 0.5]]))).tolist()
+    [1.0]
+    """
+    return ops.mean(_hinge_margin(y_true, y_pred), axis=-1)
+
+
+def squared_hinge(y_true, y_pred):
+    """``mean(max(1 - y_true * y_pred, 0) ** 2)`` over the last axis, per sample.
+
+    Labels are -1/1; 0/1 labels are converted to -1/1 first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.asarray(squared_hinge(np.array([[1.0, 0.0]]), np.array([[0.5, 0.5]]))).tolist()
+    [1.25]
+    """
+    return ops.mean(ops.pow(_hinge_margin(y_true, y_pred), 2), axis=-1)
+
+
+def categorical_hinge(y_true, y_pred):
+    """``max(neg - pos + 1, 0)`` per sample, where ``pos = sum(y_true * y_pred)`` and
+    ``neg = max((1 - y_true) * y_pred)`` over the last axis (one-hot ``y_true``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.asarray(categorical_hinge(np.array([[0.0, 1.0]]), np.array([[0.5, 0.25]]))).tolist()
+    [1.25]
+    """
+    y_true, y_pred = _paired(y_true, y_pred)
+    pos = ops.sum(y_pred * y_true, axis=-1)
+    neg = ops.max(y_pred * (1.0 - y_true), axis=-1)
+    return ops.maximum(neg - pos + _const(1.0, y_pred), _const(0.0, y_pred))
+
+
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kl_divergence
 
 
 # ---------------------------------------------------------------------------- classes
@@ -349,6 +552,204 @@ class MeanAbsoluteError(Loss):
         return mean_absolute_error(y_true, y_pred)
 
 
+class Huber(Loss):
+    """Huber loss: quadratic for errors up to ``delta``, linear beyond (see :func:`huber`).
+
+    Parameters
+    ----------
+    delta : float, default 1.0
+        Where the loss turns from quadratic to linear; must be positive.
+    reduction : {"sum_over_batch_size", "sum", "none"}
+    name : str, default "huber_loss"
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(Huber(delta=2.0)(np.zeros((1, 2)), np.array([[1.0, 4.0]])))
+    3.25
+    """
+
+    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss"):
+        super().__init__(name, reduction)
+        self.delta = _check_delta(delta)
+
+    def call(self, y_true, y_pred):
+        return huber(y_true, y_pred, self.delta)
+
+    def get_config(self):
+        # Keras 3 leaves delta out of the config, losing it; keeping it makes a round trip exact
+        return {**super().get_config(), "delta": self.delta}
+
+
+class CosineSimilarity(Loss):
+    """Minus the cosine similarity along ``axis`` (see :func:`cosine_similarity`).
+
+    Parameters
+    ----------
+    axis : int, default -1
+    reduction : {"sum_over_batch_size", "sum", "none"}
+    name : str, default "cosine_similarity"
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y_true, y_pred = np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [1.0, 1.0]])
+    >>> round(float(CosineSimilarity()(y_true, y_pred)), 4)
+    -0.5
+    """
+
+    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity"):
+        super().__init__(name, reduction)
+        self.axis = _check_int_axis(axis)
+
+    def call(self, y_true, y_pred):
+        return cosine_similarity(y_true, y_pred, self.axis)
+
+    def get_config(self):
+        # Keras 3 leaves axis out of the config; keeping it makes a round trip exact
+        return {**super().get_config(), "axis": self.axis}
+
+
+class MeanAbsolutePercentageError(Loss):
+    """Mean absolute percentage error (see :func:`mean_absolute_percentage_error`).
+
+    Parameters
+    ----------
+    reduction : {"sum_over_batch_size", "sum", "none"}
+    name : str, default "mean_absolute_percentage_error"
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(MeanAbsolutePercentageError()(np.array([[2.0, 4.0]]), np.array([[1.0, 5.0]])))
+    37.5
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error"):
+        super().__init__(name, reduction)
+
+    def call(self, y_true, y_pred):
+        return mean_absolute_percentage_error(y_true, y_pred)
+
+
+class MeanSquaredLogarithmicError(Loss):
+    """Mean squared logarithmic error (see :func:`mean_squared_logarithmic_error`).
+
+    Parameters
+    ----------
+    reduction : {"sum_over_batch_size", "sum", "none"}
+    name : str, default "mean_squared_logarithmic_error"
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error"):
+        super().__init__(name, reduction)
+
+    def call(self, y_true, y_pred):
+        return mean_squared_logarithmic_error(y_true, y_pred)
+
+
+class LogCosh(Loss):
+    """Logarithm of the hyperbolic cosine of the error (see :func:`log_cosh`).
+
+    Parameters
+    ----------
+    reduction : {"sum_over_batch_size", "sum", "none"}
+    name : str, default "log_cosh"
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="log_cosh"):
+        super().__init__(name, reduction)
+
+    def call(self, y_true, y_pred):
+        return log_cosh(y_true, y_pred)
+
+
+class KLDivergence(Loss):
+    """Kullback-Leibler divergence of ``y_pred`` from ``y_true`` (see :func:`kl_divergence`).
+
+    Parameters
+    ----------
+    reduction : {"sum_over_batch_size", "sum", "none"}
+    name : str, default "kl_divergence"
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(float(KLDivergence()(np.array([[0.5, 0.5]]), np.array([[0.25, 0.75]]))), 4)
+    0.1438
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="kl_divergence"):
+        super().__init__(name, reduction)
+
+    def call(self, y_true, y_pred):
+        return kl_divergence(y_true, y_pred)
+
+
+class Poisson(Loss):
+    """Poisson loss, ``y_pred - y_true * log(y_pred)`` (see :func:`poisson`).
+
+    Parameters
+    ----------
+    reduction : {"sum_over_batch_size", "sum", "none"}
+    name : str, default "poisson"
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="poisson"):
+        super().__init__(name, reduction)
+
+    def call(self, y_true, y_pred):
+        return poisson(y_true, y_pred)
+
+
+class Hinge(Loss):
+    """Hinge loss for -1/1 (or 0/1) labels (see :func:`hinge`).
+
+    Parameters
+    ----------
+    reduction : {"sum_over_batch_size", "sum", "none"}
+    name : str, default "hinge"
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="hinge"):
+        super().__init__(name, reduction)
+
+    def call(self, y_true, y_pred):
+        return hinge(y_true, y_pred)
+
+
+class SquaredHinge(Loss):
+    """Squared hinge loss for -1/1 (or 0/1) labels (see :func:`squared_hinge`).
+
+    Parameters
+    ----------
+    reduction : {"sum_over_batch_size", "sum", "none"}
+    name : str, default "squared_hinge"
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="squared_hinge"):
+        super().__init__(name, reduction)
+
+    def call(self, y_true, y_pred):
+        return squared_hinge(y_true, y_pred)
+
+
+class CategoricalHinge(Loss):
+    """Categorical hinge loss for one-hot labels (see :func:`categorical_hinge`).
+
+    Parameters
+    ----------
+    reduction : {"sum_over_batch_size", "sum", "none"}
+    name : str, default "categorical_hinge"
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge"):
+        super().__init__(name, reduction)
+
+    def call(self, y_true, y_pred):
+        return categorical_hinge(y_true, y_pred)
+
+
 _LOSSES = {
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
@@ -357,6 +758,20 @@ _LOSSES = {
     "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError,
     "mae": MeanAbsoluteError,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+    "mape": MeanAbsolutePercentageError,
+    "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
+    "msle": MeanSquaredLogarithmicError,
+    "huber": Huber,
+    "huber_loss": Huber,
+    "log_cosh": LogCosh,
+    "kl_divergence": KLDivergence,
+    "kld": KLDivergence,
+    "cosine_similarity": CosineSimilarity,
+    "poisson": Poisson,
+    "hinge": Hinge,
+    "squared_hinge": SquaredHinge,
+    "categorical_hinge": CategoricalHinge,
 }
 _FUNCTIONS = {
     sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
@@ -364,6 +779,16 @@ _FUNCTIONS = {
     binary_crossentropy: BinaryCrossentropy,
     mean_squared_error: MeanSquaredError,
     mean_absolute_error: MeanAbsoluteError,
+    mean_absolute_percentage_error: MeanAbsolutePercentageError,
+    mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
+    huber: Huber,
+    log_cosh: LogCosh,
+    kl_divergence: KLDivergence,
+    cosine_similarity: CosineSimilarity,
+    poisson: Poisson,
+    hinge: Hinge,
+    squared_hinge: SquaredHinge,
+    categorical_hinge: CategoricalHinge,
 }
 
 

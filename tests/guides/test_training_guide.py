@@ -121,7 +121,6 @@ def test_many_builtin_optimizers_losses_metrics(real_keras):
         assert float(ours.result()) == pytest.approx(float(theirs.result()), rel=1e-4)
 
 
-@pytest.mark.xfail(reason="missing: losses.KLDivergence and losses.CosineSimilarity", strict=True)
 def test_guide_lists_kl_divergence_and_cosine_similarity():
     assert keras.losses.KLDivergence and keras.losses.CosineSimilarity
 
