@@ -300,3 +300,70 @@ def test_bad_axis_and_reduction():
         losses.KLDivergence(reduction="mean_of_everything")
     with pytest.raises(ValueError, match="Unknown loss"):
         losses.get("kullback_leibler")
+
+
+# ------------------------------------------------------------------ binary focal crossentropy
+
+FOCAL_KWARGS = [
+    {},
+    {"gamma": 0.0},
+    {"apply_class_balancing": True, "alpha": 0.4, "gamma": 1.5, "label_smoothing": 0.1},
+]
+
+
+@requires_keras
+@pytest.mark.parametrize("kwargs", FOCAL_KWARGS, ids=str)
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_binary_focal_crossentropy_matches_keras(keras, kwargs, from_logits):
+    rng = np.random.default_rng(5)
+    y_true = rng.integers(0, 2, size=(6, 4)).astype(np.float32)
+    if from_logits:
+        y_pred = rng.normal(size=(6, 4)).astype(np.float32) * 3
+    else:
+        y_pred = rng.random((6, 4)).astype(np.float32)
+        y_pred[0, 0], y_pred[1, 1] = 0.0, 1.0  # clipped to [eps, 1 - eps], as in Keras
+    weights = rng.random(6).astype(np.float32)
+    ours = losses.BinaryFocalCrossentropy(from_logits=from_logits, **kwargs)
+    theirs = keras.losses.BinaryFocalCrossentropy(from_logits=from_logits, **kwargs)
+    for sw in (None, weights):
+        np.testing.assert_allclose(
+            float(ours(y_true, y_pred, sample_weight=sw)),
+            float(theirs(y_true, y_pred, sample_weight=sw)),
+            rtol=1e-5,
+        )
+    assert ours.get_config() == theirs.get_config()
+
+
+@requires_keras
+def test_binary_focal_crossentropy_sgd_step_matches_keras(keras):
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(8, 5)).astype(np.float32)
+    y = rng.integers(0, 2, size=(8, 3)).astype(np.float32)
+    keras.utils.set_random_seed(0)
+    k_model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3, activation="sigmoid")])
+    n_model = nf.keras.Sequential([nf.keras.Input((5,)), layers.Dense(3, activation="sigmoid")])
+    start = k_model.get_weights()
+    n_model.set_weights(start)
+    k_model.compile(keras.optimizers.SGD(0.5), loss="binary_focal_crossentropy")
+    n_model.compile(optimizers.SGD(0.5), loss="binary_focal_crossentropy")
+    np.testing.assert_allclose(
+        n_model.train_on_batch(x, y), k_model.train_on_batch(x, y), rtol=1e-5
+    )
+    for n_w, k_w in zip(n_model.get_weights(), k_model.get_weights()):
+        np.testing.assert_allclose(n_w, k_w, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(n_model.get_weights()[0], start[0], atol=1e-5)
+
+
+def test_binary_focal_crossentropy_config_and_errors():
+    loss = losses.get("binary_focal_crossentropy")
+    assert type(loss) is losses.BinaryFocalCrossentropy
+    assert type(losses.get(losses.binary_focal_crossentropy)) is losses.BinaryFocalCrossentropy
+    custom = losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.3, gamma=1.0)
+    again = losses.deserialize(losses.serialize(custom))
+    assert again.get_config() == custom.get_config()
+    with pytest.raises(ValueError, match="alpha"):
+        losses.BinaryFocalCrossentropy(alpha=1.5)
+    with pytest.raises(ValueError, match="gamma"):
+        losses.BinaryFocalCrossentropy(gamma=-1.0)
+    with pytest.raises(TypeError, match="gamma"):
+        losses.BinaryFocalCrossentropy(gamma="2")
