@@ -91,3 +91,12 @@ def test_variable_assign_checks_shape():
     np.testing.assert_array_equal(v.numpy(), np.ones((2, 2)))
     with pytest.raises(ValueError, match=r"shape \(3,\).*'kernel'"):
         v.assign(np.ones(3))
+
+
+def test_numpy_reads_a_reduced_scalar_tensor():
+    from neuroflow import ops
+
+    value = ops.mean(Tensor(np.ones((3, 2), np.float32)))
+    array = np.asarray(value)
+    assert isinstance(array, np.ndarray) and array.shape == () and float(array) == 1.0
+    assert np.asarray(Tensor([1.0, 2.0]), dtype=np.float64).dtype == np.float64

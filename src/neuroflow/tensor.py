@@ -142,9 +142,11 @@ class Tensor:
         return len(self.data)
 
     def __array__(self, dtype=None, copy=None):
+        # a reduction can leave a NumPy scalar in `data`; NumPy needs an ndarray back
+        data = self.data if type(self.data) is np.ndarray else np.asarray(self.data)
         if dtype is None:
-            return self.data
-        return self.data.astype(dtype, copy=False)
+            return data.copy() if copy else data
+        return data.astype(dtype, copy=bool(copy))
 
     def numpy(self) -> np.ndarray:
         """The values as a NumPy array (shared, not copied)."""
