@@ -120,14 +120,10 @@ def test_custom_objects_in_memory_and_refused_by_the_loader():
         keras.models.load_model("custom_model.keras")
 
 
-@pytest.mark.xfail(
-    reason="missing: keras.saving (register_keras_serializable, custom_object_scope, "
-    "get_custom_objects) and load_model(custom_objects=...)",
-    strict=True,
-)
 def test_registering_custom_objects():
     keras.saving.get_custom_objects().clear()
     registered = keras.saving.register_keras_serializable(package="MyLayers")(CustomLayer)
+    keras.saving.register_keras_serializable(package="my_package", name="custom_fn")(custom_fn)
     model = get_custom_model()
     model.save("custom_model.keras")
     reconstructed = keras.models.load_model("custom_model.keras")

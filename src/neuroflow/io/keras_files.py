@@ -19,6 +19,7 @@ import numpy as np
 from neuroflow import layers as layers_module
 from neuroflow import losses, optimizers
 from neuroflow._registry import snake_case
+from neuroflow.io import custom_objects
 from neuroflow.io.native import FormatError, check_config
 from neuroflow.models import Model, Sequential
 
@@ -68,14 +69,19 @@ def _translate_layer(spec: dict):
             f"Layer '{config.get('name', '?')}' is a Keras Lambda layer: it holds Python code, "
             "which neuroflow never runs. Rebuild the model without it."
         )
-    if spec.get("registered_name") not in (None, name) or (
+    custom = spec.get("registered_name") not in (None, name) or (
         isinstance(spec.get("module"), str) and not spec["module"].startswith("keras")
-    ):
-        raise FormatError(
-            f"Layer '{config.get('name', '?')}' is a custom object "
-            f"({spec.get('registered_name') or spec.get('module')}); only "
-            "Keras's built-in layers can be imported."
-        )
+    )
+    if custom or (name not in layers_module.layer_classes() and name != "InputLayer"):
+        # a user's class: looked up only among the registered and given ones, never imported
+        cls = custom_objects.find(name, spec.get("registered_name"))
+        if isinstance(cls, type) and hasattr(cls, "from_config"):
+            return _from_config(cls, _custom_functions(config), name), None
+        if custom:
+            raise FormatError(
+                f"Layer '{config.get('name', '?')}' is a custom object of class '{name}'. "
+                + custom_objects.not_found(name, spec.get("registered_name"))
+            )
     if name == "InputLayer":
         shape = config.get("batch_shape") or config.get("batch_input_shape")
         return None, shape
@@ -83,7 +89,9 @@ def _translate_layer(spec: dict):
     if name not in classes:
         raise FormatError(
             f"Keras layer class '{name}' is not supported by neuroflow "
-            f"(supported: {', '.join(sorted(classes))})."
+            f"(supported: {', '.join(sorted(classes))}). If it is a custom class, register "
+            "it with @keras.saving.register_keras_serializable() or pass it in "
+            "load_model(custom_objects=...)."
         )
     shape = config.pop("batch_input_shape", None) or config.pop("batch_shape", None)
     for key in list(config):
@@ -98,8 +106,12 @@ def _translate_layer(spec: dict):
             del config[key]
     if name == "LeakyReLU" and "alpha" in config and "negative_slope" in config:
         del config["alpha"]
+    return _from_config(classes[name], _custom_functions(config), name), shape
+
+
+def _from_config(cls, config: dict, name: str):
     try:
-        return classes[name].from_config(config), shape
+        return cls.from_config(config)
     except FormatError:
         raise
     except Exception as exc:  # noqa: BLE001  (an untrusted file: every failure is the file's)
@@ -107,6 +119,22 @@ def _translate_layer(spec: dict):
             f"Cannot import Keras layer '{config.get('name')}' ({name}): "
             f"{type(exc).__name__}: {exc}"
         ) from None
+
+
+def _custom_functions(config: dict) -> dict:
+    """Keras's ``{"class_name": "function", ...}`` values (a custom activation) -> the
+    registered or given function of that name; refused if there is none."""
+    out = dict(config)
+    for key, value in config.items():
+        if isinstance(value, dict) and value.get("class_name") == "function":
+            fn = custom_objects.resolve_function(value)
+            if fn is None:
+                raise FormatError(
+                    f"Layer '{config.get('name', '?')}' sets {key} to a custom function. "
+                    + custom_objects.not_found(value.get("config"), what="function")
+                )
+            out[key] = fn
+    return out
 
 
 def _strip_bookkeeping(value):

@@ -28,6 +28,7 @@ import numpy as np
 from neuroflow import layers as layers_module
 from neuroflow import losses, optimizers
 from neuroflow._registry import snake_case
+from neuroflow.io import custom_objects
 from neuroflow.utils.files import atomic_path
 
 KERAS_VERSION = "3.15.1"  # the Keras these layouts were read from
@@ -94,10 +95,12 @@ def _check_writable(layer) -> None:
             f"Cannot save layer '{layer.name}' ({name}) to a Keras file: "
             f"{_NOT_WRITABLE[name]}. Rebuild the model without it."
         )
-    if layers_module.layer_classes().get(name) is not type(layer):
+    if layers_module.layer_classes().get(name) is not type(layer) and not (
+        custom_objects.is_custom(type(layer)) and hasattr(layer, "get_config")
+    ):
         raise ValueError(
             f"Cannot save layer '{layer.name}' of type {name} to a Keras file: only the "
-            "library's own layers have a Keras class of the same name."
+            "library's own layers and custom layers with get_config can be written."
         )
 
 
@@ -118,6 +121,8 @@ def keras_layer_config(layer) -> dict:
         suffix = key.rsplit("_", 1)[-1]
         if isinstance(value, dict) and "class_name" in value and suffix in _MODULES:
             value = _object_spec(value, _MODULES[suffix])
+        elif suffix == "activation" and custom_objects.is_custom(getattr(layer, key, None)):
+            value = custom_objects.function_spec(getattr(layer, key))
         out[key] = value
     return out
 
@@ -155,12 +160,17 @@ def layer_spec(layer, input_shape) -> dict:
     if _is_model(layer):
         return model_spec(layer)
     _check_writable(layer)
-    spec = {
-        "module": "keras.layers",
-        "class_name": type(layer).__name__,
-        "config": keras_layer_config(layer),
-        "registered_name": None,
-    }
+    cls = type(layer)
+    if layers_module.layer_classes().get(cls.__name__) is not cls:  # a user's class: as Keras
+        spec = custom_objects.serialize_keras_object(layer)
+        spec["config"] = _plain(spec["config"])
+    else:
+        spec = {
+            "module": "keras.layers",
+            "class_name": cls.__name__,
+            "config": keras_layer_config(layer),
+            "registered_name": None,
+        }
     if input_shape is not None and layer.weights:
         spec["build_config"] = {"input_shape": _plain(input_shape)}
     return spec

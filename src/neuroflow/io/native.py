@@ -45,6 +45,7 @@ import numpy as np
 
 from neuroflow import layers, losses, metrics, optimizers
 from neuroflow._registry import snake_case
+from neuroflow.io import custom_objects
 from neuroflow.layers.node import KerasTensor, flatten
 from neuroflow.models import Model, Sequential
 from neuroflow.models.functional import Functional
@@ -91,10 +92,12 @@ def _check_saveable(layer) -> None:
             "the safe format never stores (nor runs when loading). Replace it with built-in "
             "layers, or save the weights only (save_weights) and rebuild the model in code."
         )
-    if layers.layer_classes().get(type(layer).__name__) is not type(layer):
+    if layers.layer_classes().get(type(layer).__name__) is not type(layer) and not (
+        custom_objects.is_custom(type(layer)) and not isinstance(layer, Model)
+    ):
         raise ValueError(
             f"Cannot save layer '{layer.name}' of type {type(layer).__name__}: only the "
-            "library's own layers can be saved (subclassed models and custom layers cannot). "
+            "library's own layers and custom layers can be saved (subclassed models cannot). "
             "Save the weights only (save_weights) and rebuild the model in code."
         )
 
@@ -224,7 +227,10 @@ def save_model(model: Model, path, include_optimizer: bool = True) -> None:
         "format": FORMAT,
         "kind": "model",
         "version": VERSION,
-        "model": {"class_name": type(model).__name__, "config": model.get_config()},
+        "model": {
+            "class_name": type(model).__name__,
+            "config": custom_objects.mark_registered(model.get_config(), model),
+        },
         "compile": _compile_spec(model) if include_optimizer else None,
         "optimizer": None,
     }
@@ -423,7 +429,7 @@ def _rebuild(spec, budget: _WeightBudget):
     if name == "InputLayer":
         raise FormatError("An InputLayer may only be listed among a functional model's layers.")
     if name not in ("Sequential", "Functional"):
-        return budget.guard(layers.deserialize(spec))
+        return budget.guard(custom_objects.deserialize_layer(spec))
     config = spec.get("config")
     if not isinstance(config, dict):
         raise FormatError(f"A {name} model's config must be an object; found {config!r}.")

@@ -24,6 +24,7 @@ import zipfile
 from pathlib import Path
 
 from neuroflow.io import native
+from neuroflow.io.custom_objects import custom_object_scope
 
 NATIVE_SUFFIXES = (".neuroflow", ".nf")
 
@@ -142,13 +143,16 @@ def _unsupported(name: str) -> ValueError:
     )
 
 
-def load_model(filepath, compile: bool = True, safe_mode: bool = True):  # noqa: A002
+def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: bool = True):  # noqa: A002
     """Loads a model from a ``.keras``, ``.h5``/``.hdf5`` or ``.neuroflow`` file.
 
-    Files Keras wrote and files neuroflow wrote load alike. Loading never runs code from
-    the file: Lambda layers and classes that are not Keras's or neuroflow's own are refused
-    with an error naming them, whatever ``safe_mode`` says (it is accepted for Keras's
-    signature; ``safe_mode=False`` does not unlock anything).
+    Files Keras wrote and files neuroflow wrote load alike. A class or function the file
+    names that is not Keras's or neuroflow's own is looked up only among the objects
+    registered with ``keras.saving.register_keras_serializable``, in an active
+    ``custom_object_scope`` or in ``custom_objects`` (a dict of name -> class or function),
+    then built with ``cls.from_config(config)``; nothing is imported by the module name a
+    file gives. Lambda layers are refused whatever ``safe_mode`` says: their code would
+    have to come from the file (``safe_mode=False`` does not unlock them here).
 
     Examples
     --------
@@ -160,6 +164,11 @@ def load_model(filepath, compile: bool = True, safe_mode: bool = True):  # noqa:
     name = _name(filepath)
     if not isinstance(safe_mode, bool):
         raise TypeError(f"Expected `safe_mode` to be a bool. Received: safe_mode={safe_mode!r}.")
+    with custom_object_scope(custom_objects):
+        return _load_model(name, filepath, compile)
+
+
+def _load_model(name: str, filepath, compile: bool):  # noqa: A002
     if name.endswith(NATIVE_SUFFIXES):
         return native.load_model(filepath, compile=compile)
     if name.endswith(".keras"):

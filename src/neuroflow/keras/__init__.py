@@ -17,6 +17,7 @@ from neuroflow.keras import (
     optimizers,
     preprocessing,
     regularizers,
+    saving,
     utils,
 )
 from neuroflow.layers import Input
@@ -25,5 +26,5 @@ from neuroflow.models import Model, Sequential
 __all__ = [
     "Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets",
     "initializers", "layers", "losses", "metrics", "models", "optimizers", "preprocessing",
-    "regularizers", "utils",
+    "regularizers", "saving", "utils",
 ]  # fmt: skip
