@@ -67,7 +67,8 @@ def _translate_layer(spec: dict):
     if name in ("Lambda", "TFOpLambda", "SlicingOpLambda"):
         raise FormatError(
             f"Layer '{config.get('name', '?')}' is a Keras Lambda layer: it holds Python code, "
-            "which neuroflow never runs. Rebuild the model without it."
+            "which neuroflow never runs, even with safe_mode=False. Rebuild the model "
+            "without it."
         )
     custom = spec.get("registered_name") not in (None, name) or (
         isinstance(spec.get("module"), str) and not spec["module"].startswith("keras")
