@@ -15,8 +15,7 @@ from neuroflow.layers.base import Layer, map_shapes
 from neuroflow.layers.core import Input
 from neuroflow.layers.node import KerasTensor, flatten, map_structure, pack_like
 from neuroflow.models.graph import Graph
-from neuroflow.models.model import Model
-from neuroflow.models.summary import format_shape
+from neuroflow.models.model import Model, check_input_shape
 
 __all__ = [
     "Functional", "clone_model", "deserialize_any", "graph_from_config", "model_from_json",
@@ -167,17 +166,8 @@ class Functional(Model):
             return super()._check_input(x)
         flat = self._flat_inputs(x)
         for i, (value, tensor) in enumerate(zip(flat, self._graph.input_tensors)):
-            got = getattr(value, "shape", None)
-            if got is None:
-                continue
-            expected = tensor.shape
-            if len(got) != len(expected) or any(
-                e is not None and e != g for e, g in zip(expected[1:], got[1:])
-            ):
-                raise ValueError(
-                    f'Input {i} of layer "{self.name}" is incompatible with the layer: expected '
-                    f"shape={format_shape(expected)}, found shape={format_shape(tuple(got))}"
-                )
+            if hasattr(value, "shape"):
+                check_input_shape(self.name, i, tensor.shape, value.shape)
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:

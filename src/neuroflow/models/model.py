@@ -301,6 +301,18 @@ def _raise_nonfinite(loss, epoch: int, step: int) -> None:
     )
 
 
+def check_input_shape(model: str, index: int, expected: tuple, got: tuple) -> None:
+    """Keras's error when input ``index`` has another rank, or another size where the
+    model's input shape fixes one."""
+    if len(got) != len(expected) or any(
+        e is not None and e != g for e, g in zip(expected[1:], got[1:])
+    ):
+        raise ValueError(
+            f'Input {index} of layer "{model}" is incompatible with the layer: expected '
+            f"shape={format_shape(expected)}, found shape={format_shape(tuple(got))}"
+        )
+
+
 # ------------------------------------------------------------------------ batches
 def unpack_x_y_sample_weight(data) -> tuple:
     """Splits a batch ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` into three parts.
@@ -709,16 +721,8 @@ class Model(Layer):
 
     def _check_input(self, x) -> None:
         expected = self.input_shape
-        if expected is None or not hasattr(x, "shape") or not is_shape(expected):
-            return
-        got = x.shape
-        if len(got) != len(expected) or any(
-            e is not None and e != g for e, g in zip(expected[1:], got[1:])
-        ):
-            raise ValueError(
-                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected '
-                f"shape={format_shape(expected)}, found shape={format_shape(got)}"
-            )
+        if expected is not None and hasattr(x, "shape") and is_shape(expected):
+            check_input_shape(self.name, 0, expected, x.shape)
 
     def _prepare_x(self, x, name="x") -> np.ndarray:
         allocator.keep_freed_memory()
@@ -1335,6 +1339,22 @@ class Model(Layer):
         batch_size = _positive_int("batch_size", batch_size, default=32)
         verbose = _verbosity(verbose)
         steps = _optional_positive_int("steps", steps)
+        if (  # the commonest call, one small float32 batch quietly: nothing else to check
+            type(x) is np.ndarray
+            and x.dtype == np.float32
+            and not verbose
+            and steps is None
+            and not callbacks
+            and 0 < x.ndim
+            and len(x) <= batch_size
+            and self.built
+            and type(self).predict_step is Model.predict_step
+        ):
+            allocator.keep_freed_memory()
+            self._check_input(x)
+            with no_grad():
+                out = self._call_model(Tensor._from_op(x, None), False)
+            return out.data if type(out) is Tensor else _to_numpy(out)
         if is_batch_source(x):
             handler = data_adapter.batch_handler(x, steps, False, "data", targets=False)
             batches = _ConvertedBatches(self, handler, None, targets=False)
