@@ -409,3 +409,71 @@ def test_native_names_keep_neuroflows_format(tmp_path):
         np.testing.assert_array_equal(
             saving.load_model(tmp_path / name).predict(x, verbose=0), model.predict(x, verbose=0)
         )
+
+
+def _subclassed(keras_module):
+    """A subclassed model holding custom layers that hold layers (the subclassing guide's
+    ResNet shape), written against either library."""
+
+    class Block(keras_module.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.conv1 = keras_module.layers.Conv2D(4, 3, padding="same")
+            self.conv2 = keras_module.layers.Conv2D(4, 3, padding="same")
+
+        def call(self, x):
+            return self.conv2(self.conv1(x))
+
+    class Net(keras_module.Model):
+        def __init__(self):
+            super().__init__()
+            self.block_1, self.block_2 = Block(), Block()
+            self.pool = keras_module.layers.GlobalAveragePooling2D()
+            self.head = keras_module.layers.Dense(3)
+
+        def call(self, x):
+            return self.head(self.pool(self.block_2(self.block_1(x))))
+
+    return Net()
+
+
+def _dataset_names(path):
+    import h5py
+
+    names = []
+    with h5py.File(path) as f:
+        f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else 0)
+    return names
+
+
+def test_nested_custom_layers_save_every_weight_and_reload(tmp_path):
+    x = np.random.default_rng(0).random((2, 6, 6, 4)).astype("float32")
+    model, other = _subclassed(nf.keras), _subclassed(nf.keras)
+    model(x), other(x)
+    path = str(tmp_path / "net.weights.h5")
+    model.save_weights(path)
+    other.load_weights(path)
+    for mine, theirs in zip(model.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+@requires_keras
+def test_subclassed_weights_files_have_keras_layout_both_ways(tmp_path, keras):
+    x = np.random.default_rng(1).random((2, 6, 6, 4)).astype("float32")
+    ours, theirs = _subclassed(nf.keras), _subclassed(keras)
+    ours(x), theirs(x)
+    ours_path, theirs_path = str(tmp_path / "n.weights.h5"), str(tmp_path / "k.weights.h5")
+    ours.save_weights(ours_path)
+    theirs.save_weights(theirs_path)
+    assert _dataset_names(ours_path) == _dataset_names(theirs_path)
+    theirs.load_weights(ours_path)
+    np.testing.assert_allclose(theirs.predict(x, verbose=0), ours.predict(x, verbose=0),
+                               atol=1e-6)  # fmt: skip
+    fresh = _subclassed(nf.keras)
+    fresh(x)
+    theirs2 = _subclassed(keras)
+    theirs2(x)
+    theirs2.save_weights(theirs_path)
+    fresh.load_weights(theirs_path)
+    np.testing.assert_allclose(fresh.predict(x, verbose=0), theirs2.predict(x, verbose=0),
+                               atol=1e-6)  # fmt: skip

@@ -20,6 +20,7 @@ from neuroflow import layers as layers_module
 from neuroflow import losses, optimizers
 from neuroflow._registry import snake_case
 from neuroflow.io import custom_objects
+from neuroflow.io.keras_writer import attribute_children, container_keys, is_graph_model
 from neuroflow.io.native import FormatError, check_config
 from neuroflow.models import Model, Sequential
 
@@ -417,18 +418,45 @@ def _assign_keras3(group, model, source: str, by_name: bool = False) -> None:
         if sub is None:
             kind = "model" if isinstance(layer, Model) else "layer"
             raise FormatError(f"{source} has no weights for {kind} '{layer.name}'.")
-        if isinstance(layer, Model):
+        if is_graph_model(layer):
             _assign_keras3(sub, layer, source, by_name)
             continue
-        variables = sub["vars"] if "vars" in sub else {}
-        own = list(layer._variables)  # Keras's order: trainable first, then the others
-        order = [v for v in own if v.trainable] + [v for v in own if not v.trainable]
-        if len(variables) != len(order):
-            raise FormatError(
-                f"{source}: {len(variables)} weight arrays for layer '{layer.name}', "
-                f"which has {len(order)}."
-            )
-        _assign_in_order(layer, order, [variables[str(i)] for i in range(len(order))], source)
+        _assign_object(sub, layer, source)
+
+
+def _assign_object(group, layer, source: str) -> None:
+    """A custom or built-in layer (or subclassed model): its own ``vars``, then the layers
+    it holds, under their attribute names as Keras 3 files them."""
+    variables = group["vars"] if "vars" in group else {}
+    own = list(layer._variables)  # Keras's order: trainable first, then the others
+    order = [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+    if len(variables) != len(order):
+        raise FormatError(
+            f"{source}: {len(variables)} weight arrays for layer '{layer.name}', "
+            f"which has {len(order)}."
+        )
+    _assign_in_order(layer, order, [variables[str(i)] for i in range(len(order))], source)
+    for attribute, child in attribute_children(layer):
+        items = child if isinstance(child, list) else [child]
+        keys = container_keys(child) if isinstance(child, list) else [None]
+        for key, item in zip(keys, items):
+            path = attribute if key is None else f"{attribute}/{key}"
+            if not item.weights:
+                continue
+            if path not in group:
+                raise FormatError(f"{source} has no weights for layer '{item.name}' ({path}).")
+            if is_graph_model(item):
+                _assign_keras3(group[path], item, source)
+            else:
+                _assign_object(group[path], item, source)
+
+
+def assign_root(group, model, source: str, by_name: bool = False) -> None:
+    """Fills ``model`` from a Keras 3 weights file's root group."""
+    if is_graph_model(model):
+        _assign_keras3(group, model, source, by_name)
+    else:
+        _assign_object(group, model, source)
 
 
 def _assign_in_order(layer, variables: list, arrays: list, source: str) -> None:
@@ -462,7 +490,7 @@ def load_keras_archive(path, compile: bool = True) -> Model:  # noqa: A002
     config, weights = _read_archive(path)
     model = model_from_keras_config(config)
     with h5py.File(io.BytesIO(weights), "r") as f:
-        _assign_keras3(f, model, f"'{path}'", by_name=True)
+        assign_root(f, model, f"'{path}'", by_name=True)
         if compile:
             compile_from_keras(model, config.get("compile_config"))
             _restore_optimizer(f, model, path)
@@ -523,7 +551,7 @@ def load_archive_weights(model, path) -> None:
     _check_built(model)
     _, weights = _read_archive(path)
     with h5py.File(io.BytesIO(weights), "r") as f:
-        _assign_keras3(f, model, f"'{path}'")
+        assign_root(f, model, f"'{path}'")
 
 
 def load_keras3_weights(model, path) -> None:
@@ -536,7 +564,7 @@ def load_keras3_weights(model, path) -> None:
                 f"'{path}' is a legacy Keras HDF5 file; name it '.h5' (not '.weights.h5') "
                 "to load it."
             )
-        _assign_keras3(f, model, f"'{path}'")
+        assign_root(f, model, f"'{path}'")
 
 
 def load_legacy_weights(model, path) -> None:

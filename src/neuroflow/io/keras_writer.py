@@ -356,26 +356,72 @@ def keras_key(layer) -> str:
     return snake_case(type(layer).__name__)
 
 
+def is_graph_model(layer) -> bool:
+    """Sequential and functional models: Keras files their layers as a ``layers`` list."""
+    return _is_model(layer) and (_is_sequential(layer) or hasattr(layer, "_graph"))
+
+
+def container_keys(items: list) -> list:
+    """Keras's keys for a list of layers: the snake-case class name, numbered from the
+    second of a kind (dense, dense_1...)."""
+    used: dict[str, int] = {}
+    keys = []
+    for item in items:
+        base = keras_key(item)
+        keys.append(base if base not in used else f"{base}_{used[base]}")
+        used[base] = used.get(base, 0) + 1
+    return keys
+
+
+# the Layer base class's own bookkeeping, which Keras's walk does not see
+_INTERNAL_ATTRIBUTES = frozenset(
+    {"_sublayers", "_variables", "_inbound_nodes", "_regularized", "_added_losses", "_outer",
+     "_graph", "_input_tensor"}
+)  # fmt: skip
+
+
+def attribute_children(obj) -> list:
+    """``(attribute, layer or list of layers)`` a custom layer or subclassed model holds,
+    in sorted attribute order: where Keras 3 files their weights (``<attribute>/...``)."""
+    from neuroflow.layers.base import Layer
+
+    out = []
+    for name in sorted(vars(obj)):
+        value = vars(obj)[name]
+        if name.startswith("__") or name in _INTERNAL_ATTRIBUTES:
+            continue
+        if isinstance(value, Layer):
+            out.append((name, value))
+        elif (
+            isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value)
+        ):
+            out.append((name, list(value)))
+    return out
+
+
 def _write_layers(group, model) -> None:
     """Keras 3's ``layers/<key>/vars/<i>`` groups for every layer of ``model``."""
-    used: dict[str, int] = {}
-    for layer in model.layers:
-        base = keras_key(layer)
-        key = base if base not in used else f"{base}_{used[base]}"
-        used[base] = used.get(base, 0) + 1
-        node = group.create_group(f"layers/{key}")
-        if _is_model(layer):
-            _write_model(node, layer)
-            continue
-        variables = node.create_group("vars")
-        variables.attrs["name"] = layer.name
-        for i, var in enumerate(_own_variables(layer)):
-            variables.create_dataset(str(i), data=np.asarray(var.data))
+    for key, layer in zip(container_keys(model.layers), model.layers):
+        write_object(group.create_group(f"layers/{key}"), layer)
 
 
-def _write_model(group, model) -> None:
-    _write_layers(group, model)
-    group.create_group("vars").attrs["name"] = model.name
+def write_object(node, layer) -> None:
+    """One layer's group: a graph model's ``layers``, or the layer's own ``vars`` and the
+    groups of the layers it holds, by attribute (custom layers, subclassed models)."""
+    if is_graph_model(layer):
+        _write_layers(node, layer)
+        node.create_group("vars").attrs["name"] = layer.name
+        return
+    variables = node.create_group("vars")
+    variables.attrs["name"] = layer.name
+    for i, var in enumerate(_own_variables(layer)):
+        variables.create_dataset(str(i), data=np.asarray(var.data))
+    for attribute, child in attribute_children(layer):
+        if isinstance(child, list):
+            for key, item in zip(container_keys(child), child):
+                write_object(node.create_group(f"{attribute}/{key}"), item)
+        else:
+            write_object(node.create_group(attribute), child)
 
 
 def _optimizer_arrays(model) -> tuple[str, list[np.ndarray]] | None:
@@ -405,7 +451,15 @@ def _optimizer_arrays(model) -> tuple[str, list[np.ndarray]] | None:
 def _write_weights_file(target, model, include_optimizer: bool) -> None:
     h5py = _require_h5py()
     with h5py.File(target, "w") as f:
-        _write_layers(f, model)
+        if is_graph_model(model):
+            _write_layers(f, model)
+        else:  # a subclassed model: its layers by attribute, its own variables (if any)
+            for attribute, child in attribute_children(model):
+                if isinstance(child, list):
+                    for key, item in zip(container_keys(child), child):
+                        write_object(f.create_group(f"{attribute}/{key}"), item)
+                else:
+                    write_object(f.create_group(attribute), child)
         found = _optimizer_arrays(model) if include_optimizer else None
         if found is not None:
             group = f.create_group("optimizer/vars")
