@@ -8,7 +8,6 @@ each marked where it is used. MNIST is replaced by random images of the same sha
 """
 
 import numpy as np
-import pytest
 
 import neuroflow as nf
 from neuroflow import keras, ops
