@@ -588,20 +588,28 @@ class BinaryCrossentropy(_SmoothedCrossentropy):
     _fn = staticmethod(binary_crossentropy)
 
 
-class MeanSquaredError(Loss):
-    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error"):
-        super().__init__(name, reduction)
+class _PerSampleLoss(Loss):
+    """A loss that is one of this module's per-sample functions, reduced (Keras's
+    ``LossFunctionWrapper``): a subclass names the function and its default name."""
+
+    fn = None
+    default_name = None
+
+    def __init__(self, reduction="sum_over_batch_size", name=None):
+        super().__init__(name or self.default_name, reduction)
 
     def call(self, y_true, y_pred):
-        return mean_squared_error(y_true, y_pred)
+        return self.fn(y_true, y_pred)
 
 
-class MeanAbsoluteError(Loss):
-    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error"):
-        super().__init__(name, reduction)
+class MeanSquaredError(_PerSampleLoss):
+    fn = staticmethod(mean_squared_error)
+    default_name = "mean_squared_error"
 
-    def call(self, y_true, y_pred):
-        return mean_absolute_error(y_true, y_pred)
+
+class MeanAbsoluteError(_PerSampleLoss):
+    fn = staticmethod(mean_absolute_error)
+    default_name = "mean_absolute_error"
 
 
 class Huber(Loss):
@@ -662,7 +670,7 @@ class CosineSimilarity(Loss):
         return {**super().get_config(), "axis": self.axis}
 
 
-class MeanAbsolutePercentageError(Loss):
+class MeanAbsolutePercentageError(_PerSampleLoss):
     """Mean absolute percentage error (see :func:`mean_absolute_percentage_error`).
 
     Parameters
@@ -677,14 +685,11 @@ class MeanAbsolutePercentageError(Loss):
     37.5
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error"):
-        super().__init__(name, reduction)
-
-    def call(self, y_true, y_pred):
-        return mean_absolute_percentage_error(y_true, y_pred)
+    fn = staticmethod(mean_absolute_percentage_error)
+    default_name = "mean_absolute_percentage_error"
 
 
-class MeanSquaredLogarithmicError(Loss):
+class MeanSquaredLogarithmicError(_PerSampleLoss):
     """Mean squared logarithmic error (see :func:`mean_squared_logarithmic_error`).
 
     Parameters
@@ -693,14 +698,11 @@ class MeanSquaredLogarithmicError(Loss):
     name : str, default "mean_squared_logarithmic_error"
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error"):
-        super().__init__(name, reduction)
-
-    def call(self, y_true, y_pred):
-        return mean_squared_logarithmic_error(y_true, y_pred)
+    fn = staticmethod(mean_squared_logarithmic_error)
+    default_name = "mean_squared_logarithmic_error"
 
 
-class LogCosh(Loss):
+class LogCosh(_PerSampleLoss):
     """Logarithm of the hyperbolic cosine of the error (see :func:`log_cosh`).
 
     Parameters
@@ -709,14 +711,11 @@ class LogCosh(Loss):
     name : str, default "log_cosh"
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="log_cosh"):
-        super().__init__(name, reduction)
-
-    def call(self, y_true, y_pred):
-        return log_cosh(y_true, y_pred)
+    fn = staticmethod(log_cosh)
+    default_name = "log_cosh"
 
 
-class KLDivergence(Loss):
+class KLDivergence(_PerSampleLoss):
     """Kullback-Leibler divergence of ``y_pred`` from ``y_true`` (see :func:`kl_divergence`).
 
     Parameters
@@ -731,14 +730,11 @@ class KLDivergence(Loss):
     0.1438
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="kl_divergence"):
-        super().__init__(name, reduction)
-
-    def call(self, y_true, y_pred):
-        return kl_divergence(y_true, y_pred)
+    fn = staticmethod(kl_divergence)
+    default_name = "kl_divergence"
 
 
-class Poisson(Loss):
+class Poisson(_PerSampleLoss):
     """Poisson loss, ``y_pred - y_true * log(y_pred)`` (see :func:`poisson`).
 
     Parameters
@@ -747,11 +743,8 @@ class Poisson(Loss):
     name : str, default "poisson"
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="poisson"):
-        super().__init__(name, reduction)
-
-    def call(self, y_true, y_pred):
-        return poisson(y_true, y_pred)
+    fn = staticmethod(poisson)
+    default_name = "poisson"
 
 
 class BinaryFocalCrossentropy(Loss):
@@ -812,7 +805,7 @@ class BinaryFocalCrossentropy(Loss):
         }
 
 
-class Hinge(Loss):
+class Hinge(_PerSampleLoss):
     """Hinge loss for -1/1 (or 0/1) labels (see :func:`hinge`).
 
     Parameters
@@ -821,14 +814,11 @@ class Hinge(Loss):
     name : str, default "hinge"
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="hinge"):
-        super().__init__(name, reduction)
-
-    def call(self, y_true, y_pred):
-        return hinge(y_true, y_pred)
+    fn = staticmethod(hinge)
+    default_name = "hinge"
 
 
-class SquaredHinge(Loss):
+class SquaredHinge(_PerSampleLoss):
     """Squared hinge loss for -1/1 (or 0/1) labels (see :func:`squared_hinge`).
 
     Parameters
@@ -837,14 +827,11 @@ class SquaredHinge(Loss):
     name : str, default "squared_hinge"
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="squared_hinge"):
-        super().__init__(name, reduction)
-
-    def call(self, y_true, y_pred):
-        return squared_hinge(y_true, y_pred)
+    fn = staticmethod(squared_hinge)
+    default_name = "squared_hinge"
 
 
-class CategoricalHinge(Loss):
+class CategoricalHinge(_PerSampleLoss):
     """Categorical hinge loss for one-hot labels (see :func:`categorical_hinge`).
 
     Parameters
@@ -853,11 +840,8 @@ class CategoricalHinge(Loss):
     name : str, default "categorical_hinge"
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge"):
-        super().__init__(name, reduction)
-
-    def call(self, y_true, y_pred):
-        return categorical_hinge(y_true, y_pred)
+    fn = staticmethod(categorical_hinge)
+    default_name = "categorical_hinge"
 
 
 _LOSSES = {
