@@ -297,6 +297,22 @@ class Layer:
             self._regularized.append((var, reg))
         return var
 
+    def _add_kernel_and_bias(self, kernel_shape, bias_size: int) -> None:
+        """Creates ``self.kernel`` and, if ``self.use_bias``, ``self.bias`` (else None) from
+        the layer's ``kernel_*``/``bias_*`` initializers and regularizers, in Keras's order
+        and names: what Dense and the convolutions share."""
+        self.kernel = self.add_weight(
+            tuple(kernel_shape),
+            self.kernel_initializer,
+            "kernel",
+            regularizer=self.kernel_regularizer,
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                (bias_size,), self.bias_initializer, "bias", regularizer=self.bias_regularizer
+            )
+
     def add_loss(self, loss) -> None:
         """Adds a loss term (a scalar Tensor or number) computed in ``call``.
 

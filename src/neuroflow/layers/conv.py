@@ -149,17 +149,7 @@ class Conv2D(Layer):
         input_shape = to_channels_last(tuple(input_shape), self.data_format)
         self._spatial_output(input_shape[1:-1])  # validates sizes early
         channels = input_shape[-1]
-        self.kernel = self.add_weight(
-            self.kernel_size + (channels, self.filters),
-            self.kernel_initializer,
-            "kernel",
-            regularizer=self.kernel_regularizer,
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                (self.filters,), self.bias_initializer, "bias", regularizer=self.bias_regularizer
-            )
+        self._add_kernel_and_bias(self.kernel_size + (channels, self.filters), self.filters)
 
     def call(self, inputs, training=False):
         check_input_rank(self.name, inputs.shape, 4)
@@ -295,17 +285,7 @@ class Conv2DTranspose(Conv2D):
     def build(self, input_shape):
         check_input_rank(self.name, input_shape, self.rank + 2)
         channels = to_channels_last(tuple(input_shape), self.data_format)[-1]
-        self.kernel = self.add_weight(
-            self.kernel_size + (self.filters, channels),
-            self.kernel_initializer,
-            "kernel",
-            regularizer=self.kernel_regularizer,
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                (self.filters,), self.bias_initializer, "bias", regularizer=self.bias_regularizer
-            )
+        self._add_kernel_and_bias(self.kernel_size + (self.filters, channels), self.filters)
 
     def _transpose(self, x, kernel, strides, output_padding, dilation):
         return ops.conv_transpose2d(

@@ -129,17 +129,7 @@ class Dense(Layer):
                 f"The last dimension of the input to Dense layer '{self.name}' must be known. "
                 f"Received input_shape={input_shape}"
             )
-        self.kernel = self.add_weight(
-            (in_dim, self.units),
-            self.kernel_initializer,
-            "kernel",
-            regularizer=self.kernel_regularizer,
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                (self.units,), self.bias_initializer, "bias", regularizer=self.bias_regularizer
-            )
+        self._add_kernel_and_bias((in_dim, self.units), self.units)
 
     def call(self, inputs, training=False):
         expected = self.kernel.shape[0]
