@@ -69,12 +69,6 @@ def map_shapes(fn, shapes):
     return type(shapes)(map_shapes(fn, s) for s in shapes)
 
 
-def flatten_shapes(shapes) -> list:
-    out = []
-    map_shapes(out.append, shapes)
-    return out
-
-
 def batch_shapes(inputs):
     """The shapes of an input nest with the batch axis unknown, as ``build`` receives them."""
     if isinstance(inputs, Tensor):

@@ -142,7 +142,3 @@ class Node:
     @property
     def output_tensors(self) -> list:
         return flatten(self.outputs)
-
-    @property
-    def parent_nodes(self) -> list:
-        return [t.node for t in self.input_tensors if t._history is not None]
