@@ -84,9 +84,8 @@ class LocalMirror:
         self.thread.join(timeout=10)
 
 
-@pytest.fixture
-def mirror(monkeypatch, tmp_path):
-    """A started local mirror, stopped after the test; no connection beyond 127.0.0.1."""
+def local_network_only(monkeypatch) -> None:
+    """No connection beyond 127.0.0.1, no proxies, downloads allowed (for this test)."""
     connect = socket.socket.connect
 
     def local_only(sock, address):
@@ -99,6 +98,12 @@ def mirror(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("no_proxy", "*")
     monkeypatch.delenv("NEUROFLOW_OFFLINE", raising=False)
+
+
+@pytest.fixture
+def mirror(monkeypatch, tmp_path):
+    """A started local mirror, stopped after the test; no connection beyond 127.0.0.1."""
+    local_network_only(monkeypatch)
     monkeypatch.setenv("NEUROFLOW_HOME", str(tmp_path))
     monkeypatch.setattr(_sources, "_npm_dirs", lambda: ())  # only the cache, then the mirror
     server = LocalMirror().start()

@@ -20,7 +20,7 @@ import neuroflow as nf
 from neuroflow.keras import utils
 from neuroflow.utils import downloads
 from tests.conftest import requires_keras
-from tests.test_datasets_download import LocalMirror
+from tests.test_datasets_download import LocalMirror, local_network_only
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -38,18 +38,7 @@ def keras():
 @pytest.fixture
 def home(monkeypatch, tmp_path):
     """``NEUROFLOW_HOME`` in a fresh folder; no connection beyond 127.0.0.1, no proxies."""
-    connect = socket.socket.connect
-
-    def local_only(sock, address):
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and address[0] != "127.0.0.1":
-            raise AssertionError(f"the test tried to reach {address}; only 127.0.0.1 is allowed")
-        return connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", local_only)
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("no_proxy", "*")
-    monkeypatch.delenv("NEUROFLOW_OFFLINE", raising=False)
+    local_network_only(monkeypatch)
     monkeypatch.setenv("NEUROFLOW_HOME", str(tmp_path / "home"))
     return tmp_path / "home"
 
