@@ -8,17 +8,21 @@ that :meth:`Tensor.backward` can walk the graph in reverse.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import NamedTuple
 
 import numpy as np
 
+from neuroflow import dtypes
+
 __all__ = [
-    "ActivationSource", "Tensor", "Variable", "Function", "no_grad", "enable_grad",
-    "is_grad_enabled",
+    "ActivationSource", "Tensor", "TensorShape", "Variable", "Function", "constant",
+    "convert_to_tensor", "no_grad", "enable_grad", "is_grad_enabled",
 ]  # fmt: skip
 
 _state = threading.local()
+_op_counter = itertools.count()  # numbers recorded ops, so a GradientTape knows its own
 
 
 def is_grad_enabled() -> bool:
@@ -66,6 +70,146 @@ def _as_array(data, dtype) -> np.ndarray:
         f"Tensor data must be numeric. Received: an array of dtype {array.dtype} "
         "(expected bool, integer or floating point values)."
     )
+
+
+def to_array(value, dtype=None) -> np.ndarray:
+    """``value`` as an array by TensorFlow's rules (what ``constant`` and ``Variable`` store).
+
+    Python floats become float32 and Python integers int32 (int64 when they do not fit),
+    as TensorFlow converts them; NumPy arrays and tensors keep their dtype. With ``dtype``
+    the values are converted to it, and a Python float that would lose its fraction in an
+    integer dtype is a ``TypeError``, as in TensorFlow.
+    """
+    if isinstance(value, Tensor):
+        array = value.data
+    elif isinstance(value, (np.ndarray, np.generic)):
+        array = np.asarray(value)
+    else:
+        array = np.asarray(value)
+        if dtype is None:
+            kind = array.dtype.kind
+            if kind == "f":
+                array = array.astype(np.float32)
+            elif kind in "iu":
+                fits = array.size == 0 or (
+                    array.min() >= -(2**31) and array.max() < 2**31
+                )
+                array = array.astype(np.int32 if fits else np.int64)
+    if dtype is not None:
+        target = dtypes.as_dtype(dtype)
+        if (
+            not isinstance(value, (Tensor, np.ndarray, np.generic))
+            and array.dtype.kind == "f"
+            and target.is_integer
+            and not np.array_equal(array, np.trunc(array))
+        ):
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {target.name}")
+        array = array.astype(target.dtype, copy=False)
+    elif array.dtype not in dtypes._BY_NUMPY:
+        raise TypeError(
+            f"Cannot convert {value!r} to a tensor: its dtype {array.dtype} is not a "
+            "supported element type (expected bool, integer or floating point values)."
+        )
+    return array
+
+
+def constant(value, dtype=None, shape=None, name=None) -> Tensor:
+    """A tensor holding ``value`` (TensorFlow's ``tf.constant``).
+
+    Parameters
+    ----------
+    value : array_like or Tensor
+        The values; Python floats become float32 and integers int32, as in TensorFlow.
+    dtype : DType or str, optional
+        The element type to convert to.
+    shape : tuple of int, optional
+        The result's shape: a scalar ``value`` fills it, otherwise the values are reshaped.
+    name : str, optional
+        Accepted for TensorFlow's signature; unused.
+
+    Examples
+    --------
+    >>> constant([1, 2, 3])
+    <tf.Tensor: shape=(3,), dtype=int32, numpy=array([1, 2, 3], dtype=int32)>
+    >>> print(constant(0.5, shape=(2,)))
+    tf.Tensor([0.5 0.5], shape=(2,), dtype=float32)
+    """
+    array = to_array(value, dtype)
+    if shape is not None:
+        shape = tuple(int(d) for d in shape)
+        if array.size == 1:
+            array = np.full(shape, array.reshape(()), dtype=array.dtype)
+        elif array.size == int(np.prod(shape)):
+            array = array.reshape(shape)
+        else:
+            raise TypeError(
+                f"Eager execution of tf.constant with unsupported shape. Tensor {value!r} "
+                f"(converted from {array.shape}) has {array.size} elements, but got `shape` "
+                f"{shape} with {int(np.prod(shape))} elements)."
+            )
+    elif isinstance(value, Tensor):
+        array = array.copy() if array is value.data else array
+    return Tensor._from_op(array, None)
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
+    """``value`` as a Tensor: a Tensor itself is returned unchanged (TensorFlow's rule).
+
+    ``dtype_hint`` is used for Python values when ``dtype`` is not given; a Tensor of
+    another dtype than ``dtype`` is a ``ValueError``, as in TensorFlow.
+    """
+    if isinstance(value, Tensor):
+        if dtype is not None and dtypes.as_dtype(dtype) != value.dtype:
+            raise ValueError(
+                f"Tensor conversion requested dtype {dtypes.as_dtype(dtype).name} for Tensor "
+                f"with dtype {value.dtype.name}: {value!r}"
+            )
+        return value
+    if dtype is None and dtype_hint is not None and not isinstance(value, np.ndarray):
+        dtype = dtype_hint
+    return Tensor._from_op(to_array(value, dtype), None)
+
+
+class TensorShape(tuple):
+    """A tensor's shape: a tuple with TensorFlow's ``as_list()``, ``rank`` and
+    ``num_elements()``; prints as the tuple, ``repr`` as TensorFlow's."""
+
+    __slots__ = ()
+
+    def as_list(self) -> list:
+        return list(self)
+
+    @property
+    def rank(self) -> int:
+        return len(self)
+
+    ndims = rank
+
+    @property
+    def dims(self) -> list:
+        return list(self)
+
+    def num_elements(self):
+        return None if None in self else int(np.prod(self, dtype=np.int64))
+
+    def is_fully_defined(self) -> bool:
+        return None not in self
+
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return TensorShape(item) if isinstance(index, slice) else item
+
+    def __repr__(self) -> str:
+        return f"TensorShape({list(self)})"
+
+    def __str__(self) -> str:
+        return tuple.__repr__(self)
+
+
+def _numpy_repr(data) -> str:
+    """The ``numpy=`` part of TensorFlow's repr: the array's repr, a scalar as its value."""
+    data = np.asarray(data)
+    return str(data[()]) if data.ndim == 0 else repr(data)
 
 
 class ActivationSource(NamedTuple):
@@ -123,16 +267,18 @@ class Tensor:
 
     # ----------------------------------------------------------------- array protocol
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+    def shape(self) -> TensorShape:
+        return TensorShape(self.data.shape)
 
     @property
     def ndim(self) -> int:
         return self.data.ndim
 
     @property
-    def dtype(self):
-        return self.data.dtype
+    def dtype(self) -> dtypes.DType:
+        """The element type: a :class:`~neuroflow.dtypes.DType`, which compares equal to the
+        NumPy dtype and which NumPy accepts as one."""
+        return dtypes.of(self.data)
 
     @property
     def size(self) -> int:
@@ -148,9 +294,10 @@ class Tensor:
             return data.copy() if copy else data
         return data.astype(dtype, copy=bool(copy))
 
-    def numpy(self) -> np.ndarray:
-        """The values as a NumPy array (shared, not copied)."""
-        return self.data
+    def numpy(self):
+        """The values as a NumPy array (shared, not copied; a NumPy scalar for a scalar)."""
+        data = self.data
+        return data[()] if data.ndim == 0 else data
 
     def item(self) -> float:
         return self.data.item()
@@ -158,11 +305,36 @@ class Tensor:
     def __float__(self) -> float:
         return float(self.data)
 
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.ndim != 0:
+            raise TypeError(
+                f"Only integer scalar tensors can be used as an index. Received: a tensor of "
+                f"shape {self.shape} and dtype {self.dtype.name}."
+            )
+        return int(self.data)
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("Cannot iterate over a scalar tensor.")
+        for i in range(len(self.data)):
+            yield self[i]
+
     def __repr__(self) -> str:
-        return f"<Tensor: shape={self.shape}, dtype={self.dtype}, numpy={self.data!r}>"
+        return (
+            f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
+            f"numpy={_numpy_repr(self.data)}>"
+        )
 
     def __str__(self) -> str:
-        return f"Tensor(\n{self.data}, shape={self.shape}, dtype={self.dtype})"
+        text = str(self.data)
+        sep = "\n" if "\n" in text else ""
+        return f"tf.Tensor({sep}{text}, shape={self.shape}, dtype={self.dtype.name})"
 
     def detach(self) -> Tensor:
         """The same values, cut off from the tape."""
@@ -260,6 +432,45 @@ class Tensor:
     def __pow__(self, exponent):
         return _ops.pow(self, exponent)
 
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __rpow__(self, base):
+        return _ops.pow(base, self)
+
+    def __floordiv__(self, other):
+        return _ops.floordiv(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floordiv(other, self)
+
+    def __mod__(self, other):
+        return _ops.mod(self, other)
+
+    def __rmod__(self, other):
+        return _ops.mod(other, self)
+
+    def __lt__(self, other):
+        return _ops.less(self, other)
+
+    def __le__(self, other):
+        return _ops.less_equal(self, other)
+
+    def __gt__(self, other):
+        return _ops.greater(self, other)
+
+    def __ge__(self, other):
+        return _ops.greater_equal(self, other)
+
+    def __and__(self, other):
+        return _ops.logical_and(self, other)
+
+    def __or__(self, other):
+        return _ops.logical_or(self, other)
+
+    def __invert__(self):
+        return _ops.logical_not(self)
+
     def __matmul__(self, other):
         return _ops.matmul(self, other)
 
@@ -298,45 +509,122 @@ class Tensor:
 
 
 class Variable(Tensor):
-    """A trainable (or frozen) parameter owned by a layer.
+    """A value that changes in place: a layer's weight, or TensorFlow's ``tf.Variable``.
 
     Parameters
     ----------
-    value : array_like
-        Initial value, stored as float32 unless a float dtype is given.
-    name : str
-        The name Keras would give it (``kernel``, ``bias``...).
+    initial_value : array_like, Tensor or callable
+        The starting value (a callable is called with no arguments), converted by
+        TensorFlow's rules: Python floats become float32, integers int32.
     trainable : bool, default True
-        Whether optimizers update it.
+        Whether optimizers update it and a :class:`~neuroflow.GradientTape` watches it.
+        Only floating-point variables can be trained.
+    name : str, optional
+        The name (``kernel``, ``bias``... for a layer's weights).
+    dtype : DType or str, optional
+        The element type to convert ``initial_value`` to.
+    shape : tuple, optional
+        With Keras 3's ``initializer=`` keyword: the shape to initialize.
+    initializer : str or callable, optional
+        Keras 3's spelling: an initializer name or object, called with ``shape``.
+
+    Examples
+    --------
+    >>> v = Variable(1.0)
+    >>> v.assign_add(2.0)
+    <tf.Variable 'Variable:0' shape=() dtype=float32, numpy=3.0>
+    >>> v.numpy()
+    np.float32(3.0)
     """
 
     __slots__ = ("name", "trainable")
 
-    def __init__(self, value, name: str = "variable", trainable: bool = True, dtype=None):
-        super().__init__(value, requires_grad=trainable, dtype=dtype)
-        self.name = name
-        self.trainable = bool(trainable)
+    def __init__(
+        self,
+        initial_value=None,
+        trainable=True,
+        name=None,
+        dtype=None,
+        shape=None,
+        *,
+        initializer=None,
+        **kwargs,
+    ):
+        unknown = set(kwargs) - {
+            "validate_shape", "caching_device", "variable_def", "import_scope", "constraint",
+            "synchronization", "aggregation", "autocast", "experimental_enable_variable_lifting",
+        }  # fmt: skip
+        if unknown:
+            raise TypeError(f"Variable() got unexpected keyword argument(s): {sorted(unknown)}")
+        if initializer is not None:
+            if initial_value is not None:
+                raise ValueError("Pass `initial_value` or `initializer`, not both.")
+            if isinstance(initializer, str) or not callable(initializer):
+                from neuroflow import initializers  # noqa: PLC0415  (initializers import tensor)
 
-    def assign(self, value) -> None:
-        """Overwrites the values in place, keeping shape and dtype."""
-        value = np.asarray(value)
+                initializer = initializers.get(initializer)
+            initial_value = initializer(
+                () if shape is None else tuple(shape), dtype=dtype or "float32"
+            )
+        elif initial_value is None:
+            raise ValueError("A Variable needs an `initial_value` (or Keras's `initializer`).")
+        elif callable(initial_value) and not isinstance(initial_value, Tensor):
+            initial_value = initial_value()
+        array = to_array(initial_value, dtype)
+        if isinstance(initial_value, (Tensor, np.ndarray)) and array is not None:
+            array = np.array(array, copy=True)  # the variable owns its values
+        if shape is not None and initializer is None and tuple(array.shape) != tuple(shape):
+            raise ValueError(
+                f"The initial value's shape {array.shape} is not compatible with the given "
+                f"`shape` {tuple(shape)}."
+            )
+        trainable = True if trainable is None else bool(trainable)
+        super().__init__(array, requires_grad=trainable and array.dtype.kind == "f",
+                         dtype=array.dtype)  # fmt: skip
+        self.name = "Variable" if name is None else str(name)
+        self.trainable = trainable
+
+    def numpy(self):
+        """A copy of the current values (a later ``assign`` does not change it)."""
+        data = np.array(self.data)
+        return data[()] if data.ndim == 0 else data
+
+    def value(self) -> Tensor:
+        """The current values as a Tensor (TensorFlow's ``read_value``)."""
+        return Tensor._from_op(self.data.copy(), None)
+
+    read_value = value
+
+    def assign(self, value, use_locking=None, name=None, read_value=True):
+        """Overwrites the values in place, keeping shape and dtype; returns the variable."""
+        value = np.asarray(value.data if isinstance(value, Tensor) else value)
         if value.shape != self.data.shape:
             raise ValueError(
-                f"Cannot assign a value of shape {value.shape} to variable '{self.name}' "
-                f"of shape {self.data.shape}."
+                f"Cannot assign value to variable '{self.name}': shape mismatch. The variable "
+                f"shape {self.data.shape}, and the assigned value shape {value.shape} are "
+                "incompatible."
             )
         self.data[...] = value
+        return self
 
-    def assign_add(self, delta) -> None:
-        """Adds ``delta`` in place (Keras's ``variable.assign_add``)."""
-        self.assign(self.data + np.asarray(delta))
+    def assign_add(self, delta, use_locking=None, name=None, read_value=True):
+        """Adds ``delta`` in place (``variable.assign_add``); returns the variable."""
+        delta = delta.data if isinstance(delta, Tensor) else delta
+        return self.assign(self.data + np.asarray(delta, dtype=self.data.dtype))
 
-    def assign_sub(self, delta) -> None:
-        """Subtracts ``delta`` in place (Keras's ``variable.assign_sub``)."""
-        self.assign(self.data - np.asarray(delta))
+    def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
+        """Subtracts ``delta`` in place (``variable.assign_sub``); returns the variable."""
+        delta = delta.data if isinstance(delta, Tensor) else delta
+        return self.assign(self.data - np.asarray(delta, dtype=self.data.dtype))
 
     def __repr__(self) -> str:
-        return f"<Variable path={self.name}, shape={self.shape}, dtype={self.dtype}>"
+        return (
+            f"<tf.Variable '{self.name}:0' shape={self.shape} dtype={self.dtype.name}, "
+            f"numpy={_numpy_repr(self.data)}>"
+        )
+
+    def __str__(self) -> str:
+        return repr(self)
 
 
 class Function:
@@ -352,6 +640,7 @@ class Function:
 
     parents: tuple
     needs_input_grad: tuple
+    seq: int  # when it was recorded (a GradientTape keeps the ops recorded while it is open)
 
     @classmethod
     def apply(cls, *inputs, **constants) -> Tensor:
@@ -363,6 +652,7 @@ class Function:
         out = fn.forward(*[t.data for t in tensors], **constants)
         if True in needs and is_grad_enabled():
             fn.parents = tensors
+            fn.seq = next(_op_counter)
             return Tensor._from_op(out, fn)
         return Tensor._from_op(out, None)
 
