@@ -91,9 +91,7 @@ def to_array(value, dtype=None) -> np.ndarray:
             if kind == "f":
                 array = array.astype(np.float32)
             elif kind in "iu":
-                fits = array.size == 0 or (
-                    array.min() >= -(2**31) and array.max() < 2**31
-                )
+                fits = array.size == 0 or (array.min() >= -(2**31) and array.max() < 2**31)
                 array = array.astype(np.int32 if fits else np.int64)
     if dtype is not None:
         target = dtypes.as_dtype(dtype)
