@@ -25,6 +25,11 @@ _state = threading.local()
 _op_counter = itertools.count()  # numbers recorded ops, so a GradientTape knows its own
 
 
+def peek_op_counter() -> int:
+    """A number between those of the ops recorded before and after this call."""
+    return next(_op_counter)
+
+
 def is_grad_enabled() -> bool:
     """Whether operations currently record themselves on the tape."""
     return getattr(_state, "grad_enabled", True)

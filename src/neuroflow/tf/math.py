@@ -1,0 +1,3 @@
+"""``tf.math`` (re-exports only, no logic here)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""``tf.random`` (re-exports only, no logic here)."""
+
+__all__: list = []
