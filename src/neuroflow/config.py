@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from typing import NamedTuple
 
 # ------------------------------------------------------------------ fused fast paths
 _fusion = os.environ.get("NEUROFLOW_FUSION", "1") != "0"
@@ -72,3 +73,96 @@ def get_num_threads() -> int:
     from neuroflow import threads
 
     return threads.get_num_threads()
+
+
+# ------------------------------------------------------------- TensorFlow's tf.config
+class PhysicalDevice(NamedTuple):
+    """A device the library can run on (TensorFlow's ``tf.config.PhysicalDevice``)."""
+
+    name: str
+    device_type: str
+
+
+LogicalDevice = PhysicalDevice
+
+
+def list_physical_devices(device_type: str | None = None) -> list[PhysicalDevice]:
+    """The devices computations run on: the CPU, as TensorFlow names it (no GPU is used).
+
+    >>> import neuroflow as tf
+    >>> tf.config.list_physical_devices()
+    [PhysicalDevice(name='/physical_device:CPU:0', device_type='CPU')]
+    >>> tf.config.list_physical_devices("GPU")
+    []
+    """
+    if device_type is not None and not isinstance(device_type, str):
+        raise TypeError(
+            f"Expected `device_type` to be a string such as 'CPU' or 'GPU'. Received: "
+            f"{device_type!r}"
+        )
+    cpu = PhysicalDevice("/physical_device:CPU:0", "CPU")
+    return [cpu] if device_type is None or device_type.upper() == "CPU" else []
+
+
+def list_logical_devices(device_type: str | None = None) -> list[LogicalDevice]:
+    """The logical devices: the CPU (``/device:CPU:0``)."""
+    return [
+        LogicalDevice(d.name.replace("physical_device", "device"), d.device_type)
+        for d in list_physical_devices(device_type)
+    ]
+
+
+def get_visible_devices(device_type: str | None = None) -> list[PhysicalDevice]:
+    return list_physical_devices(device_type)
+
+
+def set_visible_devices(devices, device_type: str | None = None) -> None:
+    """Accepted for TensorFlow's notebooks (hiding GPUs): the CPU is always used."""
+
+
+def set_soft_device_placement(enabled: bool) -> None:
+    """Accepted for TensorFlow's notebooks; there is one device."""
+
+
+def run_functions_eagerly(run_eagerly: bool) -> None:
+    """Accepted for TensorFlow's notebooks: functions always run eagerly here."""
+
+
+def functions_run_eagerly() -> bool:
+    return True
+
+
+class experimental:  # noqa: N801  (TensorFlow's namespace tf.config.experimental)
+    """``tf.config.experimental``: the calls notebooks make before training."""
+
+    list_physical_devices = staticmethod(list_physical_devices)
+    list_logical_devices = staticmethod(list_logical_devices)
+
+    @staticmethod
+    def set_memory_growth(device, enable: bool) -> None:
+        """Accepted for TensorFlow's GPU notebooks; memory is NumPy's."""
+
+    @staticmethod
+    def get_memory_growth(device) -> bool:
+        return False
+
+
+class threading:  # noqa: N801  (TensorFlow's namespace tf.config.threading)
+    """``tf.config.threading``: the thread counts map to :func:`set_num_threads`."""
+
+    @staticmethod
+    def set_intra_op_parallelism_threads(num_threads: int) -> None:
+        """0 restores the automatic choice, as in TensorFlow."""
+        set_num_threads(None if num_threads == 0 else num_threads)
+
+    @staticmethod
+    def get_intra_op_parallelism_threads() -> int:
+        return get_num_threads()
+
+    @staticmethod
+    def set_inter_op_parallelism_threads(num_threads: int) -> None:
+        """Accepted: operations run one after another."""
+
+    @staticmethod
+    def get_inter_op_parallelism_threads() -> int:
+        return 1

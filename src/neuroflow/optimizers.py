@@ -24,6 +24,7 @@ import numpy as np
 from neuroflow import _registry, schedules
 from neuroflow._registry import resolve
 from neuroflow.schedules import LearningRateSchedule
+from neuroflow.tensor import Tensor
 
 # Keras's path to the schedules: ``optimizers.schedules.ExponentialDecay`` and
 # ``from neuroflow.optimizers.schedules import ExponentialDecay`` both work
@@ -178,6 +179,8 @@ class Optimizer:
             )
         if not self.built or any(v not in self._slots for v in variables):
             self.build(variables)
+        # a GradientTape gives Tensors; the update works on their arrays
+        grads = [g.data if isinstance(g, Tensor) else g for g in grads]
         grads = self._clip(grads)
         lr = self.learning_rate
         for g, v in zip(grads, variables):

@@ -308,6 +308,13 @@ class Tensor:
     def __float__(self) -> float:
         return float(self.data)
 
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return str(self)
+        if self.data.ndim == 0:  # f"{loss:.4f}", as TensorFlow's scalars allow
+            return format(self.data.item(), spec)
+        return format(str(self), spec)
+
     def __int__(self) -> int:
         return int(self.data)
 

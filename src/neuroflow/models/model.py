@@ -461,6 +461,32 @@ class _ConvertedBatches:
         self.handler.on_epoch_end()
 
 
+_FUNCTIONAL_SUBCLASSES: dict = {}
+
+
+def _functional_arguments(args, kwargs) -> bool:
+    """Whether a Model subclass was called with a functional model's arguments (Keras 3's
+    rule: ``(inputs, outputs)`` positionally or by keyword)."""
+    return (
+        len(args) == 2
+        or (len(args) == 1 and "outputs" in kwargs)
+        or ("inputs" in kwargs and "outputs" in kwargs)
+    )
+
+
+def _functional_subclass(cls, functional):
+    """``cls`` with the functional model's machinery: the class a Model subclass becomes
+    when constructed as ``CustomModel(inputs, outputs)`` (same name, its methods first)."""
+    combined = _FUNCTIONAL_SUBCLASSES.get(cls)
+    if combined is None:
+        combined = type(
+            cls.__name__, (cls, functional), {"__module__": cls.__module__,
+                                              "__qualname__": cls.__qualname__}  # fmt: skip
+        )
+        _FUNCTIONAL_SUBCLASSES[cls] = combined
+    return combined
+
+
 def _no_targets_beside(x, y, sample_weight) -> None:
     kind = type(x).__name__
     for name, value in (("y", y), ("sample_weight", sample_weight)):
@@ -505,19 +531,27 @@ class Model(Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        # keras.Model(inputs, outputs) makes a functional model, as in Keras
+        # keras.Model(inputs, outputs) makes a functional model, as in Keras; so does a
+        # subclass given inputs and outputs (one that only overrides train_step, say): it
+        # becomes a subclass of both, as Keras 3's inject_functional_model_class does
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from neuroflow.models.functional import Functional
+            from neuroflow.models.functional import Functional  # noqa: PLC0415
 
             return super().__new__(Functional)
+        if _functional_arguments(args, kwargs):
+            from neuroflow.models.functional import Functional  # noqa: PLC0415
+
+            if cls is Model:
+                return super().__new__(Functional)
+            if not issubclass(cls, Functional):
+                return super().__new__(_functional_subclass(cls, Functional))
         return super().__new__(cls)
 
     def __init__(self, *args, name=None, trainable=True, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise NotImplementedError(
-                f"{type(self).__name__}: a subclass of Model that passes `inputs` and "
-                "`outputs` to Model.__init__ is not supported; build the graph with "
-                "keras.Model(inputs, outputs) and wrap or subclass that instead."
+            raise TypeError(
+                f"{type(self).__name__}.__init__ received positional arguments or "
+                "`inputs`/`outputs`, but the class is not a functional model."
             )
         super().__init__(name=name, trainable=trainable, **kwargs)
         self.optimizer = None
