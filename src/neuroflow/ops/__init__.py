@@ -18,6 +18,18 @@ from neuroflow.ops.activation import (
     step,
     tanh,
 )
+from neuroflow.ops.compare import (
+    equal,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    not_equal,
+)
 from neuroflow.ops.conv import conv2d, conv_transpose2d
 from neuroflow.ops.conv_pool import conv2d_max_pool
 from neuroflow.ops.loss import (
@@ -32,23 +44,37 @@ from neuroflow.ops.loss import (
 from neuroflow.ops.math import (
     abs,
     add,
+    argmax,
+    argmin,
+    as_tensor,
     concatenate,
     div,
+    divide_no_nan,
     exp,
+    floordiv,
     getitem,
     log,
     matmul,
     max,
     mean,
+    min,
+    mod,
     mul,
     neg,
     pow,
+    prod,
     reshape,
+    round,
+    sign,
+    sqrt,
+    square,
     squared_norm,
+    std,
     sub,
     sum,
     transpose,
     unbroadcast,
+    variance,
 )
 from neuroflow.ops.nn import dense, dropout
 from neuroflow.ops.normalization import batch_normalization, layer_normalization
@@ -72,4 +98,8 @@ __all__ = [
     "sparse_softmax_cross_entropy", "squared_norm", "squared_error", "step", "sub", "sum",
     "sum_pool2d", "tanh", "transpose", "unbroadcast",
     "bmm", "conv_transpose2d", "crop", "maximum", "minimum", "pad", "repeat", "resample",
+    "argmax", "argmin", "as_tensor", "divide_no_nan", "floordiv", "min", "mod", "prod",
+    "round", "sign", "sqrt", "square", "std", "variance",
+    "equal", "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_not",
+    "logical_or", "logical_xor", "not_equal",
 ]  # fmt: skip

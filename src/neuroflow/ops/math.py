@@ -1,15 +1,21 @@
 """Elementwise arithmetic, reductions, shape changes and matmul.
 
 Binary ops broadcast like NumPy; their gradients are summed back to each input's shape
-in one place, :func:`unbroadcast`.
+in one place, :func:`unbroadcast`. The functional forms follow TensorFlow's dtype rules: a
+Python number takes the other operand's dtype (``int32 tensor * 2`` stays int32), integer
+tensors keep their dtype through sums and products, and operands of different kinds
+(integer and float) or shapes that do not broadcast are an ``InvalidArgumentError``.
 """
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from neuroflow import threads
-from neuroflow.tensor import Function, Tensor
+from neuroflow.errors import InvalidArgumentError
+from neuroflow.tensor import Function, Tensor, to_array
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -144,7 +150,8 @@ class MatMul(Function):
 class Sum(Function):
     def forward(self, x, axis=None, keepdims=False):
         self.shape, self.axis, self.keepdims = x.shape, axis, keepdims
-        return np.asarray(x.sum(axis=axis, keepdims=keepdims))
+        dtype = x.dtype if x.dtype.kind in "iu" else None  # NumPy would widen int32 to int64
+        return np.asarray(x.sum(axis=axis, keepdims=keepdims, dtype=dtype))
 
     def backward(self, grad):
         if self.axis is not None and not self.keepdims:
@@ -153,10 +160,12 @@ class Sum(Function):
 
 
 class Max(Function):
-    """Max over an axis; ties share the gradient equally."""
+    """Max over an axis; ties share the gradient equally (TensorFlow's rule)."""
+
+    reduce = staticmethod(np.max)
 
     def forward(self, x, axis=None, keepdims=False):
-        out = np.max(x, axis=axis, keepdims=True)
+        out = self.reduce(x, axis=axis, keepdims=True)
         self.mask = x == out
         self.axis, self.keepdims = axis, keepdims
         return np.asarray(out if keepdims else np.squeeze(out, axis=axis))
@@ -208,83 +217,717 @@ class Concatenate(Function):
         return tuple(np.split(grad, self.splits, axis=self.axis))
 
 
+class Min(Max):
+    """Min over an axis; ties share the gradient equally (TensorFlow's rule)."""
+
+    reduce = staticmethod(np.min)
+
+
+class Prod(Function):
+    """Product over axes. The gradient of each element is the product of the others,
+    from exclusive cumulative products on both sides, so zeros need no division."""
+
+    def forward(self, x, axis=None, keepdims=False):
+        self.x, self.axis, self.keepdims = x, axis, keepdims
+        dtype = x.dtype if x.dtype.kind in "iu" else None
+        return np.asarray(np.prod(x, axis=axis, keepdims=keepdims, dtype=dtype))
+
+    def backward(self, grad):
+        x = self.x
+        axes = tuple(range(x.ndim)) if self.axis is None else self.axis
+        axes = tuple(sorted(a % x.ndim for a in np.atleast_1d(axes)))
+        if not self.keepdims:
+            grad = np.expand_dims(grad, axes)
+        kept = [a for a in range(x.ndim) if a not in axes]
+        moved = np.transpose(x, kept + list(axes))
+        flat = moved.reshape(moved.shape[: len(kept)] + (-1,))
+        ones = np.ones(flat.shape[:-1] + (1,), x.dtype)
+        left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        others = np.transpose((left * right).reshape(moved.shape), np.argsort(kept + list(axes)))
+        return (others * grad,)
+
+
+class Square(Function):
+    def forward(self, x):
+        self.x = x
+        return x * x
+
+    def backward(self, grad):
+        return (grad * (2 * self.x),)
+
+
+class Sqrt(Function):
+    """``sqrt(x)``; its gradient ``0.5 / sqrt(x)`` is inf at 0, as in TensorFlow."""
+
+    def forward(self, x):
+        self.y = np.sqrt(x)
+        return self.y
+
+    def backward(self, grad):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad * 0.5 / self.y,)
+
+
+class Sign(Function):
+    """``sign(x)``: its gradient is zero everywhere (TensorFlow returns zeros, not None)."""
+
+    def forward(self, x):
+        self.shape = x.shape
+        return np.sign(x)
+
+    def backward(self, grad):
+        return (np.zeros(self.shape, grad.dtype),)
+
+
+class Power(Function):
+    """``x ** y`` with a tensor exponent; ``d/dy = x**y log(x)``, taken as 0 where ``x <= 0``
+    (TensorFlow's convention: no real logarithm there)."""
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        self.z = np.power(x, y)
+        return self.z
+
+    def backward(self, grad):
+        x, y = self.x, self.y
+        dx = dy = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.needs_input_grad[0]:
+                dx = unbroadcast(grad * y * np.power(x, y - 1), x.shape)
+            if self.needs_input_grad[1]:
+                positive = x > 0
+                log_x = np.where(positive, np.log(np.where(positive, x, 1)), 0).astype(x.dtype)
+                dy = unbroadcast(grad * self.z * log_x, y.shape)
+        return dx, dy
+
+
+class Mod(Function):
+    """Floor modulo (Python's ``%``, the sign of the divisor), as TensorFlow's ``floormod``;
+    ``d/dx = 1``, ``d/dy = -floor(x / y)``."""
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return np.mod(x, y)
+
+    def backward(self, grad):
+        x, y = self.x, self.y
+        dx = unbroadcast(grad, x.shape) if self.needs_input_grad[0] else None
+        dy = (
+            unbroadcast(-grad * np.floor_divide(x, y), y.shape)
+            if self.needs_input_grad[1]
+            else None
+        )
+        return dx, dy
+
+
+class DivNoNan(Function):
+    """``x / y``, and 0 where ``y == 0`` (gradients there are 0 too)."""
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        self.zero = y == 0
+        safe = np.where(self.zero, 1, y)
+        return np.where(self.zero, 0, x / safe).astype(np.result_type(x, y), copy=False)
+
+    def backward(self, grad):
+        x, y, zero = self.x, self.y, self.zero
+        safe = np.where(zero, 1, y)
+        dx = dy = None
+        if self.needs_input_grad[0]:
+            dx = unbroadcast(np.where(zero, 0, grad / safe), x.shape)
+        if self.needs_input_grad[1]:
+            dy = unbroadcast(np.where(zero, 0, -grad * x / (safe * safe)), y.shape)
+        return dx, dy
+
+
+class BatchMatMul(Function):
+    """``a @ b`` over stacks of matrices whose batch axes broadcast (TensorFlow's
+    ``BatchMatMulV2``); the gradients are summed back over broadcast batch axes."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return threads.matmul(a, b)
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        da = unbroadcast(np.matmul(grad, np.swapaxes(b, -1, -2)), a.shape)
+        db = unbroadcast(np.matmul(np.swapaxes(a, -1, -2), grad), b.shape)
+        return da, db
+
+
 # ------------------------------------------------------------------ functional forms
 
-
-def add(a, b) -> Tensor:
-    return Add.apply(a, b)
+_PY_NUMBERS = (int, float)  # bool is an int
 
 
-def sub(a, b) -> Tensor:
-    return Sub.apply(a, b)
+def _dims(shape) -> str:
+    """A shape as TensorFlow writes it in messages: ``[2,3]``."""
+    return "[" + ",".join(str(d) for d in shape) + "]"
 
 
-def mul(a, b) -> Tensor:
-    return Mul.apply(a, b)
+def as_tensor(value) -> Tensor:
+    """``value`` unchanged if it is a Tensor, else converted by TensorFlow's rules (Python
+    floats become float32, ints int32; NumPy arrays keep their dtype)."""
+    return value if isinstance(value, Tensor) else Tensor._from_op(to_array(value), None)
 
 
-def div(a, b) -> Tensor:
-    return Div.apply(a, b)
+def _like(value, other: Tensor) -> Tensor:
+    """A non-tensor operand as a tensor of ``other``'s dtype (TensorFlow converts the second
+    operand of a binary op to the first one's dtype; a Python float refuses an integer one)."""
+    dtype = other.data.dtype
+    if isinstance(value, _PY_NUMBERS):
+        if isinstance(value, float) and dtype.kind != "f":
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+        return Tensor._from_op(np.asarray(value, dtype), None)
+    if isinstance(value, (np.ndarray, np.generic)):
+        if value.dtype.kind == dtype.kind:
+            return Tensor._from_op(np.asarray(value), None)
+        return Tensor(value)  # integer and boolean masks from NumPy code become float32
+    return Tensor._from_op(to_array(value, dtype), None)
 
 
-def neg(x) -> Tensor:
-    return Neg.apply(x)
+def operands(x, y, op: str) -> tuple[Tensor, Tensor]:
+    """The two operands of a binary op as tensors of one kind of dtype (TensorFlow's rules);
+    an integer with a float tensor is TensorFlow's ``InvalidArgumentError``."""
+    if isinstance(x, Tensor):
+        if isinstance(y, Tensor):
+            if x.data.dtype.kind != y.data.dtype.kind:
+                raise InvalidArgumentError(
+                    f"cannot compute {op} as input #1(zero-based) was expected to be a "
+                    f"{x.dtype.name} tensor but is a {y.dtype.name} tensor [Op:{op}]"
+                )
+            return x, y
+        return x, _like(y, x)
+    if isinstance(y, Tensor):
+        return _like(x, y), y
+    x = as_tensor(x)
+    return x, _like(y, x)
 
 
-def pow(x, exponent: float) -> Tensor:  # noqa: A001  (mirrors torch.pow)
-    if isinstance(exponent, Tensor):
-        raise TypeError("pow supports a constant exponent only. Received: a Tensor.")
-    return Pow.apply(x, exponent=exponent)
+def incompatible(x: Tensor, y: Tensor, op: str, error: Exception) -> Exception:
+    """TensorFlow's error for operands whose shapes do not broadcast (else ``error``)."""
+    try:
+        np.broadcast_shapes(x.data.shape, y.data.shape)
+    except ValueError:
+        return InvalidArgumentError(
+            f"Incompatible shapes: {_dims(x.data.shape)} vs. {_dims(y.data.shape)} [Op:{op}]"
+        )
+    return error
 
 
-def exp(x) -> Tensor:
-    return Exp.apply(x)
+def floating(x, op: str) -> Tensor:
+    """``x`` as a tensor, which must hold floats: TensorFlow's error for ``sqrt``, ``exp``,
+    ``log``... of an integer tensor."""
+    if isinstance(x, Tensor) and x.data.dtype.kind == "f":
+        return x
+    x = as_tensor(x)
+    if x.data.dtype.kind != "f":
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of {x.dtype.name} is not in the list of allowed values: "
+            f"float16, float32, float64 [Op:{op}]: {op} needs a floating-point tensor. "
+            f"Received: a tensor of dtype {x.dtype.name} (cast it with tf.cast first)."
+        )
+    return x
 
 
-def log(x) -> Tensor:
-    return Log.apply(x)
+def add(x, y, name=None) -> Tensor:
+    """``x + y``, broadcast (TensorFlow's ``tf.add``).
+
+    Examples
+    --------
+    >>> add(Tensor([1.0, 2.0]), 1).numpy()
+    array([2., 3.], dtype=float32)
+    """
+    x, y = operands(x, y, "AddV2")
+    try:
+        return Add.apply(x, y)
+    except ValueError as e:
+        raise incompatible(x, y, "AddV2", e) from None
 
 
-def abs(x) -> Tensor:  # noqa: A001
-    return Abs.apply(x)
+def sub(x, y, name=None) -> Tensor:
+    """``x - y``, broadcast (TensorFlow's ``tf.subtract``)."""
+    x, y = operands(x, y, "Sub")
+    try:
+        return Sub.apply(x, y)
+    except ValueError as e:
+        raise incompatible(x, y, "Sub", e) from None
+
+
+def mul(x, y, name=None) -> Tensor:
+    """``x * y``, broadcast (TensorFlow's ``tf.multiply``)."""
+    x, y = operands(x, y, "Mul")
+    try:
+        return Mul.apply(x, y)
+    except ValueError as e:
+        raise incompatible(x, y, "Mul", e) from None
+
+
+# true division of integers gives floats: float32 for the small types, float64 for the rest
+_TRUEDIV = {
+    np.dtype(t): np.dtype(f)
+    for t, f in [("int8", "float32"), ("uint8", "float32"), ("int16", "float32"),
+                 ("uint16", "float32"), ("int32", "float64"), ("int64", "float64"),
+                 ("uint32", "float64"), ("uint64", "float64")]
+}  # fmt: skip
+
+
+def div(x, y, name=None) -> Tensor:
+    """``x / y`` (TensorFlow's ``tf.divide``): integers are divided as floats (int32 gives
+    float64, as in TensorFlow).
+
+    Examples
+    --------
+    >>> from neuroflow.tensor import constant
+    >>> div(constant([1, 2]), 2)
+    <tf.Tensor: shape=(2,), dtype=float64, numpy=array([0.5, 1. ])>
+    """
+    x, y = operands(x, y, "RealDiv")
+    kind = x.data.dtype.kind
+    if kind in "iu":
+        to = _TRUEDIV[x.data.dtype]
+        x, y = Tensor._from_op(x.data.astype(to), None), Tensor._from_op(y.data.astype(to), None)
+    try:
+        return Div.apply(x, y)
+    except ValueError as e:
+        raise incompatible(x, y, "RealDiv", e) from None
+
+
+def divide_no_nan(x, y, name=None) -> Tensor:
+    """``x / y``, and 0 wherever ``y`` is 0 (TensorFlow's ``tf.math.divide_no_nan``).
+
+    Examples
+    --------
+    >>> divide_no_nan(Tensor([1.0, 2.0]), Tensor([0.0, 4.0])).numpy()
+    array([0. , 0.5], dtype=float32)
+    """
+    x, y = operands(x, y, "DivNoNan")
+    if x.data.dtype.kind in "iu":
+        to = _TRUEDIV[x.data.dtype]
+        x, y = Tensor._from_op(x.data.astype(to), None), Tensor._from_op(y.data.astype(to), None)
+    try:
+        return DivNoNan.apply(x, y)
+    except ValueError as e:
+        raise incompatible(x, y, "DivNoNan", e) from None
+
+
+def floordiv(x, y, name=None) -> Tensor:
+    """``floor(x / y)`` in the operands' dtype (``x // y``). Not differentiable: the tape
+    gives None, as TensorFlow's ``FloorDiv`` does.
+
+    Examples
+    --------
+    >>> from neuroflow.tensor import constant
+    >>> floordiv(constant([-3, 7]), 2)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([-2,  3], dtype=int32)>
+    """
+    x, y = operands(x, y, "FloorDiv")
+    try:
+        return Tensor._from_op(np.asarray(np.floor_divide(x.data, y.data)), None)
+    except ValueError as e:
+        raise incompatible(x, y, "FloorDiv", e) from None
+
+
+def mod(x, y, name=None) -> Tensor:
+    """Floor modulo ``x % y`` (the result has the divisor's sign), TensorFlow's ``floormod``.
+
+    Examples
+    --------
+    >>> from neuroflow.tensor import constant
+    >>> mod(constant([-3, 7]), 2)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([1, 1], dtype=int32)>
+    """
+    x, y = operands(x, y, "FloorMod")
+    try:
+        return Mod.apply(x, y)
+    except ValueError as e:
+        raise incompatible(x, y, "FloorMod", e) from None
+
+
+def neg(x, name=None) -> Tensor:
+    """``-x`` (TensorFlow's ``tf.negative``)."""
+    return Neg.apply(as_tensor(x))
+
+
+def _integer_power_check(x: Tensor, y) -> None:
+    if x.data.dtype.kind in "iu" and np.any(np.asarray(y) < 0):
+        raise InvalidArgumentError("Integers to negative integer powers are not allowed [Op:Pow]")
+
+
+def pow(x, y, name=None) -> Tensor:  # noqa: A001  (TensorFlow's and torch's name)
+    """``x ** y`` (TensorFlow's ``tf.pow``): ``y`` a number or a tensor (then differentiable
+    with respect to both; ``d/dy`` is taken as 0 where ``x <= 0``).
+
+    Examples
+    --------
+    >>> pow(Tensor([2.0, 3.0]), 2).numpy()
+    array([4., 9.], dtype=float32)
+    >>> pow(2.0, Tensor([1.0, 3.0])).numpy()
+    array([2., 8.], dtype=float32)
+    """
+    if isinstance(y, _PY_NUMBERS) and isinstance(x, Tensor):
+        if x.data.dtype.kind != "f":
+            if isinstance(y, float):
+                raise TypeError(f"Cannot convert {y!r} to EagerTensor of dtype {x.dtype.name}")
+            _integer_power_check(x, y)
+        return Pow.apply(x, exponent=y)
+    x, y = operands(x, y, "Pow")
+    _integer_power_check(x, y.data)
+    try:
+        return Power.apply(x, y)
+    except ValueError as e:
+        raise incompatible(x, y, "Pow", e) from None
+
+
+def exp(x, name=None) -> Tensor:
+    """``e ** x`` of a float tensor."""
+    return Exp.apply(floating(x, "Exp"))
+
+
+def log(x, name=None) -> Tensor:
+    """Natural logarithm of a float tensor."""
+    return Log.apply(floating(x, "Log"))
+
+
+def sqrt(x, name=None) -> Tensor:
+    """Square root of a float tensor; the gradient at 0 is inf, as in TensorFlow.
+
+    Examples
+    --------
+    >>> sqrt(Tensor([4.0, 9.0])).numpy()
+    array([2., 3.], dtype=float32)
+    """
+    return Sqrt.apply(floating(x, "Sqrt"))
+
+
+def square(x, name=None) -> Tensor:
+    """``x * x``, integers included.
+
+    Examples
+    --------
+    >>> from neuroflow.tensor import constant
+    >>> square(constant([2, -3]))
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 9], dtype=int32)>
+    """
+    return Square.apply(as_tensor(x))
+
+
+def abs(x, name=None) -> Tensor:  # noqa: A001
+    """``|x|``; the gradient at 0 is 0, as in TensorFlow."""
+    return Abs.apply(as_tensor(x))
+
+
+def sign(x, name=None) -> Tensor:
+    """-1, 0 or 1 by the sign of each element; its gradient is zeros, as in TensorFlow.
+
+    Examples
+    --------
+    >>> sign(Tensor([-2.0, 0.0, 3.0])).numpy()
+    array([-1.,  0.,  1.], dtype=float32)
+    """
+    return Sign.apply(as_tensor(x))
+
+
+def round(x, name=None) -> Tensor:  # noqa: A001  (TensorFlow's name)
+    """Rounds half to even (TensorFlow's ``tf.round``); not differentiable (None).
+
+    Examples
+    --------
+    >>> round(Tensor([0.5, 1.5, 2.6])).numpy()
+    array([0., 2., 3.], dtype=float32)
+    """
+    x = as_tensor(x)
+    return Tensor._from_op(np.round(x.data), None)
 
 
 def squared_norm(x) -> Tensor:
     return SquaredNorm.apply(x)
 
 
-def matmul(a, b) -> Tensor:
-    return MatMul.apply(a, b)
+def _swap_last(x: Tensor) -> Tensor:
+    axes = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
+    return Transpose.apply(x, axes=axes)
 
 
-def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    return Sum.apply(x, axis=axis, keepdims=keepdims)
+def matmul(
+    a,
+    b,
+    transpose_a: bool = False,
+    transpose_b: bool = False,
+    adjoint_a: bool = False,
+    adjoint_b: bool = False,
+    a_is_sparse: bool = False,
+    b_is_sparse: bool = False,
+    output_type=None,
+    name=None,
+) -> Tensor:
+    """Matrix product ``a @ b`` (TensorFlow's ``tf.matmul``): 2-D matrices, or stacks of
+    them whose batch axes broadcast; ``transpose_a``/``transpose_b`` (``adjoint_*`` for real
+    tensors) transpose the last two axes first.
+
+    Raises
+    ------
+    InvalidArgumentError
+        When an operand has fewer than 2 axes or the inner dimensions differ (both shapes
+        named, as TensorFlow does).
+
+    Examples
+    --------
+    >>> matmul(Tensor([[1.0, 2.0]]), Tensor([[3.0], [4.0]])).numpy()
+    array([[11.]], dtype=float32)
+    >>> matmul(Tensor([[1.0, 2.0]]), Tensor([[3.0, 4.0]]), transpose_b=True).numpy()
+    array([[11.]], dtype=float32)
+    """
+    a, b = as_tensor(a), as_tensor(b)
+    if transpose_a or adjoint_a:
+        a = _swap_last(a) if a.ndim >= 2 else a
+    if transpose_b or adjoint_b:
+        b = _swap_last(b) if b.ndim >= 2 else b
+    ad, bd = a.data, b.data
+    if ad.ndim == 2 and bd.ndim == 2 and ad.shape[1] == bd.shape[0]:
+        if ad.dtype.kind != bd.dtype.kind:
+            operands(a, b, "MatMul")  # raises
+        return MatMul.apply(a, b)
+    for i, d in enumerate((ad, bd)):
+        if d.ndim < 2:
+            raise InvalidArgumentError(
+                f"In[{i}] ndims must be >= 2 [Op:MatMul]: tf.matmul needs matrices. Received "
+                f"shapes {_dims(ad.shape)} and {_dims(bd.shape)}."
+            )
+    operands(a, b, "MatMul")  # the dtype check
+    if ad.shape[-1] != bd.shape[-2]:
+        raise InvalidArgumentError(
+            f"Matrix size-incompatible: In[0]: {_dims(ad.shape)}, In[1]: {_dims(bd.shape)} "
+            "[Op:MatMul]"
+        )
+    try:
+        np.broadcast_shapes(ad.shape[:-2], bd.shape[:-2])
+    except ValueError:
+        raise InvalidArgumentError(
+            "In[0] and In[1] must have compatible batch dimensions: "
+            f"{_dims(ad.shape)} vs. {_dims(bd.shape)} [Op:BatchMatMulV2]"
+        ) from None
+    return BatchMatMul.apply(a, b)
 
 
-def mean(x, axis=None, keepdims: bool = False) -> Tensor:
-    """Composed from :func:`sum`; needs no backward of its own."""
-    x = x if isinstance(x, Tensor) else Tensor(x)
-    shape = x.shape
+def _axis(axis):
+    """A reduction's ``axis`` as None, an int or a tuple of ints (from a list or tensor)."""
+    if axis is None or isinstance(axis, int):
+        return axis
+    if isinstance(axis, Tensor):
+        axis = axis.data
+    values = np.asarray(axis)
+    if values.dtype.kind not in "iu":
+        raise TypeError(f"Expected `axis` to be an int or a list of ints. Received: axis={axis!r}")
+    return int(values) if values.ndim == 0 else tuple(int(a) for a in values.reshape(-1))
+
+
+def _reducible(x, op: str) -> Tensor:
+    x = as_tensor(x)
+    if x.data.dtype.kind == "b":
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of bool is not in the list of allowed values [Op:{op}]: "
+            f"{op} needs numbers. Received: a tensor of dtype bool (cast it with tf.cast first)."
+        )
+    return x
+
+
+def sum(input_tensor, axis=None, keepdims: bool = False, name=None) -> Tensor:  # noqa: A001
+    """Sum over ``axis`` (None: all; an int or a list), TensorFlow's ``tf.reduce_sum``;
+    integer tensors give sums of their own dtype.
+
+    Examples
+    --------
+    >>> from neuroflow.tensor import constant
+    >>> sum(constant([[1, 2], [3, 4]]), axis=0)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 6], dtype=int32)>
+    """
+    x = input_tensor if isinstance(input_tensor, Tensor) else _reducible(input_tensor, "Sum")
+    if x.data.dtype.kind == "b":
+        _reducible(x, "Sum")
+    return Sum.apply(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def mean(input_tensor, axis=None, keepdims: bool = False, name=None) -> Tensor:
+    """Mean over ``axis`` (TensorFlow's ``tf.reduce_mean``); of an integer tensor, the
+    integer quotient truncated toward zero, as TensorFlow computes it. Composed from
+    :func:`sum`; needs no backward of its own.
+
+    Examples
+    --------
+    >>> from neuroflow.tensor import constant
+    >>> mean(constant([1, 2]))
+    <tf.Tensor: shape=(), dtype=int32, numpy=1>
+    """
+    x = _reducible(input_tensor, "Mean")
+    axis = _axis(axis)
+    shape = x.data.shape
     axes = range(len(shape)) if axis is None else np.atleast_1d(axis)
     count = int(np.prod([shape[a] for a in axes]))
-    return sum(x, axis=axis, keepdims=keepdims) * (1.0 / count)
+    total = sum(x, axis=axis, keepdims=keepdims)
+    if x.data.dtype.kind in "iu":
+        data = total.data
+        quotient = np.abs(data) // builtins.max(count, 1) * np.sign(data)  # C's truncating division
+        return Tensor._from_op(np.asarray(quotient, dtype=data.dtype), None)
+    return total * (1.0 / count if count else float("nan"))
 
 
-def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    return Max.apply(x, axis=axis, keepdims=keepdims)
+def max(input_tensor, axis=None, keepdims: bool = False, name=None) -> Tensor:  # noqa: A001
+    """Max over ``axis`` (TensorFlow's ``tf.reduce_max``); tied maxima share the gradient."""
+    return Max.apply(_reducible(input_tensor, "Max"), axis=_axis(axis), keepdims=keepdims)
 
 
-def reshape(x, shape) -> Tensor:
-    return Reshape.apply(x, shape=tuple(shape))
+def min(input_tensor, axis=None, keepdims: bool = False, name=None) -> Tensor:  # noqa: A001
+    """Min over ``axis`` (TensorFlow's ``tf.reduce_min``); tied minima share the gradient.
+
+    Examples
+    --------
+    >>> min(Tensor([[1.0, -2.0], [3.0, 0.0]]), axis=1).numpy()
+    array([-2.,  0.], dtype=float32)
+    """
+    return Min.apply(_reducible(input_tensor, "Min"), axis=_axis(axis), keepdims=keepdims)
 
 
-def transpose(x, axes=None) -> Tensor:
-    return Transpose.apply(x, axes=None if axes is None else tuple(axes))
+def prod(input_tensor, axis=None, keepdims: bool = False, name=None) -> Tensor:
+    """Product over ``axis`` (TensorFlow's ``tf.reduce_prod``).
+
+    Examples
+    --------
+    >>> prod(Tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1).numpy()
+    array([ 2., 12.], dtype=float32)
+    """
+    return Prod.apply(_reducible(input_tensor, "Prod"), axis=_axis(axis), keepdims=keepdims)
+
+
+def variance(input_tensor, axis=None, keepdims: bool = False, name=None) -> Tensor:
+    """Population variance over ``axis`` (TensorFlow's ``tf.math.reduce_variance``);
+    composed from :func:`mean`, float tensors only.
+
+    Examples
+    --------
+    >>> variance(Tensor([1.0, 2.0, 3.0, 4.0])).numpy()
+    np.float32(1.25)
+    """
+    x = as_tensor(input_tensor)
+    if x.data.dtype.kind != "f":
+        raise TypeError(
+            f"Input must be either real or complex. Received integer type {x.dtype}."
+            if x.data.dtype.kind in "iu"
+            else f"Input must be either real or complex. Received type {x.dtype}."
+        )
+    axis = _axis(axis)
+    centred = x - mean(x, axis=axis, keepdims=True)
+    return mean(square(centred), axis=axis, keepdims=keepdims)
+
+
+def std(input_tensor, axis=None, keepdims: bool = False, name=None) -> Tensor:
+    """Population standard deviation over ``axis`` (``tf.math.reduce_std``)."""
+    return sqrt(variance(input_tensor, axis=axis, keepdims=keepdims))
+
+
+def _arg_reduce(fn, x, axis, output_type, op: str) -> Tensor:
+    x = _reducible(x, op)
+    axis = 0 if axis is None else _axis(axis)
+    if not isinstance(axis, int):
+        raise InvalidArgumentError(
+            f"Expected `axis` to be one int for {op}. Received: axis={axis!r}"
+        )
+    from neuroflow.dtypes import as_dtype  # noqa: PLC0415  (a leaf module; kept local)
+
+    out_dtype = as_dtype(output_type)
+    if out_dtype.name not in ("int32", "int64", "int16", "uint16"):
+        raise InvalidArgumentError(
+            f"Expected `output_type` to be int32 or int64. Received: output_type={output_type!r}"
+        )
+    return Tensor._from_op(np.asarray(fn(x.data, axis=axis), dtype=out_dtype.dtype), None)
+
+
+def argmax(input, axis=None, output_type="int64", name=None) -> Tensor:  # noqa: A002
+    """Index of the largest value along ``axis`` (0 when None, as in TensorFlow), the first
+    one among ties; int64 unless ``output_type`` says int32.
+
+    Examples
+    --------
+    >>> argmax(Tensor([[1.0, 5.0], [3.0, 2.0]]), axis=1)
+    <tf.Tensor: shape=(2,), dtype=int64, numpy=array([1, 0])>
+    """
+    return _arg_reduce(np.argmax, input, axis, output_type, "ArgMax")
+
+
+def argmin(input, axis=None, output_type="int64", name=None) -> Tensor:  # noqa: A002
+    """Index of the smallest value along ``axis`` (0 when None); int64 by default."""
+    return _arg_reduce(np.argmin, input, axis, output_type, "ArgMin")
+
+
+def reshape(tensor, shape, name=None) -> Tensor:
+    """The same values in a new ``shape`` (one axis may be -1), TensorFlow's ``tf.reshape``.
+
+    Examples
+    --------
+    >>> reshape(Tensor([1.0, 2.0, 3.0, 4.0]), (2, -1)).shape
+    TensorShape([2, 2])
+    """
+    x = as_tensor(tensor)
+    if isinstance(shape, Tensor):
+        shape = shape.data
+    shape = tuple(int(d) for d in np.atleast_1d(shape)) if not isinstance(shape, tuple) else shape
+    try:
+        return Reshape.apply(x, shape=shape)
+    except ValueError:
+        wanted = int(np.prod([d for d in shape if d != -1]))
+        raise InvalidArgumentError(
+            f"Input to reshape is a tensor with {x.data.size} values, but the requested shape "
+            f"{list(shape)} has {wanted} [Op:Reshape]"
+        ) from None
+
+
+def transpose(a, perm=None, conjugate: bool = False, name=None) -> Tensor:
+    """Permutes the axes by ``perm`` (reversed when None), TensorFlow's ``tf.transpose``.
+
+    Examples
+    --------
+    >>> transpose(Tensor([[1.0, 2.0, 3.0]])).shape
+    TensorShape([3, 1])
+    """
+    a = as_tensor(a)
+    if isinstance(perm, Tensor):
+        perm = perm.data
+    perm = None if perm is None else tuple(int(p) for p in np.atleast_1d(perm))
+    rank = builtins.max(a.ndim, 1)
+    if perm is not None and sorted(p % rank for p in perm) != list(range(a.ndim)):
+        raise InvalidArgumentError(
+            f"transpose expects a vector of size {a.ndim}. Received: perm={list(perm)} for a "
+            f"tensor of shape {_dims(a.data.shape)}."
+        )
+    return Transpose.apply(a, axes=perm)
 
 
 def getitem(x, index) -> Tensor:
     return GetItem.apply(x, index=index)
 
 
-def concatenate(tensors, axis: int = -1) -> Tensor:
-    return Concatenate.apply(*tensors, axis=axis)
+def concatenate(values, axis: int = -1, name=None) -> Tensor:
+    """Joins tensors along an existing ``axis`` (TensorFlow's ``tf.concat``).
+
+    Examples
+    --------
+    >>> concatenate([Tensor([[1.0]]), Tensor([[2.0]])], axis=0).shape
+    TensorShape([2, 1])
+    """
+    tensors = [as_tensor(v) for v in values]
+    if not tensors:
+        raise ValueError("concat needs at least one tensor. Received: values=[]")
+    kinds = {t.data.dtype.kind for t in tensors}
+    if len(kinds) > 1:
+        first = tensors[0]
+        other = next(t for t in tensors if t.data.dtype.kind != first.data.dtype.kind)
+        operands(first, other, "ConcatV2")  # raises TensorFlow's dtype error
+    try:
+        return Concatenate.apply(*tensors, axis=int(axis))
+    except ValueError:
+        shapes = " vs. ".join(f"shape[{i}] = {_dims(t.data.shape)}" for i, t in enumerate(tensors))
+        raise InvalidArgumentError(
+            f"ConcatOp : Dimensions of inputs should match along every axis but {axis}: "
+            f"{shapes} [Op:ConcatV2]"
+        ) from None
