@@ -115,9 +115,7 @@ def test_mnist_from_scratch_with_variables_and_a_tape(mnist_data):
     train_images = train_images.reshape((60000, 28 * 28)).astype("float32") / 255
     test_images = test_images.reshape((10000, 28 * 28)).astype("float32") / 255
 
-    model = PlainStack(
-        [PlainDense(28 * 28, 256, tf.nn.relu), PlainDense(256, 10, tf.nn.softmax)]
-    )
+    model = PlainStack([PlainDense(28 * 28, 256, tf.nn.relu), PlainDense(256, 10, tf.nn.softmax)])
     assert len(model.weights) == 4
     learning_rate = 0.1
 
