@@ -5,6 +5,9 @@ layers call them, and anything not listed here is composed from them. Modules: `
 ``activation``, ``nn`` (dense, dropout), ``normalization`` (batch and layer), ``loss``, ``conv``
 and ``pool`` are the readable reference; ``conv_pool`` is the fused fast path of ``conv2d`` +
 ``max_pool2d`` that ``Sequential`` runs unless ``neuroflow.config.set_fusion(False)``.
+TensorFlow's functions live in ``math``, ``compare``, ``array`` (cast, gather, where...),
+``creation`` (zeros, range...) and ``random``; ``array.shape`` (``tf.shape``) is not listed
+here, where ``ops.shape`` is the module of shape primitives.
 """
 
 from neuroflow.ops.activation import (
@@ -17,6 +20,20 @@ from neuroflow.ops.activation import (
     softplus,
     step,
     tanh,
+)
+from neuroflow.ops.array import (
+    cast,
+    clip_by_value,
+    expand_dims,
+    gather,
+    one_hot,
+    rank,
+    size,
+    squeeze,
+    stack,
+    tile,
+    unstack,
+    where,
 )
 from neuroflow.ops.compare import (
     equal,
@@ -32,6 +49,16 @@ from neuroflow.ops.compare import (
 )
 from neuroflow.ops.conv import conv2d, conv_transpose2d
 from neuroflow.ops.conv_pool import conv2d_max_pool
+from neuroflow.ops.creation import (
+    eye,
+    fill,
+    linspace,
+    ones,
+    ones_like,
+    range,
+    zeros,
+    zeros_like,
+)
 from neuroflow.ops.loss import (
     absolute_error,
     binary_cross_entropy,
@@ -102,4 +129,7 @@ __all__ = [
     "round", "sign", "sqrt", "square", "std", "variance",
     "equal", "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_not",
     "logical_or", "logical_xor", "not_equal",
+    "cast", "clip_by_value", "expand_dims", "gather", "one_hot", "rank", "size",
+    "squeeze", "stack", "tile", "unstack", "where",
+    "eye", "fill", "linspace", "ones", "ones_like", "range", "zeros", "zeros_like",
 ]  # fmt: skip

@@ -280,7 +280,7 @@ def conv_transpose2d(
     Examples
     --------
     >>> conv_transpose2d(np.ones((1, 2, 2, 1)), np.ones((3, 3, 1, 1)), strides=2).shape
-    (1, 5, 5, 1)
+    TensorShape([1, 5, 5, 1])
     """
     strides = as_pair(strides, "strides")
     dilation = as_pair(dilation, "dilation_rate")

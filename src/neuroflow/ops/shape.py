@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from neuroflow import threads
-from neuroflow.ops.math import unbroadcast
+from neuroflow.ops.math import incompatible, operands, unbroadcast
 from neuroflow.tensor import Function, Tensor
 
 __all__ = [
@@ -209,14 +209,30 @@ def bilinear_weights(length: int, scale: int, dtype=np.float32) -> np.ndarray:
     return weights.astype(dtype)
 
 
-def maximum(a, b) -> Tensor:
-    """Elementwise maximum of two tensors (broadcast like NumPy)."""
-    return Maximum.apply(a, b)
+def maximum(x, y, name=None) -> Tensor:
+    """Elementwise maximum of two tensors, broadcast (TensorFlow's ``tf.maximum``); a tie
+    sends the gradient to ``x``.
+
+    Examples
+    --------
+    >>> maximum(Tensor([1.0, 5.0]), 2.0).numpy()
+    array([2., 5.], dtype=float32)
+    """
+    x, y = operands(x, y, "Maximum")
+    try:
+        return Maximum.apply(x, y)
+    except ValueError as e:
+        raise incompatible(x, y, "Maximum", e) from None
 
 
-def minimum(a, b) -> Tensor:
-    """Elementwise minimum of two tensors (broadcast like NumPy)."""
-    return Minimum.apply(a, b)
+def minimum(x, y, name=None) -> Tensor:
+    """Elementwise minimum of two tensors, broadcast (TensorFlow's ``tf.minimum``); a tie
+    sends the gradient to ``x``."""
+    x, y = operands(x, y, "Minimum")
+    try:
+        return Minimum.apply(x, y)
+    except ValueError as e:
+        raise incompatible(x, y, "Minimum", e) from None
 
 
 def bmm(a, b) -> Tensor:

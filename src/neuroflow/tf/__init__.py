@@ -26,8 +26,61 @@ from neuroflow.dtypes import (
     uint64,
 )
 from neuroflow.gradient_tape import GradientTape, UnconnectedGradients, function, stop_gradient
+from neuroflow.ops.array import (
+    cast,
+    clip_by_value,
+    expand_dims,
+    gather,
+    one_hot,
+    rank,
+    shape,
+    size,
+    squeeze,
+    stack,
+    tile,
+    unstack,
+    where,
+)
+from neuroflow.ops.creation import eye, fill, linspace, ones, ones_like, range, zeros, zeros_like
+from neuroflow.ops.math import concatenate as concat
+from neuroflow.ops.math import matmul, reshape, transpose
 from neuroflow.tensor import Tensor, TensorShape, Variable, constant, convert_to_tensor
 from neuroflow.tf import dtypes, math, nn, random, version  # noqa: F401  (tf.dtypes)
+from neuroflow.tf.math import (
+    abs,
+    add,
+    argmax,
+    argmin,
+    divide,
+    equal,
+    exp,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    maximum,
+    minimum,
+    multiply,
+    negative,
+    not_equal,
+    pow,
+    reduce_max,
+    reduce_mean,
+    reduce_min,
+    reduce_prod,
+    reduce_sum,
+    round,
+    sigmoid,
+    sign,
+    sqrt,
+    square,
+    subtract,
+    tanh,
+    truediv,
+)
 
 __all__ = [
     "DType", "GradientTape", "Tensor", "TensorShape", "UnconnectedGradients", "Variable",
@@ -35,4 +88,13 @@ __all__ = [
     "errors", "float16", "float32", "float64", "function", "half", "int16", "int32", "int64",
     "int8", "keras", "math", "nn", "random", "stop_gradient", "uint16", "uint32", "uint64",
     "uint8", "version",
+    # tensors, shapes and math (neuroflow.ops)
+    "abs", "add", "argmax", "argmin", "cast", "clip_by_value", "concat", "divide", "equal",
+    "exp", "expand_dims", "eye", "fill", "gather", "greater", "greater_equal", "less",
+    "less_equal", "linspace", "logical_and", "logical_not", "logical_or", "matmul", "maximum",
+    "minimum", "multiply", "negative", "not_equal", "one_hot", "ones", "ones_like", "pow",
+    "range", "rank", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum",
+    "reshape", "round", "shape", "sigmoid", "sign", "size", "sqrt", "square", "squeeze",
+    "stack", "subtract", "tanh", "tile", "transpose", "truediv", "unstack", "where", "zeros",
+    "zeros_like",
 ]  # fmt: skip
