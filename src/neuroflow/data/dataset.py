@@ -1039,8 +1039,9 @@ class _MapDataset(Dataset):
             yield _from_user(_call(fn, element))
 
     def _compute_spec(self):
-        # the shapes of what the function returns for the first element (TensorFlow traces
-        # it instead); only dimensions that never vary upstream are kept as known
+        # TensorFlow traces the function; here it runs on the first element, and where
+        # dimensions vary upstream (a batch's), once more on that element doubled along
+        # them: the dimensions of the result that change with them are unknown (None)
         parent_spec = self._parent.element_spec
         first = _first_element(self._parent)
         if first is None:  # an empty dataset: a zero element of the right structure
@@ -1048,13 +1049,38 @@ class _MapDataset(Dataset):
                 lambda s: np.zeros([d or 0 for d in (s.shape or ())], s.dtype.dtype), parent_spec
             )
         out = _from_user(_call(self._fn, first))
-        exact = all(s.shape is not None and None not in s.shape for s in nest.flatten(parent_spec))
-        return nest.map_structure(
-            lambda a: TensorSpec(a.shape if exact else (None,) * a.ndim, dtypes.of(a)), out
+        specs = nest.map_structure(lambda a: TensorSpec(a.shape, dtypes.of(a)), out)
+        flat_parent = nest.flatten(parent_spec)
+        if all(s.shape is not None and None not in s.shape for s in flat_parent):
+            return specs
+        doubled = nest.pack_as(
+            parent_spec, [_doubled(a, s) for a, s in zip(nest.flatten(first), flat_parent)]
         )
+        try:
+            other = nest.flatten(_from_user(_call(self._fn, doubled)))
+        except Exception:  # noqa: BLE001  (a function that only runs on real shapes)
+            other = [None] * len(nest.flatten(out))
+        merged = [
+            TensorSpec((None,) * len(s.shape), s.dtype)
+            if o is None
+            else s._most_specific_common(TensorSpec(np.shape(o), s.dtype))
+            for s, o in zip(nest.flatten(specs), other)
+        ]
+        return nest.pack_as(specs, merged)
 
     def _cardinality(self) -> int:
         return self._parent._cardinality()
+
+
+def _doubled(array, spec: TensorSpec) -> np.ndarray:
+    """``array`` repeated twice along the dimensions ``spec`` leaves unknown."""
+    array = np.asarray(array)
+    axes = range(array.ndim) if spec.shape is None else [
+        i for i, d in enumerate(spec.shape) if d is None
+    ]  # fmt: skip
+    for axis in axes:
+        array = np.concatenate([array, array], axis=axis)
+    return array
 
 
 def _as_bool(value, spec_of_value) -> bool:
