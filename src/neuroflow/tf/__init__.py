@@ -7,6 +7,7 @@ re-exports everything listed here, so ``import neuroflow as tf`` and
 """
 
 from neuroflow import config, data, errors, keras
+from neuroflow.data.structure import TensorSpec
 from neuroflow.dtypes import (
     DType,
     as_dtype,
@@ -88,6 +89,8 @@ __all__ = [
     "errors", "float16", "float32", "float64", "function", "half", "int16", "int32", "int64",
     "int8", "keras", "math", "nn", "random", "stop_gradient", "uint16", "uint32", "uint64",
     "uint8", "version",
+    # tf.data's element description
+    "TensorSpec",
     # tensors, shapes and math (neuroflow.ops)
     "abs", "add", "argmax", "argmin", "cast", "clip_by_value", "concat", "divide", "equal",
     "exp", "expand_dims", "eye", "fill", "gather", "greater", "greater_equal", "less",
