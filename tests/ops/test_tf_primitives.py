@@ -156,3 +156,53 @@ def test_where_select():
         R.normal(size=(4,)),
         torch_fn=lambda x, y: torch.where(torch.as_tensor(cond), x, y),
     )
+
+
+def test_relu6():
+    x = R.uniform(-3, 9, size=(3, 4))
+    check_op(ops.relu6, lambda x: np.clip(x, 0, 6), x, torch_fn=torch.nn.functional.relu6)
+
+
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_softmax_cross_entropy_with_logits(axis):
+    logits = R.normal(size=(3, 4))
+    labels = np.exp(R.normal(size=(3, 4)))
+    labels /= labels.sum(axis=axis, keepdims=True)  # TensorFlow's logits gradient assumes it
+
+    def slow(z, y):
+        shifted = z - z.max(axis=axis, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        return -(y * logp).sum(axis=axis)
+
+    check_op(
+        lambda z, y: ops.softmax_cross_entropy_with_logits(y, z, axis=axis),
+        slow,
+        logits,
+        labels,
+        wrt=[0],  # moving the labels off a distribution leaves TensorFlow's formula
+        torch_fn=lambda z, y: torch.nn.functional.cross_entropy(
+            z.movedim(axis, -1), y.movedim(axis, -1), reduction="none"
+        ),
+    )
+
+
+def test_softmax_cross_entropy_labels_gradient():
+    logits, labels = R.normal(size=(3, 4)), R.uniform(size=(3, 4))
+    check_op(
+        lambda y: ops.softmax_cross_entropy_with_logits(y, ops.as_tensor(logits)),
+        lambda y: -(y * (logits - np.log(np.exp(logits).sum(-1, keepdims=True)))).sum(-1),
+        labels,
+        torch_fn=lambda y: -(y * torch.log_softmax(torch.as_tensor(logits), -1)).sum(-1),
+    )
+
+
+def test_sigmoid_cross_entropy_with_logits():
+    check_op(
+        lambda x, z: ops.sigmoid_cross_entropy_with_logits(z, x),
+        lambda x, z: np.maximum(x, 0) - x * z + np.log1p(np.exp(-np.abs(x))),
+        R.normal(size=(3, 4)) * 3,
+        R.uniform(size=(3, 4)),
+        torch_fn=lambda x, z: torch.nn.functional.binary_cross_entropy_with_logits(
+            x, z, reduction="none"
+        ),
+    )

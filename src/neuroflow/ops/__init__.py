@@ -15,6 +15,7 @@ from neuroflow.ops.activation import (
     leaky_relu,
     log_softmax,
     relu,
+    relu6,
     sigmoid,
     softmax,
     softplus,
@@ -63,9 +64,13 @@ from neuroflow.ops.loss import (
     absolute_error,
     binary_cross_entropy,
     categorical_cross_entropy,
+    l2_loss,
     sigmoid_binary_cross_entropy,
+    sigmoid_cross_entropy_with_logits,
     softmax_cross_entropy,
+    softmax_cross_entropy_with_logits,
     sparse_softmax_cross_entropy,
+    sparse_softmax_cross_entropy_with_logits,
     squared_error,
 )
 from neuroflow.ops.math import (
@@ -86,6 +91,7 @@ from neuroflow.ops.math import (
     mean,
     min,
     mod,
+    moments,
     mul,
     neg,
     pow,
@@ -131,5 +137,7 @@ __all__ = [
     "logical_or", "logical_xor", "not_equal",
     "cast", "clip_by_value", "expand_dims", "gather", "one_hot", "rank", "size",
     "squeeze", "stack", "tile", "unstack", "where",
+    "l2_loss", "moments", "relu6", "sigmoid_cross_entropy_with_logits",
+    "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
     "eye", "fill", "linspace", "ones", "ones_like", "range", "zeros", "zeros_like",
 ]  # fmt: skip

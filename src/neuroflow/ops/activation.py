@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from neuroflow.ops.math import as_tensor, floating
 from neuroflow.tensor import ActivationSource, Function, Tensor
 
 __all__ = [
-    "elu", "leaky_relu", "log_softmax", "log_softmax_array", "relu", "sigmoid", "sigmoid_array",
-    "softmax", "softmax_array", "softplus", "step", "tanh",
+    "elu", "leaky_relu", "log_softmax", "log_softmax_array", "relu", "relu6", "sigmoid",
+    "sigmoid_array", "softmax", "softmax_array", "softplus", "step", "tanh",
 ]  # fmt: skip
 
 
@@ -67,6 +68,17 @@ class ReLU(Function):
 
     def backward(self, grad):
         return (grad * (self.y > 0),)
+
+
+class ReLU6(Function):
+    """``min(max(x, 0), 6)``; the gradient is 0 at both corners, as in TensorFlow."""
+
+    def forward(self, x):
+        self.inside = (x > 0) & (x < 6)
+        return np.clip(x, 0, 6)
+
+    def backward(self, grad):
+        return (grad * self.inside,)
 
 
 class LeakyReLU(Function):
@@ -167,36 +179,67 @@ class Step(Function):
         return (np.zeros(self.shape, self.dtype),)
 
 
-def relu(x) -> Tensor:
-    return ReLU.apply(x)
+def relu(features, name=None) -> Tensor:
+    """``max(features, 0)`` (integers too); the gradient at 0 is 0, as in TensorFlow."""
+    return ReLU.apply(features if isinstance(features, Tensor) else as_tensor(features))
 
 
-def leaky_relu(x, negative_slope: float = 0.2) -> Tensor:
-    return LeakyReLU.apply(x, negative_slope=negative_slope)
+def relu6(features, name=None) -> Tensor:
+    """``min(max(features, 0), 6)`` (TensorFlow's ``tf.nn.relu6``).
+
+    Examples
+    --------
+    >>> relu6(Tensor([-1.0, 3.0, 8.0])).numpy()
+    array([0., 3., 6.], dtype=float32)
+    """
+    return ReLU6.apply(as_tensor(features))
 
 
-def elu(x, alpha: float = 1.0) -> Tensor:
-    return ELU.apply(x, alpha=alpha)
+def leaky_relu(features, negative_slope: float = 0.2, name=None, *, alpha=None) -> Tensor:
+    """``features`` where positive, ``negative_slope * features`` elsewhere; ``alpha`` is
+    TensorFlow's name for the slope (``tf.nn.leaky_relu(features, alpha=0.2)``). Integer
+    input is computed in float32, as TensorFlow does."""
+    x = as_tensor(features)
+    if x.data.dtype.kind != "f":
+        x = Tensor._from_op(x.data.astype(np.float32), None)
+    slope = negative_slope if alpha is None else alpha
+    return LeakyReLU.apply(x, negative_slope=slope)
 
 
-def sigmoid(x) -> Tensor:
-    return Sigmoid.apply(x)
+def elu(features, alpha: float = 1.0, name=None) -> Tensor:
+    """``features`` where positive, ``alpha * (exp(features) - 1)`` elsewhere."""
+    return ELU.apply(floating(features, "Elu"), alpha=alpha)
 
 
-def tanh(x) -> Tensor:
-    return Tanh.apply(x)
+def sigmoid(x, name=None) -> Tensor:
+    """``1 / (1 + exp(-x))`` of a float tensor."""
+    return Sigmoid.apply(floating(x, "Sigmoid"))
 
 
-def softplus(x) -> Tensor:
-    return Softplus.apply(x)
+def tanh(x, name=None) -> Tensor:
+    """Hyperbolic tangent of a float tensor."""
+    return Tanh.apply(floating(x, "Tanh"))
 
 
-def softmax(x, axis: int = -1) -> Tensor:
-    return Softmax.apply(x, axis=axis)
+def softplus(features, name=None) -> Tensor:
+    """``log(1 + exp(features))`` of a float tensor, without overflow."""
+    return Softplus.apply(floating(features, "Softplus"))
 
 
-def log_softmax(x, axis: int = -1) -> Tensor:
-    return LogSoftmax.apply(x, axis=axis)
+def softmax(logits, axis=-1, name=None) -> Tensor:
+    """``exp(logits) / sum(exp(logits))`` along ``axis`` (the last when None).
+
+    Examples
+    --------
+    >>> softmax(Tensor([[0.0, np.log(3.0)]])).numpy()
+    array([[0.25, 0.75]], dtype=float32)
+    """
+    return Softmax.apply(floating(logits, "Softmax"), axis=-1 if axis is None else int(axis))
+
+
+def log_softmax(logits, axis=-1, name=None) -> Tensor:
+    """``log(softmax(logits))`` along ``axis`` (the last when None), computed stably."""
+    return LogSoftmax.apply(floating(logits, "LogSoftmax"), axis=-1 if axis is None else int(axis))
 
 
 def step(x, threshold: float = 0.0) -> Tensor:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from neuroflow.backend import epsilon
+from neuroflow.errors import InvalidArgumentError
 from neuroflow.ops.activation import log_softmax_array, sigmoid_array
-from neuroflow.tensor import Function, Tensor
+from neuroflow.ops.math import _dims, as_tensor, floating, mul, squared_norm
+from neuroflow.tensor import Function, Tensor, to_array
 
 
 class SparseSoftmaxCrossEntropy(Function):
@@ -46,6 +48,40 @@ class SoftmaxCrossEntropy(Function):
         t = self.target
         d = self.probs * t.sum(axis=-1, keepdims=True) - t
         return (d * grad[..., None], None)
+
+
+class SoftmaxCrossEntropyWithLogits(Function):
+    """TensorFlow's ``softmax_cross_entropy_with_logits``: ``-sum(labels * log_softmax(logits))``
+    along ``axis``, differentiable in both. As TensorFlow's kernel, the logits' gradient is
+    ``softmax - labels`` (exact when each row of labels sums to 1), the labels'
+    ``-log_softmax(logits)``."""
+
+    def forward(self, logits, labels, axis=-1):
+        self.axis = axis
+        self.logp = log_softmax_array(logits, axis)
+        self.labels = labels
+        return -(labels * self.logp).sum(axis=axis)
+
+    def backward(self, grad):
+        g = np.expand_dims(grad, self.axis)
+        dlogits = (np.exp(self.logp) - self.labels) * g if self.needs_input_grad[0] else None
+        dlabels = -self.logp * g if self.needs_input_grad[1] else None
+        return dlogits, dlabels
+
+
+class SigmoidCrossEntropyWithLogits(Function):
+    """TensorFlow's ``sigmoid_cross_entropy_with_logits``, elementwise:
+    ``max(x, 0) - x * z + log(1 + exp(-|x|))``; ``d/dx = sigmoid(x) - z``, ``d/dz = -x``."""
+
+    def forward(self, logits, labels):
+        self.logits, self.labels = logits, labels
+        return np.maximum(logits, 0) - logits * labels + np.log1p(np.exp(-np.abs(logits)))
+
+    def backward(self, grad):
+        x = self.logits
+        dx = (sigmoid_array(x) - self.labels) * grad if self.needs_input_grad[0] else None
+        dz = -x * grad if self.needs_input_grad[1] else None
+        return dx, dz
 
 
 class CategoricalCrossEntropy(Function):
@@ -148,6 +184,109 @@ def squared_error(pred, target) -> Tensor:
 
 def absolute_error(pred, target) -> Tensor:
     return AbsoluteError.apply(pred, target=np.asarray(target, dtype=_dtype(pred)))
+
+
+def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None) -> Tensor:
+    """Per-example ``-log softmax(logits)[label]`` (TensorFlow's
+    ``tf.nn.sparse_softmax_cross_entropy_with_logits``): ``labels`` are class indices of shape
+    ``logits.shape[:-1]``; the result has the labels' shape and a gradient for the logits.
+
+    Raises
+    ------
+    ValueError
+        When the shapes do not fit.
+    InvalidArgumentError
+        For labels that are not integers or lie outside ``[0, classes)``.
+
+    Examples
+    --------
+    >>> loss = sparse_softmax_cross_entropy_with_logits([0], [[0.0, np.log(3.0)]])
+    >>> loss.numpy().round(4)
+    array([1.3863], dtype=float32)
+    """
+    op = "SparseSoftmaxCrossEntropyWithLogits"
+    logits = floating(logits, op)
+    idx = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
+    if idx.dtype.kind not in "iu":
+        raise InvalidArgumentError(
+            f"Value for attr 'Tlabels' of {idx.dtype.name} is not in the list of allowed "
+            f"values: int32, int64 [Op:{op}]: labels must be class indices."
+        )
+    if logits.ndim == 0 or idx.shape != logits.data.shape[:-1]:
+        raise ValueError(
+            "`labels.shape` must equal `logits.shape` except for the last dimension. "
+            f"Received: labels.shape={idx.shape} and logits.shape={logits.data.shape}"
+        )
+    classes = logits.data.shape[-1]
+    bad = (idx < 0) | (idx >= classes)
+    if bad.any():
+        raise InvalidArgumentError(
+            f"Received a label value of {int(idx[bad].reshape(-1)[0])} which is outside the "
+            f"valid range of [0, {classes}).  Label values: "
+            f"{' '.join(str(int(v)) for v in idx.reshape(-1))} [Op:{op}]"
+        )
+    return SparseSoftmaxCrossEntropy.apply(logits, labels=idx)
+
+
+def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None) -> Tensor:
+    """Per-example ``-sum(labels * log_softmax(logits))`` along ``axis`` (TensorFlow's
+    ``tf.nn.softmax_cross_entropy_with_logits``), differentiable with respect to the logits
+    and the labels (TensorFlow's gradients).
+
+    Examples
+    --------
+    >>> loss = softmax_cross_entropy_with_logits([[0.0, 1.0]], [[0.0, np.log(3.0)]])
+    >>> loss.numpy().round(4)
+    array([0.2877], dtype=float32)
+    """
+    op = "SoftmaxCrossEntropyWithLogits"
+    logits = floating(logits, op)
+    labels = labels if isinstance(labels, Tensor) else as_tensor(to_array(labels, logits.dtype))
+    if labels.data.dtype.kind != "f":
+        labels = Tensor._from_op(labels.data.astype(logits.data.dtype), None)
+    if labels.data.shape != logits.data.shape:
+        raise InvalidArgumentError(
+            f"logits and labels must be broadcastable: logits_size={_dims(logits.data.shape)} "
+            f"labels_size={_dims(labels.data.shape)} [Op:{op}]"
+        )
+    return SoftmaxCrossEntropyWithLogits.apply(logits, labels, axis=int(axis))
+
+
+def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None) -> Tensor:
+    """Elementwise logistic loss ``max(x, 0) - x * z + log(1 + exp(-|x|))`` of logits ``x``
+    and labels ``z`` of the same shape (TensorFlow's
+    ``tf.nn.sigmoid_cross_entropy_with_logits``), differentiable in both.
+
+    Examples
+    --------
+    >>> sigmoid_cross_entropy_with_logits([1.0, 0.0], [0.0, 0.0]).numpy().round(4)
+    array([0.6931, 0.6931], dtype=float32)
+    """
+    logits = floating(logits, "SigmoidCrossEntropyWithLogits")
+    labels = labels if isinstance(labels, Tensor) else as_tensor(to_array(labels, logits.dtype))
+    if labels.data.shape != logits.data.shape:
+        raise ValueError(
+            "`logits` and `labels` must have the same shape, received "
+            f"({logits.data.shape} vs {labels.data.shape})."
+        )
+    if labels.data.dtype != logits.data.dtype:
+        raise InvalidArgumentError(
+            f"cannot compute Mul as input #1(zero-based) was expected to be a "
+            f"{logits.dtype.name} tensor but is a {labels.dtype.name} tensor [Op:Mul]"
+        )
+    return SigmoidCrossEntropyWithLogits.apply(logits, labels)
+
+
+def l2_loss(t, name=None) -> Tensor:
+    """``sum(t ** 2) / 2`` of a float tensor (TensorFlow's ``tf.nn.l2_loss``).
+
+    Examples
+    --------
+    >>> l2_loss(Tensor([1.0, 2.0])).numpy()
+    np.float32(2.5)
+    """
+    t = floating(t, "L2Loss")
+    return mul(squared_norm(t), 0.5)
 
 
 def _dtype(x):

@@ -931,3 +931,25 @@ def concatenate(values, axis: int = -1, name=None) -> Tensor:
             f"ConcatOp : Dimensions of inputs should match along every axis but {axis}: "
             f"{shapes} [Op:ConcatV2]"
         ) from None
+
+
+def moments(x, axes, shift=None, keepdims: bool = False, name=None) -> tuple[Tensor, Tensor]:
+    """Mean and population variance over ``axes`` (TensorFlow's ``tf.nn.moments``), the
+    variance computed around the mean held constant, as TensorFlow does (same gradient).
+
+    Examples
+    --------
+    >>> m, v = moments(Tensor([1.0, 2.0, 3.0, 4.0]), axes=[0])
+    >>> float(m), float(v)
+    (2.5, 1.25)
+    """
+    x = floating(x, "Moments")
+    axes = _axis(axes)
+    centre = mean(x, axis=axes, keepdims=True)
+    fixed = Tensor._from_op(centre.data, None)  # TensorFlow's stop_gradient
+    var = mean(square(x - fixed), axis=axes, keepdims=True)
+    if not keepdims:
+        dropped = range(x.ndim) if axes is None else [a % x.ndim for a in np.atleast_1d(axes)]
+        shape = tuple(d for i, d in enumerate(x.data.shape) if i not in dropped)
+        centre, var = reshape(centre, shape), reshape(var, shape)
+    return centre, var
