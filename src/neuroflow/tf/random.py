@@ -1,3 +1,5 @@
-"""``tf.random`` (re-exports only, no logic here)."""
+"""``tf.random`` (re-exports only, no logic here): :mod:`neuroflow.ops.random`."""
 
-__all__: list = []
+from neuroflow.ops.random import normal, set_seed, shuffle, truncated_normal, uniform
+
+__all__ = ["normal", "set_seed", "shuffle", "truncated_normal", "uniform"]
