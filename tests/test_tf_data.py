@@ -473,3 +473,26 @@ def test_the_namespace_as_courses_reach_it():
     assert tf_like.data.AUTOTUNE == tf_like.data.experimental.AUTOTUNE == -1
     assert tf_like.data.Dataset is nf.data.dataset.Dataset
     assert int(tf_like.data.experimental.cardinality(tf_like.data.Dataset.range(3))) == 3
+
+
+def test_callbacks_see_the_datasets_length_as_steps_as_in_keras(tf):
+    keras = peer("keras")
+
+    def steps_seen(lib, ds):
+        class Record(lib.callbacks.Callback):
+            def on_train_begin(self, logs=None):
+                self.steps = self.params["steps"]
+
+        lib.utils.set_random_seed(0)
+        m = lib.Sequential([lib.Input((3,)), lib.layers.Dense(3)])
+        m.compile("sgd", "mse")
+        record = Record()
+        m.fit(ds, epochs=2, verbose=0, callbacks=[record], shuffle=False)
+        return record.steps
+
+    def data(lib):
+        return lib.data.Dataset.from_tensor_slices((X32, np.ones((10, 3), np.float32)))
+
+    assert steps_seen(nk, data(nf).batch(4)) == steps_seen(keras, data(tf).batch(4)) == 3
+    unknown = data(nf).filter(lambda x, y: True).batch(4)
+    assert steps_seen(nk, unknown) is None

@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 
 from neuroflow import backend
+from neuroflow.data.dataset import Dataset
 from neuroflow.tensor import Tensor
 
 __all__ = ["PyDataset", "Sequence", "check_batch", "is_batch_source", "map_structure_arrays"]
@@ -296,7 +297,10 @@ class IteratorHandler(_Handler):
         # an iterator is consumed once; a dataset (iterable but not an iterator) starts
         # afresh every epoch unless steps_per_epoch asks to continue
         self.one_shot = hasattr(data, "__next__") or isinstance(data, types.GeneratorType)
+        self.restart = not self.one_shot and steps is None
         self.cache = [] if cache and self.one_shot and steps is None else None
+        if self.restart and isinstance(data, Dataset) and data._cardinality() > 0:
+            self.steps = data._cardinality()  # Keras shows a dataset's length in the progress bar
 
     def _batches(self):
         for batch in self._iterator:
@@ -306,7 +310,7 @@ class IteratorHandler(_Handler):
         if self.cache:  # a one-shot validation generator: reuse its first pass every epoch
             yield from self.cache
             return
-        if self._iterator is None or (not self.one_shot and self.steps is None):
+        if self._iterator is None or self.restart:
             self._iterator = iter(self.data)
         for batch in _take_steps(self, self._batches(), self.steps):
             if self.cache is not None:
