@@ -14,8 +14,10 @@ from neuroflow.keras import (
     losses,
     metrics,
     models,
+    ops,
     optimizers,
     preprocessing,
+    random,
     regularizers,
     saving,
     utils,
@@ -25,6 +27,6 @@ from neuroflow.models import Model, Sequential
 
 __all__ = [
     "Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets",
-    "initializers", "layers", "losses", "metrics", "models", "optimizers", "preprocessing",
-    "regularizers", "saving", "utils",
+    "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
+    "preprocessing", "random", "regularizers", "saving", "utils",
 ]  # fmt: skip

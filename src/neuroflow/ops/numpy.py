@@ -138,8 +138,7 @@ def _t(x, name: str = "x") -> Tensor:
         return Tensor._from_op(to_array(x), None)
     except (TypeError, ValueError) as e:
         raise TypeError(
-            f"Expected `{name}` to be a tensor, an array or a number. Received: {name}={x!r} "
-            f"({e})"
+            f"Expected `{name}` to be a tensor, an array or a number. Received: {name}={x!r} ({e})"
         ) from None
 
 
@@ -178,6 +177,12 @@ def _no_bool(x: Tensor, op: str) -> Tensor:
             "e.g. keras.ops.cast(x, 'int32'))."
         )
     return x
+
+
+def _quiet():
+    """No NumPy warnings for the infinities and NaNs that TensorFlow returns silently
+    (``log(0)``, ``1 / 0``, ``sqrt(-1)``)."""
+    return np.errstate(divide="ignore", invalid="ignore")
 
 
 def _const(array, dtype=None) -> Tensor:
@@ -453,7 +458,9 @@ def divide(x1, x2) -> Tensor:
     >>> divide([1, 2], 2)
     <tf.Tensor: shape=(2,), dtype=float32, numpy=array([0.5, 1. ], dtype=float32)>
     """
-    return _m.div(*_promote(x1, x2, float))
+    x1, x2 = _promote(x1, x2, float)
+    with _quiet():
+        return _m.div(x1, x2)
 
 
 true_divide = divide
@@ -462,7 +469,8 @@ true_divide = divide
 def power(x1, x2) -> Tensor:
     """``x1 ** x2``, broadcast, in the promoted dtype; differentiable in both."""
     x1, x2 = _promote(x1, x2)
-    return _m.pow(x1, x2)
+    with _quiet():
+        return _m.pow(x1, x2)
 
 
 def maximum(x1, x2) -> Tensor:
@@ -508,7 +516,8 @@ def sqrt(x) -> Tensor:
     >>> sqrt([4, 9])
     <tf.Tensor: shape=(2,), dtype=float32, numpy=array([2., 3.], dtype=float32)>
     """
-    return _m.sqrt(_float(x))
+    with _quiet():
+        return _m.sqrt(_float(x))
 
 
 def exp(x) -> Tensor:
@@ -517,8 +526,9 @@ def exp(x) -> Tensor:
 
 
 def log(x) -> Tensor:
-    """Natural logarithm; integers give float32."""
-    return _m.log(_float(x))
+    """Natural logarithm; integers give float32 (log 0 is -inf, of a negative NaN)."""
+    with _quiet():
+        return _m.log(_float(x))
 
 
 def log1p(x) -> Tensor:
@@ -529,7 +539,8 @@ def log1p(x) -> Tensor:
     >>> float(log1p(1e-10))
     1.000000013351432e-10
     """
-    return Log1p.apply(_float(x))
+    with _quiet():
+        return Log1p.apply(_float(x))
 
 
 def erf(x) -> Tensor:
@@ -1193,9 +1204,8 @@ def relu(x) -> Tensor:
 
 
 def relu6(x) -> Tensor:
-    """``min(max(x, 0), 6)``; the gradient is 1 strictly between 0 and 6 (TensorFlow's)."""
-    x = _no_bool(_t(x), "relu6")
-    return _arr.where(_const(x.data < 6), _act.relu(x), _as(6, x.data.dtype.name))
+    """``min(max(x, 0), 6)``; integers stay integers."""
+    return _act.relu6(_no_bool(_t(x), "relu6"))
 
 
 def sigmoid(x) -> Tensor:

@@ -1,0 +1,7 @@
+"""``keras.ops`` (re-exports only, no logic here): Keras 3's backend-agnostic functions, from
+:mod:`neuroflow.ops.numpy`, where Keras's dtype rules are applied over neuroflow's ops."""
+
+from neuroflow.ops import numpy as _numpy
+from neuroflow.ops.numpy import *  # noqa: F403
+
+__all__ = list(_numpy.__all__)
