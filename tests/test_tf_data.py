@@ -303,6 +303,8 @@ def test_shuffle_is_reproducible_for_a_seed_and_a_global_seed():
     a = epochs(d.shuffle(30))
     nf.utils.set_random_seed(7)
     assert epochs(d.shuffle(30)) == a
+    nf.random.set_seed(7)  # tf.random.set_seed seeds the same generator
+    assert epochs(d.shuffle(30)) == a
     fixed = d.shuffle(30, seed=1, reshuffle_each_iteration=False)
     assert _order(fixed) == _order(fixed) != list(range(30))
     # a shuffle before repeat reshuffles every repetition, as in TensorFlow
