@@ -233,6 +233,16 @@ CASES = [
     ("one_hot_axis_dtype", lambda m: m.one_hot([1, 0], 3, axis=0, dtype=m.int64), []),
     ("tile", lambda m, x: m.tile(x, [2, 3]), [F(2, 3)]),
     ("tile_int", lambda m, x: m.tile(x, [3]), [I(2)]),
+    (
+        "confusion_matrix",
+        lambda m, y, p: m.math.confusion_matrix(m.abs(y), m.abs(p)),
+        [I(20), I(20)],
+    ),
+    (
+        "confusion_matrix_weighted",
+        lambda m, y, w: m.math.confusion_matrix(m.abs(y), m.abs(y) // 2, num_classes=6, weights=w),
+        [I(9), I(9)],
+    ),
 ]
 
 

@@ -18,8 +18,8 @@ from neuroflow.ops.shape import maximum, minimum
 from neuroflow.tensor import Function, Tensor, to_array
 
 __all__ = [
-    "cast", "clip_by_value", "expand_dims", "gather", "one_hot", "rank", "shape", "size",
-    "squeeze", "stack", "tile", "unstack", "where",
+    "cast", "clip_by_value", "confusion_matrix", "expand_dims", "gather", "one_hot", "rank",
+    "shape", "size", "squeeze", "stack", "tile", "unstack", "where",
 ]  # fmt: skip
 
 
@@ -385,3 +385,48 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None) -> Tensor:
                 f"{_dims(t.data.shape)} [Op:ClipByValue]"
             ) from None
         raise
+
+
+def confusion_matrix(
+    labels, predictions, num_classes=None, weights=None, dtype="int32", name=None
+) -> Tensor:
+    """Counts (or summed ``weights``) of each (label, prediction) pair: row = true class,
+    column = predicted class (TensorFlow's ``tf.math.confusion_matrix``). ``num_classes``
+    defaults to one more than the largest label or prediction. Not differentiable (TensorFlow
+    differentiates float ``weights``; here they are constants).
+
+    Examples
+    --------
+    >>> confusion_matrix([0, 1, 2], [0, 2, 2]).numpy()
+    array([[1, 0, 0],
+           [0, 0, 1],
+           [0, 0, 1]], dtype=int32)
+    """
+    y = np.asarray(labels.data if isinstance(labels, Tensor) else labels).reshape(-1)
+    p = np.asarray(predictions.data if isinstance(predictions, Tensor) else predictions)
+    p = p.reshape(-1)
+    if y.shape != p.shape:
+        raise ValueError(
+            f"`labels` and `predictions` must have the same number of elements. Received: "
+            f"{y.size} labels and {p.size} predictions."
+        )
+    for values, label in ((y, "labels"), (p, "predictions")):
+        if values.size and values.min() < 0:
+            raise InvalidArgumentError(f"`{label}` contains negative values.")
+    y, p = y.astype(np.int64), p.astype(np.int64)
+    largest = max(y.max(initial=-1), p.max(initial=-1))
+    n = int(num_classes) if num_classes is not None else int(largest) + 1
+    for values, label in ((y, "labels"), (p, "predictions")):
+        if values.size and values.max() >= n:
+            raise InvalidArgumentError(
+                f"`{label}` out of bound: the largest is {int(values.max())}, num_classes={n}."
+            )
+    out_dtype = dtypes.as_dtype(dtype).dtype
+    w = np.ones(y.size) if weights is None else np.asarray(_from_tensor(weights)).reshape(-1)
+    matrix = np.zeros((n, n), dtype=np.float64)
+    np.add.at(matrix, (y, p), w)
+    return Tensor._from_op(matrix.astype(out_dtype), None)
+
+
+def _from_tensor(value):
+    return value.data if isinstance(value, Tensor) else value

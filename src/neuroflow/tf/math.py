@@ -2,6 +2,7 @@
 under NumPy's names where they differ (``reduce_sum`` is ``ops.sum``)."""
 
 from neuroflow.ops.activation import sigmoid, softplus, tanh
+from neuroflow.ops.array import confusion_matrix
 from neuroflow.ops.compare import (
     equal,
     greater,
@@ -46,9 +47,10 @@ from neuroflow.ops.math import variance as reduce_variance
 from neuroflow.ops.shape import maximum, minimum
 
 __all__ = [
-    "abs", "add", "argmax", "argmin", "divide", "divide_no_nan", "equal", "exp", "floordiv",
-    "floormod", "greater", "greater_equal", "less", "less_equal", "log", "logical_and",
-    "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "mod", "multiply",
+    "abs", "add", "argmax", "argmin", "confusion_matrix", "divide", "divide_no_nan", "equal",
+    "exp", "floordiv", "floormod", "greater", "greater_equal", "less", "less_equal", "log",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "mod",
+    "multiply",
     "negative", "not_equal", "pow", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod",
     "reduce_std", "reduce_sum", "reduce_variance", "round", "sigmoid", "sign", "softplus",
     "sqrt", "square", "subtract", "tanh", "truediv",
