@@ -107,7 +107,11 @@ def result_type(*values) -> str:
     """
     if not values:
         return backend.floatx()
-    names = [v if v is int or v is float else _dtype_name(v) for v in values]
+    return _result_type(*(v if v is int or v is float else _dtype_name(v) for v in values))
+
+
+@functools.lru_cache(512)
+def _result_type(*names) -> str:
     weak = [n in (int, float) for n in names]
     if len(names) == 1 or (len(set(names)) == 1 and not builtins.all(weak)):
         out, out_weak = names[0], weak[0]
@@ -151,7 +155,18 @@ def _as(x, dtype: str, name: str = "x") -> Tensor:
     return _as(_t(x, name), dtype)
 
 
-def _promote(x1, x2, *extra) -> tuple[Tensor, Tensor]:
+def _promote(x1, x2, *extra) -> tuple:
+    if (
+        isinstance(x1, Tensor)
+        and isinstance(x2, Tensor)
+        and x1.data.dtype is x2.data.dtype
+        and (not extra or x1.data.dtype.kind == "f")
+    ):
+        return x1, x2  # the common case in a layer's call: nothing to promote
+    if type(x2) in (int, float) and isinstance(x1, Tensor) and x1.data.dtype.kind == "f":
+        return x1, x2  # a Python number takes a float tensor's dtype (neuroflow.ops converts it)
+    if type(x1) in (int, float) and isinstance(x2, Tensor) and x2.data.dtype.kind == "f":
+        return x1, x2
     dtype = result_type(x1 if isinstance(x1, (int, float)) else _t(x1, "x1"),
                         x2 if isinstance(x2, (int, float)) else _t(x2, "x2"), *extra)  # fmt: skip
     return _as(x1, dtype, "x1"), _as(x2, dtype, "x2")
@@ -679,10 +694,11 @@ def matmul(x1, x2) -> Tensor:
     array([11.], dtype=float32)
     """
     x1, x2 = _t(x1, "x1"), _t(x2, "x2")
-    dtype = result_type(x1, x2)
-    if dtype in ("bool", "int8", "int16", "uint8", "uint16"):
-        dtype = "int32"
-    x1, x2 = _as(x1, dtype), _as(x2, dtype)
+    if x1.data.dtype is not x2.data.dtype or x1.data.dtype.kind != "f":
+        dtype = result_type(x1, x2)
+        if dtype in ("bool", "int8", "int16", "uint8", "uint16"):
+            dtype = "int32"
+        x1, x2 = _as(x1, dtype), _as(x2, dtype)
     if x1.ndim == 0 or x2.ndim == 0:
         raise ValueError(
             f"matmul needs operands with at least one axis. Received: x1 of shape "
