@@ -170,6 +170,13 @@ CASES = [
     case("concatenate", [I, F], axis=1, id="concatenate-promoted"),
     case("stack", [F, G], axis=1),
     case("stack", [I, B], id="stack-promoted"),
+    case("moveaxis", T3, 0, -1, grad=(0,)),
+    case("moveaxis", T3, [0, 1], [2, 0], id="moveaxis-lists"),
+    case("swapaxes", T3, 0, 2, grad=(0,)),
+    case("flip", F, grad=(0,), axis=1),
+    case("flip", I, id="flip-all"),
+    case("outer", V, F, grad=(0, 1)),
+    case("outer", I, J, id="outer-int"),
     case("tile", F, (2, 1), grad=(0,)),
     case("tile", F, 2, id="tile-short"),
     case("tile", F, (2, 1, 1), id="tile-long"),
@@ -340,6 +347,7 @@ def test_shape_ndim_split_where_and_convert_to_numpy_give_keras_types():
     for fn, args in [("shape", (T3,)), ("ndim", (T3,))]:
         ours, theirs = getattr(nk.ops, fn)(*args), getattr(keras.ops, fn)(*args)
         assert ours == theirs and type(ours) is type(theirs)
+    assert nk.ops.shape(nk.Input((3, 4))) == keras.ops.shape(keras.Input((3, 4))) == (None, 3, 4)
     for args in [(F, 2), (F, [1, 3])]:
         _check_values(nk.ops.split(*args, axis=1), keras.ops.split(*args, axis=1))
     _check_values(nk.ops.where(F > 0), keras.ops.where(F > 0))
@@ -534,3 +542,12 @@ def test_bad_input_is_a_clear_error(call, error, match):
 )
 def test_primitives_gradcheck_and_match_torch(our_fn, ref_fn, torch_fn, x):
     check_op(our_fn, ref_fn, x, torch_fn=torch_fn)
+
+
+def test_every_name_is_keras_s():
+    keras = peer("keras")
+    assert [n for n in nk.ops.__all__ if not hasattr(keras.ops, n)] == ["result_type"]
+    assert [n for n in nk.random.__all__ if not hasattr(keras.random, n)] == []
+    from neuroflow.keras import ops, random  # noqa: PLC0415  (the import form Keras code uses)
+
+    assert ops.mean is nk.ops.mean and random.SeedGenerator is nk.random.SeedGenerator

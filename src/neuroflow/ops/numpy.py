@@ -33,16 +33,16 @@ __all__ = [
     "abs", "absolute", "add", "all", "any", "arange", "argmax", "argmin", "argsort",
     "binary_crossentropy", "cast", "categorical_crossentropy", "ceil", "clip", "concatenate",
     "convert_to_numpy", "convert_to_tensor", "cumsum", "divide", "dot", "elu", "equal", "erf",
-    "exp", "expand_dims", "eye", "floor", "full", "full_like", "gelu", "greater",
+    "exp", "expand_dims", "eye", "flip", "floor", "full", "full_like", "gelu", "greater",
     "greater_equal", "identity", "isfinite", "isnan", "leaky_relu", "less", "less_equal",
     "linspace", "log", "log1p", "log_softmax", "logical_and", "logical_not", "logical_or",
-    "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "multiply", "ndim",
-    "negative", "norm", "not_equal", "one_hot", "ones", "ones_like", "power", "prod", "relu",
-    "relu6", "repeat", "reshape", "result_type", "round", "selu", "shape", "sigmoid", "sign",
-    "silu", "size", "softmax", "softplus", "sort", "sparse_categorical_crossentropy", "split",
-    "sqrt", "square", "squeeze", "stack", "std", "stop_gradient", "subtract", "sum", "swish",
-    "take", "take_along_axis", "tanh", "tensordot", "tile", "transpose", "true_divide", "var",
-    "where", "zeros", "zeros_like",
+    "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "moveaxis", "multiply",
+    "ndim", "negative", "norm", "not_equal", "one_hot", "ones", "ones_like", "outer", "power",
+    "prod", "relu", "relu6", "repeat", "reshape", "result_type", "round", "selu", "shape",
+    "sigmoid", "sign", "silu", "size", "softmax", "softplus", "sort",
+    "sparse_categorical_crossentropy", "split", "sqrt", "square", "squeeze", "stack", "std",
+    "stop_gradient", "subtract", "sum", "swapaxes", "swish", "take", "take_along_axis", "tanh",
+    "tensordot", "tile", "transpose", "true_divide", "var", "where", "zeros", "zeros_like",
 ]  # fmt: skip
 
 # ------------------------------------------------------------------ Keras's dtype promotion
@@ -777,12 +777,16 @@ def dot(x1, x2) -> Tensor:
 
 def shape(x) -> tuple:
     """The shape as a tuple of ints (Keras's ``ops.shape``; TensorFlow's ``tf.shape`` is a
-    tensor)."""
+    tensor); a symbolic tensor's unknown sizes are None."""
+    if not isinstance(x, (Tensor, np.ndarray)) and hasattr(x, "shape") and hasattr(x, "ndim"):
+        return tuple(x.shape)  # a symbolic KerasTensor
     return tuple(int(d) for d in _t(x).data.shape)
 
 
 def ndim(x) -> int:
     """The number of axes."""
+    if not isinstance(x, (Tensor, np.ndarray)) and hasattr(x, "shape") and hasattr(x, "ndim"):
+        return int(x.ndim)
     return _t(x).ndim
 
 
@@ -842,6 +846,52 @@ def squeeze(x, axis=None) -> Tensor:
                     f"of shape {tuple(data_shape)}, axis={axis!r}."
                 )
     return reshape(x, tuple(d for i, d in enumerate(data_shape) if i not in drop))
+
+
+def moveaxis(x, source, destination) -> Tensor:
+    """``x`` with the axes ``source`` moved to the positions ``destination`` (a transpose)."""
+    x = _t(x)
+    src = [int(a) % builtins.max(x.ndim, 1) for a in np.atleast_1d(source)]
+    dst = [int(a) % builtins.max(x.ndim, 1) for a in np.atleast_1d(destination)]
+    if len(src) != len(dst):
+        raise ValueError(
+            "`source` and `destination` must name as many axes. Received: "
+            f"source={source!r}, destination={destination!r}"
+        )
+    order = [a for a in range(x.ndim) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(x, order)
+
+
+def swapaxes(x, axis1, axis2) -> Tensor:
+    """``x`` with two axes exchanged (a transpose)."""
+    x = _t(x)
+    order = list(range(x.ndim))
+    a, b = int(axis1) % builtins.max(x.ndim, 1), int(axis2) % builtins.max(x.ndim, 1)
+    order[a], order[b] = order[b], order[a]
+    return transpose(x, order)
+
+
+def flip(x, axis=None) -> Tensor:
+    """``x`` reversed along ``axis`` (every axis when None); the gradient is reversed back.
+
+    Examples
+    --------
+    >>> flip([[1, 2], [3, 4]], axis=1).numpy()
+    array([[2, 1],
+           [4, 3]], dtype=int32)
+    """
+    x = _t(x)
+    axes = set(_axis_tuple(axis, x.ndim))
+    return _m.getitem(x, tuple(slice(None, None, -1) if i in axes else slice(None)
+                               for i in range(x.ndim)))  # fmt: skip
+
+
+def outer(x1, x2) -> Tensor:
+    """Every element of ``x1`` (flattened) times every element of ``x2``, promoted."""
+    x1, x2 = _promote(_t(x1, "x1"), _t(x2, "x2"))
+    return multiply(reshape(x1, (-1, 1)), reshape(x2, (1, -1)))
 
 
 def _promote_all(xs, name: str) -> list:
