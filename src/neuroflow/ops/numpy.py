@@ -38,7 +38,7 @@ __all__ = [
     "linspace", "log", "log1p", "log_softmax", "logical_and", "logical_not", "logical_or",
     "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "moveaxis", "multiply",
     "ndim", "negative", "norm", "not_equal", "one_hot", "ones", "ones_like", "outer", "power",
-    "prod", "relu", "relu6", "repeat", "reshape", "result_type", "round", "selu", "shape",
+    "prod", "relu", "relu6", "repeat", "reshape", "round", "selu", "shape",
     "sigmoid", "sign", "silu", "size", "softmax", "softplus", "sort",
     "sparse_categorical_crossentropy", "split", "sqrt", "square", "squeeze", "stack", "std",
     "stop_gradient", "subtract", "sum", "swapaxes", "swish", "take", "take_along_axis", "tanh",
