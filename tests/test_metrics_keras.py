@@ -9,6 +9,7 @@ import pytest
 import neuroflow as nf
 from neuroflow import metrics
 from neuroflow.keras import layers
+from neuroflow.tensor import Tensor
 from tests.conftest import requires_keras
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -128,12 +129,11 @@ def _ids(case):
 
 
 def _assert_same(ours, theirs, what):
+    # result() is a float32 tensor of Keras's shape, as Keras 3's
     theirs = np.asarray(theirs)
-    if theirs.ndim == 0:
-        assert isinstance(ours, float), f"{what}: {type(ours)} is not a Python float"
-    else:
-        assert isinstance(ours, np.ndarray) and ours.shape == theirs.shape, what
-    np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=2e-6, err_msg=what)
+    assert isinstance(ours, Tensor), f"{what}: {type(ours)} is not a Tensor"
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype, what
+    np.testing.assert_allclose(ours.numpy(), theirs, rtol=2e-5, atol=2e-6, err_msg=what)
 
 
 @requires_keras
@@ -277,7 +277,7 @@ def test_confusion_counts_by_hand():
     assert metrics.FalseNegatives()(y_true, y_pred) == 1.0
     assert metrics.TrueNegatives()(y_true, y_pred) == 1.0
     counts = metrics.TruePositives(thresholds=[0.0, 0.55, 0.95])(y_true, y_pred)
-    assert counts.dtype == np.float32 and counts.tolist() == [3.0, 2.0, 0.0]
+    assert counts.dtype == np.float32 and counts.numpy().tolist() == [3.0, 2.0, 0.0]
     tn = metrics.TrueNegatives()
     tn.update_state(y_true, y_pred, sample_weight=[2.5, 1, 1, 1, 1])
     tn.update_state([0], [0.1])
@@ -404,7 +404,7 @@ def test_string_names_and_objects_name_the_history_keys():
     p = model.predict(x, verbose=0)
     auc = metrics.AUC()
     auc.update_state(y, p)
-    assert results["AUC"] == pytest.approx(auc.result(), abs=1e-6)
+    assert results["AUC"] == pytest.approx(float(auc.result()), abs=1e-6)
     fn = float(((p <= 0.5) & (y == 1)).sum())
     assert results["false_negatives"] == fn
     assert all(isinstance(v, float) for v in results.values())

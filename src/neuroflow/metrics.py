@@ -12,11 +12,11 @@ Examples
 >>> import numpy as np
 >>> m = SparseCategoricalAccuracy()
 >>> m.update_state(np.array([1, 0]), np.array([[0.2, 0.8], [0.3, 0.7]]))
->>> m.result()
+>>> float(m.result())
 0.5
 >>> p = Precision()
 >>> p.update_state([0, 1, 1, 1], [1, 0, 1, 1])
->>> round(p.result(), 4)
+>>> round(float(p.result()), 4)
 0.6667
 """
 
@@ -28,7 +28,7 @@ from neuroflow import backend, initializers
 from neuroflow._registry import deserialize as _deserialize
 from neuroflow._registry import resolve, snake_case
 from neuroflow._registry import serialize as _serialize
-from neuroflow.tensor import Variable
+from neuroflow.tensor import Tensor, Variable
 
 EPSILON = 1e-7  # Keras's backend.epsilon(): the AUC end thresholds and F-score guards
 NEG_INF = -1e10  # what Keras gives the predictions outside the top k
@@ -412,11 +412,11 @@ class Metric:
         ...     def update_state(self, values, sample_weight=None):
         ...         self.n.assign_add(len(values))
         ...     def result(self):
-        ...         return float(self.n)
+        ...         return self.n.value()
         >>> m = Count()
-        >>> m.update_state([1, 2, 3]); m.result()
+        >>> m.update_state([1, 2, 3]); float(m.result())
         3.0
-        >>> m.reset_state(); m.result()
+        >>> m.reset_state(); float(m.result())
         0.0
         """
         dtype = self.dtype if dtype is None else np.dtype(dtype).name
@@ -447,7 +447,14 @@ class Metric:
         raise NotImplementedError
 
     def result(self):
-        raise NotImplementedError
+        """The metric's value as a Tensor (a scalar, or one value per class or threshold), as
+        Keras 3 returns a backend tensor: ``float(m.result())`` and ``m.result().numpy()``
+        both work. Subclasses define :meth:`_value`, or override this method."""
+        value = self._value()
+        return Tensor._from_op(np.asarray(value, dtype=np.float32), None)
+
+    def _value(self):
+        raise NotImplementedError(f"{type(self).__name__} must define result().")
 
     def __call__(self, *args, **kwargs):
         self.update_state(*args, **kwargs)
@@ -474,7 +481,7 @@ class Mean(Metric):
     --------
     >>> m = Mean()
     >>> m.update_state([1.0, 3.0, 5.0], sample_weight=[1.0, 1.0, 0.0])
-    >>> m.result()
+    >>> float(m.result())
     2.0
     """
 
@@ -503,7 +510,7 @@ class Mean(Metric):
         else:
             self.count += values.shape[0] if values.ndim else 1
 
-    def result(self):
+    def _value(self):
         return self.total / self.count if self.count else 0.0
 
 
@@ -532,7 +539,7 @@ class BinaryAccuracy(MeanMetricWrapper):
     --------
     >>> m = BinaryAccuracy(threshold=0.7)
     >>> m.update_state([[1], [1], [0], [0]], [[0.98], [0.6], [0.2], [0.8]])
-    >>> m.result()
+    >>> float(m.result())
     0.5
     """
 
@@ -569,7 +576,7 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
     --------
     >>> m = TopKCategoricalAccuracy(k=1)
     >>> m.update_state([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
-    >>> m.result()
+    >>> float(m.result())
     0.5
     """
 
@@ -588,7 +595,7 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     --------
     >>> m = SparseTopKCategoricalAccuracy(k=1)
     >>> m.update_state([2, 1], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
-    >>> m.result()
+    >>> float(m.result())
     0.5
     """
 
@@ -621,7 +628,7 @@ class RootMeanSquaredError(Mean):
     --------
     >>> m = RootMeanSquaredError()
     >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
-    >>> m.result()
+    >>> float(m.result())
     0.5
     """
 
@@ -632,8 +639,8 @@ class RootMeanSquaredError(Mean):
         y_true, y_pred = _same_rank(np.asarray(y_true, np.float32), np.asarray(y_pred, np.float32))
         super().update_state(np.square(y_pred - y_true), sample_weight)
 
-    def result(self):
-        return float(np.sqrt(super().result()))
+    def _value(self):
+        return float(np.sqrt(super()._value()))
 
 
 class MeanAbsolutePercentageError(MeanMetricWrapper):
@@ -657,7 +664,7 @@ class BinaryCrossentropy(MeanMetricWrapper):
     --------
     >>> m = BinaryCrossentropy()
     >>> m.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]])
-    >>> round(m.result(), 4)
+    >>> round(float(m.result()), 4)
     0.8149
     """
 
@@ -747,7 +754,7 @@ class Sum(Metric):
     --------
     >>> m = Sum()
     >>> m.update_state([1.0, 3.0, 5.0], sample_weight=[1.0, 1.0, 0.0])
-    >>> m.result()
+    >>> float(m.result())
     4.0
     """
 
@@ -767,7 +774,7 @@ class Sum(Metric):
             values = values * np.broadcast_to(weight, values.shape)
         self.total += float(values.sum())
 
-    def result(self):
+    def _value(self):
         return self.total
 
 
@@ -791,7 +798,7 @@ class _ConfusionMatrixConditionCount(Metric):
         )
         self.accumulator += counts[self._condition]
 
-    def result(self):
+    def _value(self):
         return _pythonify(self.accumulator[0] if len(self.thresholds) == 1 else self.accumulator)
 
     def get_config(self):
@@ -808,7 +815,7 @@ class TruePositives(_ConfusionMatrixConditionCount):
     --------
     >>> m = TruePositives()
     >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
-    >>> m.result()
+    >>> float(m.result())
     2.0
     """
 
@@ -822,7 +829,7 @@ class FalsePositives(_ConfusionMatrixConditionCount):
     --------
     >>> m = FalsePositives(thresholds=[0.3, 0.8])
     >>> m.update_state([0, 0, 1], [0.5, 0.9, 0.2])
-    >>> m.result()
+    >>> m.result().numpy()
     array([2., 1.], dtype=float32)
     """
 
@@ -836,7 +843,7 @@ class TrueNegatives(_ConfusionMatrixConditionCount):
     --------
     >>> m = TrueNegatives()
     >>> m.update_state([0, 1, 0, 0], [1, 1, 0, 0], sample_weight=[0, 0, 2, 1])
-    >>> m.result()
+    >>> float(m.result())
     3.0
     """
 
@@ -850,7 +857,7 @@ class FalseNegatives(_ConfusionMatrixConditionCount):
     --------
     >>> m = FalseNegatives()
     >>> m.update_state([0, 1, 1, 1], [0, 1, 0, 0])
-    >>> m.result()
+    >>> float(m.result())
     2.0
     """
 
@@ -892,7 +899,7 @@ class _PrecisionRecall(Metric):
         self.true_positives += counts["tp"]
         setattr(self, self._error_name, getattr(self, self._error_name) + counts[self._error])
 
-    def result(self):
+    def _value(self):
         tp = self.true_positives
         value = _divide_no_nan(tp, tp + getattr(self, self._error_name))
         return _pythonify(value[0] if len(self.thresholds) == 1 else value)
@@ -925,11 +932,11 @@ class Precision(_PrecisionRecall):
     --------
     >>> m = Precision()
     >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
-    >>> round(m.result(), 4)
+    >>> round(float(m.result()), 4)
     0.6667
     >>> m = Precision(top_k=2)
     >>> m.update_state([0, 0, 1, 1], [1, 1, 1, 1])
-    >>> m.result()
+    >>> float(m.result())
     0.0
     """
 
@@ -945,7 +952,7 @@ class Recall(_PrecisionRecall):
     --------
     >>> m = Recall()
     >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
-    >>> round(m.result(), 4)
+    >>> round(float(m.result()), 4)
     0.6667
     """
 
@@ -1025,7 +1032,7 @@ class SensitivityAtSpecificity(_SensitivitySpecificityBase):
     --------
     >>> m = SensitivityAtSpecificity(0.5)
     >>> m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8])
-    >>> m.result()
+    >>> float(m.result())
     0.5
     """
 
@@ -1033,7 +1040,7 @@ class SensitivityAtSpecificity(_SensitivitySpecificityBase):
         self.specificity = _check_rate("specificity", specificity)
         super().__init__(specificity, num_thresholds, class_id, name, dtype)
 
-    def result(self):
+    def _value(self):
         return self._best("specificity", "recall")
 
     def get_config(self):
@@ -1051,7 +1058,7 @@ class SpecificityAtSensitivity(_SensitivitySpecificityBase):
         self.sensitivity = _check_rate("sensitivity", sensitivity)
         super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
 
-    def result(self):
+    def _value(self):
         return self._best("recall", "specificity")
 
     def get_config(self):
@@ -1069,7 +1076,7 @@ class PrecisionAtRecall(_SensitivitySpecificityBase):
         self.recall = _check_rate("recall", recall)
         super().__init__(recall, num_thresholds, class_id, name, dtype)
 
-    def result(self):
+    def _value(self):
         return self._best("recall", "precision")
 
     def get_config(self):
@@ -1087,7 +1094,7 @@ class RecallAtPrecision(_SensitivitySpecificityBase):
         self.precision = _check_rate("precision", precision)
         super().__init__(precision, num_thresholds, class_id, name, dtype)
 
-    def result(self):
+    def _value(self):
         return self._best("precision", "recall")
 
     def get_config(self):
@@ -1122,7 +1129,7 @@ class AUC(Metric):
     --------
     >>> m = AUC(num_thresholds=3)
     >>> m.update_state([0, 0, 1, 1], [0, 0.5, 0.3, 0.9])
-    >>> m.result()
+    >>> float(m.result())
     0.75
     """
 
@@ -1252,7 +1259,7 @@ class AUC(Metric):
         )
         return self._average(increments)
 
-    def result(self):
+    def _value(self):
         if self.true_positives is None:
             return 0.0
         if self.curve == "PR" and self.summation_method == "interpolation":
@@ -1315,7 +1322,7 @@ class FBetaScore(Metric):
     --------
     >>> m = FBetaScore(beta=2.0, average="micro", threshold=0.5)
     >>> m.update_state([[1, 0], [0, 1]], [[0.9, 0.8], [0.2, 0.7]])
-    >>> round(m.result(), 4)
+    >>> round(float(m.result()), 4)
     0.9091
     """
 
@@ -1379,7 +1386,7 @@ class FBetaScore(Metric):
             self.false_negatives = self.false_negatives + sums[2]
             self.intermediate_weights = self.intermediate_weights + sums[3]
 
-    def result(self):
+    def _value(self):
         if self.true_positives is None:
             return 0.0 if self.average is not None else np.zeros(0, np.float32)
         tp, fp, fn = self.true_positives, self.false_positives, self.false_negatives
@@ -1412,7 +1419,7 @@ class F1Score(FBetaScore):
     >>> m = F1Score(threshold=0.5)
     >>> m.update_state([[1, 1, 1], [1, 0, 0], [1, 1, 0]],
     ...                [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]])
-    >>> m.result().round(4)
+    >>> m.result().numpy().round(4)
     array([0.5   , 0.8   , 0.6667], dtype=float32)
     """
 

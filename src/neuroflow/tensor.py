@@ -209,6 +209,9 @@ class TensorShape(tuple):
         return tuple.__repr__(self)
 
 
+_COMPARABLE = (np.ndarray, np.generic, int, float, bool, list, tuple)  # and Tensor, below
+
+
 def _numpy_repr(data) -> str:
     """The ``numpy=`` part of TensorFlow's repr: the array's repr, a scalar as its value."""
     data = np.asarray(data)
@@ -460,6 +463,29 @@ class Tensor:
     def __rmod__(self, other):
         return _ops.mod(other, self)
 
+    # Elementwise, as TensorFlow 2's tensors; but a Variable compared with a tensor is
+    # compared by identity, so variables stay usable as dict keys and in lists (optimizer
+    # slots, ``v in model.trainable_variables``), where TensorFlow needs ``v.ref()``.
+    def __eq__(self, other):
+        if isinstance(other, Tensor) and (
+            isinstance(self, Variable) or isinstance(other, Variable)
+        ):
+            return self is other
+        if not isinstance(other, _COMPARABLE):
+            return NotImplemented  # let the other side decide (pytest.approx, sentinels)
+        return _ops.equal(self, other)
+
+    def __ne__(self, other):
+        if isinstance(other, Tensor) and (
+            isinstance(self, Variable) or isinstance(other, Variable)
+        ):
+            return self is not other
+        if not isinstance(other, _COMPARABLE):
+            return NotImplemented
+        return _ops.not_equal(self, other)
+
+    __hash__ = object.__hash__
+
     def __lt__(self, other):
         return _ops.less(self, other)
 
@@ -635,6 +661,9 @@ class Variable(Tensor):
 
     def __str__(self) -> str:
         return repr(self)
+
+
+_COMPARABLE = (Tensor, *_COMPARABLE)
 
 
 class Function:

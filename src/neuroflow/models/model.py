@@ -292,6 +292,14 @@ def _plain(value):
         return value
 
 
+def _metric_value(metric):
+    """A metric's result as Keras's logs hold it: a Python float (or list, per class)."""
+    if type(metric).result is metrics_module.Metric.result:
+        value = metric._value()  # the built-in metrics: skip the Tensor that result() makes
+        return value if type(value) is float else _plain(value)
+    return _plain(metric.result())
+
+
 def _raise_nonfinite(loss, epoch: int, step: int) -> None:
     raise FloatingPointError(
         f"The loss became {float(loss)} at epoch {epoch + 1}, batch {step + 1}; "
@@ -674,15 +682,15 @@ class Model(Layer):
         """The current value of each metric in :attr:`metrics`, by name."""
         if not self.compiled:
             return {}
-        logs = {"loss": self._loss_tracker.result()}  # called every step: no list building
+        logs = {"loss": _metric_value(self._loss_tracker)}  # every step: no list building
         if self._outputs is not None:
             for m in self.metrics[1:]:
-                logs[m.name] = m.result()
+                logs[m.name] = _metric_value(m)
             return logs
         for m in self._metrics:
-            logs[m.name] = m.result()
+            logs[m.name] = _metric_value(m)
         for m in self._weighted:
-            logs[m.name] = m.result()
+            logs[m.name] = _metric_value(m)
         return logs
 
     def _build_metrics(self, y_shape: tuple, out_shape: tuple) -> None:
