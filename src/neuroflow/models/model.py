@@ -488,8 +488,9 @@ def _functional_subclass(cls, functional):
     combined = _FUNCTIONAL_SUBCLASSES.get(cls)
     if combined is None:
         combined = type(
-            cls.__name__, (cls, functional), {"__module__": cls.__module__,
-                                              "__qualname__": cls.__qualname__}  # fmt: skip
+            cls.__name__,
+            (cls, functional),
+            {"__module__": cls.__module__, "__qualname__": cls.__qualname__},  # fmt: skip
         )
         _FUNCTIONAL_SUBCLASSES[cls] = combined
     return combined
