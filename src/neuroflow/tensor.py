@@ -91,7 +91,7 @@ def to_array(value, dtype=None) -> np.ndarray:
         array = np.asarray(value)
     else:
         array = np.asarray(value)
-        if dtype is None:
+        if dtype is None and not _holds_arrays(value):  # a list of arrays keeps their dtype
             kind = array.dtype.kind
             if kind == "f":
                 array = array.astype(np.float32)
@@ -114,6 +114,13 @@ def to_array(value, dtype=None) -> np.ndarray:
             "supported element type (expected bool, integer or floating point values)."
         )
     return array
+
+
+def _holds_arrays(value) -> bool:
+    """Whether a list or tuple holds NumPy arrays or tensors (whose dtype TensorFlow keeps)."""
+    while isinstance(value, (list, tuple)) and value:
+        value = value[0]
+    return isinstance(value, (np.ndarray, np.generic, Tensor))
 
 
 def constant(value, dtype=None, shape=None, name=None) -> Tensor:
@@ -215,7 +222,10 @@ _COMPARABLE = (np.ndarray, np.generic, int, float, bool, list, tuple)  # and Ten
 def _numpy_repr(data) -> str:
     """The ``numpy=`` part of TensorFlow's repr: the array's repr, a scalar as its value."""
     data = np.asarray(data)
-    return str(data[()]) if data.ndim == 0 else repr(data)
+    if data.ndim == 0:
+        return str(data[()])
+    text = repr(data)
+    return "\n" + text if "\n" in text else text  # TensorFlow starts a long array on a new line
 
 
 class ActivationSource(NamedTuple):

@@ -271,7 +271,7 @@ class Layer:
         --------
         >>> layer = Layer()
         >>> layer.add_weight(shape=(2, 3), initializer="zeros", name="w").shape
-        (2, 3)
+        TensorShape([2, 3])
         """
         unknown = set(kwargs) - {"autocast", "aggregation", "synchronization",
                                  "overwrite_with_gradient", "use_resource", "experimental_autocast",

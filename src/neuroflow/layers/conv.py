@@ -88,7 +88,7 @@ class Conv2D(Layer):
     --------
     >>> import numpy as np
     >>> Conv2D(32, 3, activation="relu")(np.zeros((1, 28, 28, 1))).shape
-    (1, 26, 26, 32)
+    TensorShape([1, 26, 26, 32])
     """
 
     rank = 2
@@ -232,7 +232,7 @@ class Conv2DTranspose(Conv2D):
     --------
     >>> import numpy as np
     >>> Conv2DTranspose(8, 3, strides=2, padding="same")(np.zeros((1, 7, 7, 4))).shape
-    (1, 14, 14, 8)
+    TensorShape([1, 14, 14, 8])
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
@@ -319,7 +319,7 @@ class Conv1DTranspose(Conv2DTranspose):
     --------
     >>> import numpy as np
     >>> Conv1DTranspose(4, 3, strides=2)(np.zeros((2, 10, 6))).shape
-    (2, 21, 4)
+    TensorShape([2, 21, 4])
     """
 
     rank = 1

@@ -99,7 +99,7 @@ class Dense(Layer):
     --------
     >>> layer = Dense(3, activation="relu")
     >>> layer(np.ones((2, 4))).shape
-    (2, 3)
+    TensorShape([2, 3])
     """
 
     def __init__(

@@ -25,7 +25,7 @@ class Identity(Layer):
     --------
     >>> import numpy as np
     >>> Identity()(np.ones((2, 3))).shape
-    (2, 3)
+    TensorShape([2, 3])
     """
 
     def call(self, inputs, training=False):

@@ -236,7 +236,7 @@ class Concatenate(_Merge):
     --------
     >>> import numpy as np
     >>> Concatenate()([np.zeros((2, 3)), np.ones((2, 1))]).shape
-    (2, 4)
+    TensorShape([2, 4])
     """
 
     def __init__(self, axis=-1, **kwargs):
@@ -433,7 +433,7 @@ def concatenate(inputs, axis=-1, **kwargs):
     --------
     >>> import numpy as np
     >>> concatenate([np.zeros((2, 3)), np.ones((2, 2))]).shape
-    (2, 5)
+    TensorShape([2, 5])
     """
     return Concatenate(axis=axis, **kwargs)(inputs)
 

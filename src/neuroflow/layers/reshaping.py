@@ -61,7 +61,7 @@ class Permute(Layer):
     --------
     >>> import numpy as np
     >>> Permute((2, 1))(np.zeros((4, 10, 64))).shape
-    (4, 64, 10)
+    TensorShape([4, 64, 10])
     """
 
     def __init__(self, dims, **kwargs):
@@ -102,7 +102,7 @@ class RepeatVector(Layer):
     --------
     >>> import numpy as np
     >>> RepeatVector(3)(np.zeros((2, 32))).shape
-    (2, 3, 32)
+    TensorShape([2, 3, 32])
     """
 
     def __init__(self, n, **kwargs):
@@ -176,7 +176,7 @@ class ZeroPadding2D(_Spatial):
     --------
     >>> import numpy as np
     >>> ZeroPadding2D(((1, 0), (2, 3)))(np.zeros((1, 4, 4, 3))).shape
-    (1, 5, 9, 3)
+    TensorShape([1, 5, 9, 3])
     """
 
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
@@ -209,7 +209,7 @@ class ZeroPadding1D(ZeroPadding2D):
     --------
     >>> import numpy as np
     >>> ZeroPadding1D((1, 2))(np.zeros((2, 5, 3))).shape
-    (2, 8, 3)
+    TensorShape([2, 8, 3])
     """
 
     rank = 1
@@ -242,7 +242,7 @@ class Cropping2D(_Spatial):
     --------
     >>> import numpy as np
     >>> Cropping2D(((2, 2), (4, 4)))(np.zeros((2, 28, 28, 3))).shape
-    (2, 24, 20, 3)
+    TensorShape([2, 24, 20, 3])
     """
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
@@ -285,7 +285,7 @@ class Cropping1D(Cropping2D):
     --------
     >>> import numpy as np
     >>> Cropping1D((1, 2))(np.zeros((2, 6, 3))).shape
-    (2, 3, 3)
+    TensorShape([2, 3, 3])
     """
 
     rank = 1
@@ -367,7 +367,7 @@ class UpSampling1D(Layer):
     --------
     >>> import numpy as np
     >>> UpSampling1D(3)(np.zeros((2, 4, 5))).shape
-    (2, 12, 5)
+    TensorShape([2, 12, 5])
     """
 
     def __init__(self, size=2, **kwargs):
