@@ -24,9 +24,10 @@ from neuroflow.keras import (
 )
 from neuroflow.layers import Input
 from neuroflow.models import Model, Sequential
+from neuroflow.tensor import Variable
 
 __all__ = [
-    "Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets",
+    "Input", "Model", "Sequential", "Variable", "activations", "backend", "callbacks", "datasets",
     "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
     "preprocessing", "random", "regularizers", "saving", "utils",
 ]  # fmt: skip
