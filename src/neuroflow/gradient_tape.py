@@ -299,7 +299,7 @@ def _backprop(targets, seeds, sources, start: int, end: int, allows) -> dict:
     """The gradients reaching each of ``sources`` from ``targets``, through the ops recorded
     with a sequence number in ``[start, end)``; returns ``{id(source): ndarray}``."""
     wanted = {id(s) for s in sources}
-    order = _recorded_order(targets, start, end)
+    order = _tensor.topological_order(targets, lambda ctx: start <= ctx.seq < end)
     grads: dict[int, np.ndarray] = {}
     for t, seed in zip(targets, seeds):
         key = id(t)
@@ -322,28 +322,6 @@ def _backprop(targets, seeds, sources, start: int, end: int, allows) -> dict:
                 key = id(parent)
                 grads[key] = pg if key not in grads else grads[key] + pg
     return found
-
-
-def _recorded_order(targets, start: int, end: int) -> list:
-    """Tensors reachable from ``targets`` through this tape's ops, parents first."""
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(t, False) for t in reversed(targets)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        ctx = node._ctx
-        if ctx is not None and start <= ctx.seq < end:
-            for parent, needed in zip(reversed(ctx.parents), reversed(ctx.needs_input_grad)):
-                if needed and id(parent) not in visited:
-                    stack.append((parent, False))
-    return order
 
 
 def stop_gradient(input, name=None) -> Tensor:  # noqa: A002  (TensorFlow's argument name)

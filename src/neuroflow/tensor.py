@@ -408,7 +408,7 @@ class Tensor:
             grad = np.asarray(grad, dtype=self.dtype).reshape(self.shape)
 
         grads = {id(self): grad}
-        for node in reversed(_topological_order(self)):
+        for node in reversed(topological_order([self])):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
@@ -717,11 +717,13 @@ class Function:
         return None
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Nodes that need a gradient, parents before children, found without recursion."""
+def topological_order(roots, walks=None) -> list[Tensor]:
+    """Nodes that need a gradient, reachable from ``roots``, parents before children, found
+    without recursion. ``walks(ctx)`` says whether to go through an op to its inputs (every
+    recorded op by default; a GradientTape only through its own)."""
     order: list[Tensor] = []
     visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    stack: list[tuple[Tensor, bool]] = [(root, False) for root in reversed(roots)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
@@ -732,10 +734,11 @@ def _topological_order(root: Tensor) -> list[Tensor]:
         visited.add(id(node))
         stack.append((node, True))
         ctx = node._ctx
-        if ctx is not None:
-            # reversed so that the first parent is expanded first
-            for parent in reversed(ctx.parents):
-                if parent.requires_grad and id(parent) not in visited:
+        if ctx is not None and (walks is None or walks(ctx)):
+            # reversed so that the first parent is expanded first; an input that needed no
+            # gradient when the op ran is not walked
+            for parent, needed in zip(reversed(ctx.parents), reversed(ctx.needs_input_grad)):
+                if needed and id(parent) not in visited:
                     stack.append((parent, False))
     return order
 

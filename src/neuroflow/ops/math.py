@@ -405,6 +405,22 @@ def operands(x, y, op: str) -> tuple[Tensor, Tensor]:
     return x, _like(y, x)
 
 
+def binary(fn: type[Function], x, y, op: str) -> Tensor:
+    """``fn`` applied to ``x`` and ``y`` made operands by TensorFlow's rules (:func:`operands`),
+    with TensorFlow's error when their shapes do not broadcast; ``op`` is TensorFlow's op name
+    for the messages."""
+    x, y = operands(x, y, op)
+    return apply_pair(fn, x, y, op)
+
+
+def apply_pair(fn: type[Function], x: Tensor, y: Tensor, op: str) -> Tensor:
+    """``fn.apply(x, y)`` for prepared operands, TensorFlow's error for unbroadcastable shapes."""
+    try:
+        return fn.apply(x, y)
+    except ValueError as e:
+        raise incompatible(x, y, op, e) from None
+
+
 def incompatible(x: Tensor, y: Tensor, op: str, error: Exception) -> Exception:
     """TensorFlow's error for operands whose shapes do not broadcast (else ``error``)."""
     try:
@@ -439,29 +455,17 @@ def add(x, y, name=None) -> Tensor:
     >>> add(Tensor([1.0, 2.0]), 1).numpy()
     array([2., 3.], dtype=float32)
     """
-    x, y = operands(x, y, "AddV2")
-    try:
-        return Add.apply(x, y)
-    except ValueError as e:
-        raise incompatible(x, y, "AddV2", e) from None
+    return binary(Add, x, y, "AddV2")
 
 
 def sub(x, y, name=None) -> Tensor:
     """``x - y``, broadcast (TensorFlow's ``tf.subtract``)."""
-    x, y = operands(x, y, "Sub")
-    try:
-        return Sub.apply(x, y)
-    except ValueError as e:
-        raise incompatible(x, y, "Sub", e) from None
+    return binary(Sub, x, y, "Sub")
 
 
 def mul(x, y, name=None) -> Tensor:
     """``x * y``, broadcast (TensorFlow's ``tf.multiply``)."""
-    x, y = operands(x, y, "Mul")
-    try:
-        return Mul.apply(x, y)
-    except ValueError as e:
-        raise incompatible(x, y, "Mul", e) from None
+    return binary(Mul, x, y, "Mul")
 
 
 # true division of integers gives floats: float32 for the small types, float64 for the rest
@@ -488,10 +492,7 @@ def div(x, y, name=None) -> Tensor:
     if kind in "iu":
         to = _TRUEDIV[x.data.dtype]
         x, y = Tensor._from_op(x.data.astype(to), None), Tensor._from_op(y.data.astype(to), None)
-    try:
-        return Div.apply(x, y)
-    except ValueError as e:
-        raise incompatible(x, y, "RealDiv", e) from None
+    return apply_pair(Div, x, y, "RealDiv")
 
 
 def divide_no_nan(x, y, name=None) -> Tensor:
@@ -506,10 +507,7 @@ def divide_no_nan(x, y, name=None) -> Tensor:
     if x.data.dtype.kind in "iu":
         to = _TRUEDIV[x.data.dtype]
         x, y = Tensor._from_op(x.data.astype(to), None), Tensor._from_op(y.data.astype(to), None)
-    try:
-        return DivNoNan.apply(x, y)
-    except ValueError as e:
-        raise incompatible(x, y, "DivNoNan", e) from None
+    return apply_pair(DivNoNan, x, y, "DivNoNan")
 
 
 def floordiv(x, y, name=None) -> Tensor:
@@ -538,11 +536,7 @@ def mod(x, y, name=None) -> Tensor:
     >>> mod(constant([-3, 7]), 2)
     <tf.Tensor: shape=(2,), dtype=int32, numpy=array([1, 1], dtype=int32)>
     """
-    x, y = operands(x, y, "FloorMod")
-    try:
-        return Mod.apply(x, y)
-    except ValueError as e:
-        raise incompatible(x, y, "FloorMod", e) from None
+    return binary(Mod, x, y, "FloorMod")
 
 
 def neg(x, name=None) -> Tensor:
@@ -574,10 +568,7 @@ def pow(x, y, name=None) -> Tensor:  # noqa: A001  (TensorFlow's and torch's nam
         return Pow.apply(x, exponent=y)
     x, y = operands(x, y, "Pow")
     _integer_power_check(x, y.data)
-    try:
-        return Power.apply(x, y)
-    except ValueError as e:
-        raise incompatible(x, y, "Pow", e) from None
+    return apply_pair(Power, x, y, "Pow")
 
 
 def exp(x, name=None) -> Tensor:

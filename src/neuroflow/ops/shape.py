@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from neuroflow import threads
-from neuroflow.ops.math import incompatible, operands, unbroadcast
+from neuroflow.ops.math import binary, unbroadcast
 from neuroflow.tensor import Function, Tensor
 
 __all__ = [
@@ -218,21 +218,13 @@ def maximum(x, y, name=None) -> Tensor:
     >>> maximum(Tensor([1.0, 5.0]), 2.0).numpy()
     array([2., 5.], dtype=float32)
     """
-    x, y = operands(x, y, "Maximum")
-    try:
-        return Maximum.apply(x, y)
-    except ValueError as e:
-        raise incompatible(x, y, "Maximum", e) from None
+    return binary(Maximum, x, y, "Maximum")
 
 
 def minimum(x, y, name=None) -> Tensor:
     """Elementwise minimum of two tensors, broadcast (TensorFlow's ``tf.minimum``); a tie
     sends the gradient to ``x``."""
-    x, y = operands(x, y, "Minimum")
-    try:
-        return Minimum.apply(x, y)
-    except ValueError as e:
-        raise incompatible(x, y, "Minimum", e) from None
+    return binary(Minimum, x, y, "Minimum")
 
 
 def bmm(a, b) -> Tensor:
