@@ -31,6 +31,17 @@ def rng() -> np.random.Generator:
     return _rng
 
 
+def truncated_standard_normal(generator: np.random.Generator, shape) -> np.ndarray:
+    """Standard normal float64 samples, those beyond two standard deviations drawn again
+    (what truncated-normal initializers and ``random.truncated_normal`` scale)."""
+    values = generator.standard_normal(shape)
+    outside = np.abs(values) > 2
+    while outside.any():
+        values[outside] = generator.standard_normal(int(outside.sum()))
+        outside = np.abs(values) > 2
+    return values
+
+
 def set_random_seed(seed: int) -> None:
     """Seeds every source of randomness the library uses (and Python's and NumPy's globals).
 

@@ -128,11 +128,7 @@ class VarianceScaling(_Seeded):
             return rng.normal(0.0, math.sqrt(variance), size=shape).astype(dtype)
         # truncated at two standard deviations; 0.8796... is the std of that truncation
         stddev = math.sqrt(variance) / 0.87962566103423978
-        values = rng.normal(0.0, 1.0, size=shape)
-        bad = np.abs(values) > 2
-        while bad.any():
-            values[bad] = rng.normal(0.0, 1.0, size=int(bad.sum()))
-            bad = np.abs(values) > 2
+        values = backend.truncated_standard_normal(rng, shape)
         return (values * stddev).astype(dtype)
 
     def get_config(self):

@@ -130,12 +130,7 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
     """Normal values, those more than two standard deviations from the mean drawn again."""
     out = _float_dtype(dtype)
-    rng = _generator(seed)
-    values = rng.standard_normal(_shape(shape))
-    outside = np.abs(values) > 2
-    while outside.any():
-        values[outside] = rng.standard_normal(int(outside.sum()))
-        outside = np.abs(values) > 2
+    values = backend.truncated_standard_normal(_generator(seed), _shape(shape))
     return Tensor._from_op((values * stddev + mean).astype(out), None)
 
 

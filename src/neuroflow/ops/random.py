@@ -88,12 +88,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None, na
     (TensorFlow's ``tf.random.truncated_normal``)."""
     dt = _dtype(dtype, _FLOATS, "truncated_normal")
     mean, stddev = _scalar(mean, dt), _scalar(stddev, dt)
-    gen = _generator(seed)
-    draw = gen.standard_normal(_shape(shape))
-    outside = np.abs(draw) > 2
-    while outside.any():
-        draw[outside] = gen.standard_normal(int(outside.sum()))
-        outside = np.abs(draw) > 2
+    draw = backend.truncated_standard_normal(_generator(seed), _shape(shape))
     return Tensor._from_op((draw * stddev + mean).astype(dt), None)
 
 
