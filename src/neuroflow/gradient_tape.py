@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 
 from neuroflow import tensor as _tensor
+from neuroflow.nest import flatten, pack_like
 from neuroflow.tensor import Tensor, Variable, no_grad
 
 __all__ = ["GradientTape", "UnconnectedGradients", "function", "stop_gradient"]
@@ -44,29 +45,6 @@ class UnconnectedGradients(enum.Enum):
 
     NONE = "none"
     ZERO = "zero"
-
-
-def _flatten(structure) -> list:
-    if isinstance(structure, dict):
-        return [leaf for key in sorted(structure) for leaf in _flatten(structure[key])]
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in _flatten(item)]
-    return [structure]
-
-
-def _pack(structure, leaves):
-    """``leaves`` (from :func:`_flatten`) arranged as ``structure``."""
-    it = iter(leaves)
-
-    def build(node):
-        if isinstance(node, dict):
-            return {key: build(node[key]) for key in sorted(node)}
-        if isinstance(node, (list, tuple)):
-            items = [build(item) for item in node]
-            return type(node)(*items) if hasattr(node, "_fields") else type(node)(items)
-        return next(it)
-
-    return build(structure)
 
 
 class GradientTape:
@@ -123,7 +101,7 @@ class GradientTape:
     def watch(self, tensor) -> None:
         """Makes the tape record the operations on ``tensor`` (a tensor, or a list or
         nested structure of them) from now on."""
-        for t in _flatten(tensor):
+        for t in flatten(tensor):
             if not isinstance(t, Tensor):
                 raise ValueError(
                     "Passed in object of type "
@@ -204,9 +182,9 @@ class GradientTape:
             if isinstance(unconnected_gradients, UnconnectedGradients)
             else unconnected_gradients
         )
-        targets = _flatten(target)
+        targets = flatten(target)
         seeds = self._seeds(targets, output_gradients)
-        leaves = _flatten(sources)
+        leaves = flatten(sources)
         for s in leaves:
             if not isinstance(s, Tensor):
                 raise TypeError(
@@ -225,7 +203,7 @@ class GradientTape:
                 results.append(Tensor._from_op(np.asarray(g, dtype=s.data.dtype), None))
         if isinstance(sources, Tensor):
             return results[0]
-        return _pack(sources, results)
+        return pack_like(sources, results)
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE):
         """d(target[i...]) / d(source): the target's shape followed by each source's."""
@@ -239,7 +217,7 @@ class GradientTape:
                 seed[i] = 1
                 self._used = False
                 rows.append(
-                    _flatten(
+                    flatten(
                         self.gradient(
                             target, sources, seed.reshape(target.data.shape), unconnected_gradients
                         )  # fmt: skip
@@ -248,7 +226,7 @@ class GradientTape:
         finally:
             self._persistent = persistent
             self._used = True
-        leaves = _flatten(sources)
+        leaves = flatten(sources)
         out = []
         for j, s in enumerate(leaves):
             column = [row[j] for row in rows]
@@ -257,13 +235,13 @@ class GradientTape:
                 continue
             stacked = np.stack([g.data for g in column]) if column else np.zeros((0,) + s.shape)
             out.append(Tensor._from_op(stacked.reshape(target.data.shape + s.data.shape), None))
-        return out[0] if isinstance(sources, Tensor) else _pack(sources, out)
+        return out[0] if isinstance(sources, Tensor) else pack_like(sources, out)
 
     def _seeds(self, targets: list, output_gradients) -> list:
         if output_gradients is None:
             grads = [None] * len(targets)
         else:
-            grads = _flatten(output_gradients) if len(targets) > 1 else [output_gradients]
+            grads = flatten(output_gradients) if len(targets) > 1 else [output_gradients]
             if len(grads) != len(targets):
                 raise ValueError(
                     f"Got {len(grads)} output gradients for {len(targets)} targets; expected one "

@@ -13,6 +13,8 @@ from itertools import count
 
 import numpy as np
 
+from neuroflow.nest import flatten, map_structure, pack_like
+
 __all__ = [
     "KerasTensor", "Node", "flatten", "has_symbolic", "map_structure", "pack_like",
 ]  # fmt: skip
@@ -71,41 +73,6 @@ class KerasTensor:
 
     def __iter__(self):
         raise TypeError(f"A symbolic KerasTensor cannot be iterated. Received: {self!r}")
-
-
-def flatten(structure) -> list:
-    """The leaves of a nest of lists, tuples and dicts (dicts in sorted-key order)."""
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in flatten(item)]
-    if isinstance(structure, dict):
-        return [leaf for key in sorted(structure) for leaf in flatten(structure[key])]
-    return [structure]
-
-
-def map_structure(fn, structure):
-    """``structure`` with ``fn`` applied to each leaf; lists, tuples and dicts kept."""
-    if isinstance(structure, list):
-        return [map_structure(fn, item) for item in structure]
-    if isinstance(structure, tuple):
-        return tuple(map_structure(fn, item) for item in structure)
-    if isinstance(structure, dict):
-        return {key: map_structure(fn, value) for key, value in structure.items()}
-    return fn(structure)
-
-
-def pack_like(structure, leaves):
-    """The inverse of :func:`flatten`: ``leaves`` laid out as ``structure``."""
-    it = iter(leaves)
-
-    def pack(s):
-        if isinstance(s, (list, tuple)):
-            return type(s)(pack(item) for item in s)
-        if isinstance(s, dict):
-            packed = {key: pack(s[key]) for key in sorted(s)}  # flatten's order
-            return {key: packed[key] for key in s}
-        return next(it)
-
-    return pack(structure)
 
 
 def has_symbolic(structure) -> bool:
