@@ -30,11 +30,17 @@ HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 # Keys Keras writes that carry no behaviour here, or that only matter before the weights
 # are loaded (initializers); they are dropped. Keys with these values are defaults that we
 # implement by not doing anything; any other value is refused.
-_DROPPED = {"dtype", "kernel_initializer", "bias_initializer", "input_dim"}
+_DROPPED = {"dtype", "kernel_initializer", "bias_initializer", "recurrent_initializer",
+            "embeddings_initializer", "input_dim",
+            # Keras 2 only: how TensorFlow ran an RNN's kernels, and Embedding's sequence length
+            "implementation", "input_length"}  # fmt: skip
 _DEFAULTS = {
     "activity_regularizer": (None,),
     "kernel_constraint": (None,),
     "bias_constraint": (None,),
+    "recurrent_constraint": (None,),
+    "embeddings_constraint": (None,),
+    "time_major": (False,),  # Keras 2's RNNs: (timesteps, batch, ...) inputs
     "data_format": (None, "channels_last"),
     "groups": (1,),
     "lora_rank": (None,),
@@ -108,7 +114,39 @@ def _translate_layer(spec: dict):
             del config[key]
     if name == "LeakyReLU" and "alpha" in config and "negative_slope" in config:
         del config["alpha"]
+    if name in _WRAPPERS:
+        return _wrapper(classes[name], config, name), shape
     return _from_config(classes[name], _custom_functions(config), name), shape
+
+
+# Layers whose config nests whole layer specs (Keras's ``{"class_name", "config"}``); each
+# is translated as a top-level layer would be (no Lambda, no unknown class)
+_WRAPPERS = {"Bidirectional": ("layer", "backward_layer"), "TimeDistributed": ("layer",)}
+
+
+def _wrapper(cls, config: dict, name: str):
+    """Bidirectional or TimeDistributed: the nested layers made first, then the wrapper
+    around them (Keras 2 files have no ``backward_layer``: the wrapper derives it)."""
+    for key in _WRAPPERS[name]:
+        spec = config.get(key)
+        if spec is None and key == "backward_layer":
+            config.pop(key, None)
+            continue
+        if not isinstance(spec, dict) or spec.get("class_name") in (None, "InputLayer"):
+            raise FormatError(
+                f"Layer '{config.get('name', '?')}' ({name}) has no layer config under "
+                f"'{key}': {spec!r}."
+            )
+        config[key] = _translate_layer(spec)[0]
+    try:
+        return cls(**config)
+    except FormatError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (an untrusted file: every failure is the file's)
+        raise FormatError(
+            f"Cannot import Keras layer '{config.get('name')}' ({name}): "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
 
 
 def _from_config(cls, config: dict, name: str):
@@ -210,6 +248,8 @@ def _functional_from_spec(config: dict) -> Model:
             made[spec["name"]] = layers_module.Input(batch_shape=tuple(shape), name=spec["name"])
         elif spec.get("class_name") in _MODEL_CLASSES:
             made[spec["name"]] = _model_from_spec(spec, nested=True)
+        elif _is_mask_operation(spec):
+            made[spec["name"]] = _MASK
         else:
             made[spec["name"]] = _translate_layer(spec)[0]
     outputs: dict = {}  # (layer name, call index) -> what the call returned
@@ -233,7 +273,22 @@ def _functional_from_spec(config: dict) -> Model:
                 kwargs = _resolve(node.get("kwargs", {}), outputs)
             except KeyError:
                 continue
-            kwargs = {k: v for k, v in kwargs.items() if not (k == "mask" and v is None)}
+            if made[name] is _MASK:
+                outputs[(name, index)] = _MASK
+                pending.remove(item)
+                progress = True
+                continue
+            # a mask Keras traced is the one each layer's input carries here (the layers
+            # compute and pass on their masks themselves)
+            kwargs = {
+                k: v for k, v in kwargs.items() if not (k == "mask" and (v is None or v is _MASK))
+            }
+            if any(v is _MASK for v in _flat([args, kwargs])):
+                raise FormatError(
+                    f"Keras layer '{name}' takes the output of a mask computation (a Keras "
+                    "operation such as NotEqual or Any) as an input: only the masks that "
+                    "layers pass on can be imported."
+                )
             try:
                 outputs[(name, index)] = made[name](*args, **kwargs)
             except (ValueError, TypeError) as exc:
@@ -272,6 +327,24 @@ def _functional_from_spec(config: dict) -> Model:
         raise FormatError(f"The Keras functional model cannot be rebuilt: {exc}") from None
 
 
+# Keras 3 writes the operations a layer's compute_mask ran (Embedding(mask_zero=True):
+# NotEqual; Masking: NotEqual and Any) into a functional model's config, their output going
+# to the next layers as ``mask=``. Here each layer computes and passes on its mask itself,
+# so these nodes are skipped, and their outputs may feed nothing but ``mask=``.
+_MASK = object()
+_MASK_OPERATIONS = {"NotEqual", "Equal", "Any", "All", "LogicalAnd", "LogicalOr", "LogicalNot",
+                    "ExpandDims", "Squeeze", "Cast"}  # fmt: skip
+
+
+def _is_mask_operation(spec: dict) -> bool:
+    """A Keras operation (not a layer) of the kinds compute_mask runs: ``module`` is
+    keras.src.ops.* in a ``.keras`` config; Keras 3's legacy ``.h5`` omits the module."""
+    module = spec.get("module")
+    return spec.get("class_name") in _MASK_OPERATIONS and (
+        module is None or (isinstance(module, str) and module.startswith("keras.src.ops."))
+    )
+
+
 def _flat(value) -> list:
     if isinstance(value, (list, tuple)):
         return [leaf for v in value for leaf in _flat(v)]
@@ -301,11 +374,10 @@ def _resolve(value, outputs: dict):
 
 
 def _legacy_order(layer) -> list:
-    """The weights Keras's legacy HDF5 lists for a top-level layer, in its order."""
-    if isinstance(layer, Model):  # a nested model: its trainable weights, then the others
-        return list(layer.trainable_weights) + list(layer.non_trainable_weights)
-    own = list(layer._variables)
-    return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+    """The weights Keras's legacy HDF5 lists for a top-level layer, in its order: its
+    trainable weights, then the others, those of the layers it holds included (a nested
+    model; an RNN's cell; Bidirectional's forward, then backward layer)."""
+    return list(layer.trainable_weights) + list(layer.non_trainable_weights)
 
 
 def _assign(layer, arrays: list, source: str) -> None:
