@@ -10,6 +10,7 @@ TensorFlow's functions live in ``math``, ``compare``, ``array`` (cast, gather, w
 here, where ``ops.shape`` is the module of shape primitives.
 """
 
+from neuroflow.ops import recurrent
 from neuroflow.ops.activation import (
     elu,
     leaky_relu,
@@ -118,6 +119,7 @@ from neuroflow.ops.pool import (
     max_pool2d,
     sum_pool2d,
 )
+from neuroflow.ops.recurrent import gru, lstm, simple_rnn
 from neuroflow.ops.shape import bmm, crop, maximum, minimum, pad, repeat, resample
 
 __all__ = [
@@ -140,4 +142,5 @@ __all__ = [
     "l2_loss", "moments", "relu6", "sigmoid_cross_entropy_with_logits",
     "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
     "eye", "fill", "linspace", "ones", "ones_like", "range", "zeros", "zeros_like",
+    "gru", "lstm", "recurrent", "simple_rnn",
 ]  # fmt: skip
