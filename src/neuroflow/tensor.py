@@ -260,7 +260,10 @@ class Tensor:
     array([2., 4., 6.], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+    # ``_keras_mask``: Keras's mask of the timesteps (a bool array, batch x steps) that a
+    # layer attached to its output (Embedding(mask_zero=True), Masking); None when there is
+    # none. A slot, set in both constructors, so reading it is one attribute access.
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_keras_mask", "__weakref__")
     __array_priority__ = 1000  # makes ``ndarray + Tensor`` call Tensor.__radd__
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
@@ -270,6 +273,7 @@ class Tensor:
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self._ctx: Function | None = None
+        self._keras_mask = None
 
     @classmethod
     def _from_op(cls, data: np.ndarray, ctx: Function | None) -> Tensor:
@@ -279,6 +283,7 @@ class Tensor:
         out.grad = None
         out.requires_grad = ctx is not None
         out._ctx = ctx
+        out._keras_mask = None
         return out
 
     # ----------------------------------------------------------------- array protocol

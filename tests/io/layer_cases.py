@@ -60,6 +60,10 @@ CASES = {
     ],
     "Dropout": [(lambda: L.Dropout(0.5), ONE)],
     "ELU": [(lambda: L.ELU(0.5), ONE)],
+    "Embedding": [
+        (lambda: L.Embedding(10, 3), (5,)),
+        (lambda: L.Embedding(10, 4, mask_zero=True), (5,)),
+    ],
     "Flatten": [(L.Flatten, IMG)],
     "GaussianDropout": [(lambda: L.GaussianDropout(0.3), ONE)],
     "GaussianNoise": [(lambda: L.GaussianNoise(0.2), SEQ)],
@@ -79,6 +83,7 @@ CASES = {
     "LeakyReLU": [(lambda: L.LeakyReLU(0.1), ONE)],
     "MaxPooling1D": [(lambda: L.MaxPooling1D(2, padding="same"), SEQ)],
     "MaxPooling2D": [(lambda: L.MaxPooling2D((2, 3), strides=1), IMG)],
+    "Masking": [(L.Masking, SEQ), (lambda: L.Masking(mask_value=-1.0), SEQ)],
     "Maximum": [(L.Maximum, PAIR)],
     "Minimum": [(L.Minimum, PAIR)],
     "Multiply": [(L.Multiply, PAIR)],
@@ -108,6 +113,10 @@ CASES = {
     "ZeroPadding1D": [(lambda: L.ZeroPadding1D((1, 2)), SEQ)],
     "ZeroPadding2D": [(lambda: L.ZeroPadding2D(((1, 0), (2, 1))), IMG)],
 }
+# cases whose inputs are not normal floats: (rng, sample shape) -> a batch of 3
+INPUTS = {
+    "Embedding": lambda rng, shape: rng.integers(0, 10, size=(3, *shape)).astype(np.float32),
+}
 # InputLayer is the Input of every case
 NOT_A_CASE = {"InputLayer"}
 
@@ -128,5 +137,6 @@ def case_model(name: str, i: int, seed: int = 0):
     model = nf.keras.Model(inputs if multi else inputs[0], outputs, name=f"case_{name}_{i}")
     for w in model.weights:
         w.assign(rng.uniform(0.2, 1.0, w.shape).astype(np.float32))
-    x = [rng.normal(size=(3, *s)).astype(np.float32) for s in (shapes if multi else [shapes])]
+    draw = INPUTS.get(name, lambda rng, s: rng.normal(size=(3, *s)).astype(np.float32))
+    x = [draw(rng, s) for s in (shapes if multi else [shapes])]
     return model, layer, (x if multi else x[0])

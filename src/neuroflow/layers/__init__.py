@@ -13,6 +13,7 @@ from neuroflow.layers.core import (
     KerasTensor,
     Reshape,
 )
+from neuroflow.layers.embedding import Embedding, Masking
 from neuroflow.layers.lambda_layer import Identity, Lambda
 from neuroflow.layers.merge import (
     Add,
@@ -87,6 +88,7 @@ __all__ = [
     "SpatialDropout2D", "Subtract", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
     "ZeroPadding2D",
     "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",
+    "Embedding", "Masking",
 ]  # fmt: skip
 
 

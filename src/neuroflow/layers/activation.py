@@ -23,6 +23,8 @@ class Softmax(Layer):
 class ReLU(Layer):
     """``max(x, 0)``, or ``negative_slope * x`` below zero if a slope is given."""
 
+    _supports_masking = True  # passes masks on, as in Keras 3
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         if max_value is not None or threshold:
@@ -46,6 +48,8 @@ class LeakyReLU(Layer):
     The tf.keras 2 spelling ``alpha=`` is accepted too.
     """
 
+    _supports_masking = True  # passes masks on, as in Keras 3
+
     def __init__(self, negative_slope=0.3, alpha=None, **kwargs):
         super().__init__(**kwargs)
         slope = alpha if alpha is not None else negative_slope
@@ -65,6 +69,8 @@ class LeakyReLU(Layer):
 
 class ELU(Layer):
     """``x`` above zero, ``alpha * (exp(x) - 1)`` below."""
+
+    _supports_masking = True  # passes masks on, as in Keras 3
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)

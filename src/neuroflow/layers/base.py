@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -80,9 +81,40 @@ def _symbolic_shape(value):
     return value.shape if isinstance(value, KerasTensor) else tuple(np.shape(value))
 
 
+def _structure_mask(inputs):
+    """The ``_keras_mask`` of an input nest: one Tensor's mask, or the nest of masks
+    (None where an input has none); None when no input carries one."""
+    if isinstance(inputs, Tensor):
+        return inputs._keras_mask
+    leaves = flatten(inputs)
+    if all(getattr(t, "_keras_mask", None) is None for t in leaves):
+        return None
+    return map_structure(lambda t: getattr(t, "_keras_mask", None), inputs)
+
+
+def _as_mask(mask):
+    return mask if mask is None or type(mask) is np.ndarray else np.asarray(mask, dtype=bool)
+
+
+def _set_output_masks(outputs, compute) -> None:
+    """Keras's ``_set_mask_metadata``: unless every output already carries a mask, puts
+    ``compute()``'s masks (a nest like ``outputs``) on the outputs that have none."""
+    flat = [t for t in flatten(outputs)]
+    if all(getattr(t, "_keras_mask", None) is not None for t in flat):
+        return
+    masks = compute()
+    if masks is None:
+        return
+    flat_masks = [masks] if not isinstance(masks, (list, tuple, dict)) else flatten(masks)
+    for tensor, mask in zip(flat, flat_masks):
+        if isinstance(tensor, Tensor) and tensor._keras_mask is None and mask is not None:
+            tensor._keras_mask = _as_mask(mask)
+
+
 class _CallArguments(NamedTuple):
     training: bool
     mask: bool
+    computes_mask: bool  # overrides compute_mask: may start a mask with none coming in
 
 
 _CALL_ARGUMENTS: dict = {}
@@ -90,10 +122,15 @@ _CALL_ARGUMENTS: dict = {}
 
 def _call_arguments(cls) -> _CallArguments:
     """Which of ``training`` and ``mask`` a layer class's ``call`` takes (Keras inspects the
-    signature the same way; ``**kwargs`` takes both). Cached per class."""
+    signature the same way; ``**kwargs`` takes both), and whether the class computes masks.
+    Cached per class."""
     params = inspect.signature(cls.call).parameters
     var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    found = _CallArguments("training" in params or var_kw, "mask" in params or var_kw)
+    found = _CallArguments(
+        "training" in params or var_kw,
+        "mask" in params or var_kw,
+        cls.compute_mask is not Layer.compute_mask,
+    )
     _CALL_ARGUMENTS[cls] = found
     return found
 
@@ -444,6 +481,9 @@ class Layer:
                     kwargs["training"] = training
                 return self._symbolic_call(inputs, args, kwargs)
             inputs = as_input_structure(inputs)
+            mask = _structure_mask(inputs)
+        else:
+            mask = inputs._keras_mask  # the one read the unmasked hot path pays
         if not self.built:
             self.build_for(batch_shapes(inputs))
         outer = _context.training
@@ -452,8 +492,8 @@ class Layer:
         accepts = _CALL_ARGUMENTS.get(type(self)) or _call_arguments(type(self))
         if accepts.training:
             kwargs["training"] = training
-        if kwargs and "mask" in kwargs and not accepts.mask:
-            del kwargs["mask"]
+        if mask is not None or accepts.computes_mask or (kwargs and "mask" in kwargs):
+            return self._call_masked(inputs, args, kwargs, mask, accepts.mask, outer, training)
         if outer is training:
             return self.call(inputs, *args, **kwargs)
         previous = enter_call(training)
@@ -461,6 +501,58 @@ class Layer:
             return self.call(inputs, *args, **kwargs)
         finally:
             _context.training = previous
+
+    def _call_masked(self, inputs, args, kwargs, mask, accepts_mask, outer, training):
+        """``call`` where a mask is involved, as Keras 3's ``Layer.__call__``: ``call``
+        receives the input's mask unless given one; a layer that supports masking puts
+        ``compute_mask(inputs, previous_mask)`` on its outputs, one that does not warns
+        that the mask stops here."""
+        explicit = kwargs.get("mask")
+        if not accepts_mask:
+            kwargs.pop("mask", None)
+        elif explicit is None:
+            kwargs["mask"] = mask
+        previous_mask = mask if explicit is None else explicit
+        if outer is training:
+            outputs = self.call(inputs, *args, **kwargs)
+        else:
+            previous = enter_call(training)
+            try:
+                outputs = self.call(inputs, *args, **kwargs)
+            finally:
+                _context.training = previous
+        if self.supports_masking:
+            _set_output_masks(outputs, lambda: self.compute_mask(inputs, previous_mask))
+        elif any(m is not None for m in flatten(previous_mask)):
+            warnings.warn(
+                f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with "
+                "a mask attached to it. However, this layer does not support masking and will "
+                "therefore destroy the mask information. Downstream layers will not see the "
+                "mask.",
+                stacklevel=3,
+            )
+        return outputs
+
+    # ------------------------------------------------------------------- masking
+    _supports_masking = None  # None: whether the class overrides compute_mask
+
+    @property
+    def supports_masking(self) -> bool:
+        """Whether the layer passes a mask on: its outputs get
+        ``compute_mask(inputs, previous_mask)``. By default, whether the class overrides
+        :meth:`compute_mask`, as in Keras 3; assignable."""
+        if self._supports_masking is None:
+            return type(self).compute_mask is not Layer.compute_mask
+        return self._supports_masking
+
+    @supports_masking.setter
+    def supports_masking(self, value) -> None:
+        self._supports_masking = bool(value)
+
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of the outputs, given the inputs and their mask (a bool array of shape
+        ``(batch, timesteps)``, or None). The default passes the mask on unchanged."""
+        return previous_mask
 
     def _symbolic_call(self, inputs, args, kwargs):
         """Builds for the symbolic shapes, infers the output shapes, records a Node."""

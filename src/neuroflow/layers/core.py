@@ -102,6 +102,8 @@ class Dense(Layer):
     TensorShape([2, 3])
     """
 
+    _supports_masking = True  # passes masks on, as in Keras 3
+
     def __init__(
         self,
         units,
@@ -250,6 +252,8 @@ class Dropout(Layer):
         (:func:`neuroflow.utils.set_random_seed`) otherwise.
     """
 
+    _supports_masking = True  # passes masks on, as in Keras 3
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
@@ -279,6 +283,8 @@ class Activation(Layer):
     >>> Activation("relu")(np.array([[-1.0, 1.0]])).numpy()
     array([[0., 1.]], dtype=float32)
     """
+
+    _supports_masking = True  # passes masks on, as in Keras 3
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)

@@ -28,6 +28,8 @@ class Identity(Layer):
     TensorShape([2, 3])
     """
 
+    _supports_masking = True  # passes masks on, as in Keras 3
+
     def call(self, inputs, training=False):
         return inputs
 

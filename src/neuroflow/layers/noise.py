@@ -37,6 +37,8 @@ def _check_fraction(layer: str, name: str, value, high_inclusive: bool) -> float
 
 
 class _Noise(Layer):
+    _supports_masking = True  # passes masks on, as in Keras 3
+
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):

@@ -76,6 +76,8 @@ class BatchNormalization(Layer):
     ['gamma', 'beta', 'moving_mean', 'moving_variance']
     """
 
+    _supports_masking = True  # passes masks on, as in Keras 3
+
     def __init__(
         self,
         axis=-1,
@@ -248,6 +250,8 @@ class LayerNormalization(Layer):
     array([[-1.,  1.],
            [-1.,  1.]], dtype=float32)
     """
+
+    _supports_masking = True  # passes masks on, as in Keras 3
 
     def __init__(
         self,

@@ -6,10 +6,13 @@ the layer's boundary; the ops in :mod:`neuroflow.ops.pool` compute channels-last
 
 from __future__ import annotations
 
+import numpy as np
+
 from neuroflow import activations, ops
 from neuroflow.layers.base import Layer, check_data_format, from_channels_last, to_channels_last
 from neuroflow.layers.conv import Conv2D, check_input_rank, check_padding, tuple_arg
 from neuroflow.ops.conv import output_size
+from neuroflow.tensor import Tensor
 
 
 class _Pooling2D(Layer):
@@ -207,6 +210,22 @@ class GlobalAveragePooling1D(_GlobalPooling2D):
     @staticmethod
     def _op(x, keepdims):
         return ops.mean(x, axis=1, keepdims=keepdims)
+
+    def call(self, inputs, training=False, mask=None):
+        """With a ``(batch, steps)`` mask, the mean over the unmasked steps only (Keras's
+        ``sum(where(mask, x, 0)) / sum(mask)``; NaN for a sample with every step masked)."""
+        if mask is None:
+            return super().call(inputs, training)
+        check_input_rank(self.name, inputs.shape, 3)
+        x = to_channels_last(inputs, self.data_format)
+        weights = np.asarray(mask, dtype=x.data.dtype)[:, :, None]
+        count = weights.sum(axis=1, keepdims=self.keepdims)
+        inverse = np.divide(1.0, count, out=np.full_like(count, np.nan), where=count > 0)
+        out = ops.sum(x * Tensor(weights), axis=1, keepdims=self.keepdims) * Tensor(inverse)
+        return from_channels_last(out, self.data_format) if self.keepdims else out
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return None  # the steps are pooled away, and their mask with them
 
 
 class GlobalMaxPooling1D(_GlobalPooling2D):

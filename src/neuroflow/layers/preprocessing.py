@@ -51,6 +51,8 @@ class Normalization(Layer):
     array([[1.]], dtype=float32)
     """
 
+    _supports_masking = True  # passes masks on, as in Keras 3
+
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
         if axis is None:
@@ -299,6 +301,8 @@ class Rescaling(Layer):
     >>> Rescaling(0.5, offset=-1.0)(np.array([[0.0, 2.0, 4.0]])).numpy()
     array([[-1.,  0.,  1.]], dtype=float32)
     """
+
+    _supports_masking = True  # passes masks on, as in Keras 3
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)

@@ -208,9 +208,12 @@ class Graph:
     def _run_steps(self, steps: list, values: list, training: bool) -> None:
         for step in steps:
             if step.fused is not None:
-                values[step.target] = step.layer.call_fused(
-                    step.fused, values[step.source], training=training
-                )
+                x = values[step.source]
+                if getattr(x, "_keras_mask", None) is None:
+                    values[step.target] = step.layer.call_fused(step.fused, x, training=training)
+                else:  # the two layer calls, so the mask goes where Keras sends it
+                    values[step.target] = step.layer(step.fused(x, training=training),
+                                                     training=training)  # fmt: skip
             elif step.simple:
                 values[step.target] = step.layer(values[step.source], training=training)
             else:

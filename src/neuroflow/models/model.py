@@ -283,6 +283,20 @@ def _weighted_mean(per_sample: Tensor, sample_weight) -> Tensor:
     return ops.mean(per_sample)
 
 
+def _masked_weights(sample_weight, mask, normalize: bool) -> np.ndarray:
+    """Keras 3's ``apply_mask``: the mask of the predictions (True where a step counts)
+    folded into the sample weights. For the loss (``normalize``) the kept entries weigh
+    ``size / kept``, so the mean over the batch is the mean over the kept entries."""
+    weights = np.asarray(mask, np.float32)
+    if normalize:
+        kept = weights.sum()
+        weights = weights * np.float32(weights.size / kept) if kept else weights
+    if sample_weight is None:
+        return weights
+    w = np.asarray(sample_weight, np.float32)
+    return w.reshape(w.shape + (1,) * (weights.ndim - w.ndim)) * weights  # (batch,) per sample
+
+
 def _plain(value):
     """A logged value as a Python float where it is a number (an override may log Tensors
     or NumPy scalars), as Keras's logs hold."""
@@ -942,6 +956,9 @@ class Model(Layer):
                 loss = loss + penalty
             return loss
         else:
+            mask = getattr(y_pred, "_keras_mask", None)
+            if mask is not None:
+                sample_weight = _masked_weights(sample_weight, mask, normalize=True)
             loss = _weighted_mean(self.loss.call(y, y_pred), sample_weight)
             if self._loss_scale != 1.0:
                 loss = loss * self._loss_scale
@@ -961,7 +978,10 @@ class Model(Layer):
         for i in outs.with_loss:
             if targets[i] is None:
                 raise ValueError(f"No targets were given for output '{outs.names[i]}'.")
-            value = _weighted_mean(outs.losses[i].call(targets[i], preds[i]), weights[i])
+            weight, mask = weights[i], getattr(preds[i], "_keras_mask", None)
+            if mask is not None:
+                weight = _masked_weights(weight, mask, normalize=True)
+            value = _weighted_mean(outs.losses[i].call(targets[i], preds[i]), weight)
             tracker = outs.tracker_of.get(i)
             if tracker is not None:
                 tracker.total += float(value.data) * batch
@@ -988,14 +1008,30 @@ class Model(Layer):
         """
         if type(y_pred) is not Tensor and isinstance(y_pred, (list, tuple, dict)):
             return self._multi_output_metrics(y, y_pred, sample_weight)
+        mask = getattr(y_pred, "_keras_mask", None)
         y_pred = y_pred.data if isinstance(y_pred, Tensor) else np.asarray(y_pred)
         if (self._metric_ids and not self._metrics) or (self._weighted_ids and not self._weighted):
             self._build_metrics(np.shape(y), y_pred.shape)
+        if mask is not None:
+            self._update_masked_metrics(y, y_pred, sample_weight, mask)
+            return self.get_metrics_result()
         for m in self._metrics:
             m.update_state(y, y_pred)
         for m in self._weighted:
             m.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
+
+    def _update_masked_metrics(self, y, y_pred, sample_weight, mask) -> None:
+        """As Keras 3: the mean metrics (accuracy, mae, ...) count the unmasked entries only,
+        the mask acting as a sample weight; other metrics do not read masks."""
+        masked = _masked_weights(None, mask, normalize=False)
+        weighted = _masked_weights(sample_weight, mask, normalize=False)
+        for group, weight in ((self._metrics, masked), (self._weighted, weighted)):
+            for m in group:
+                if isinstance(m, metrics_module.MeanMetricWrapper):
+                    m.update_state(y, y_pred, weight)
+                else:
+                    m.update_state(y, y_pred, sample_weight if group is self._weighted else None)
 
     def _multi_output_metrics(self, y, y_pred, sample_weight) -> dict:
         outs = self._resolve_outputs(y_pred)
