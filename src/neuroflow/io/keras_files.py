@@ -103,7 +103,7 @@ def _translate_layer(spec: dict):
         )
     shape = config.pop("batch_input_shape", None) or config.pop("batch_shape", None)
     for key in list(config):
-        if key in _DROPPED:
+        if key in _DROPPED and not (key == "input_dim" and name == "Embedding"):
             del config[key]
         elif key in _DEFAULTS and key != "seed":
             if config[key] not in _DEFAULTS[key]:
@@ -257,7 +257,7 @@ def _functional_from_spec(config: dict) -> Model:
         if isinstance(value, layers_module.KerasTensor):
             outputs[(name, 0)] = value
     pending = [
-        (spec["name"], i, node)
+        (spec["name"], i, _keras3_node(node, made[spec["name"]], spec["name"]))
         for spec in inner["layers"]
         if spec.get("class_name") != "InputLayer"
         for i, node in enumerate(spec.get("inbound_nodes") or [])
@@ -343,6 +343,34 @@ def _is_mask_operation(spec: dict) -> bool:
     return spec.get("class_name") in _MASK_OPERATIONS and (
         module is None or (isinstance(module, str) and module.startswith("keras.src.ops."))
     )
+
+
+def _keras3_node(node, layer, name: str) -> dict:
+    """A tf.keras 2 node, ``[[layer, node, tensor, kwargs], ...]`` (one entry per input),
+    in Keras 3's form ``{"args": [...], "kwargs": {...}}``. tf.keras 2 lists a recurrent
+    layer's ``initial_state`` after its input: they become ``initial_state=`` again."""
+    if isinstance(node, dict):
+        return node
+    if not isinstance(node, list) or not all(
+        isinstance(e, list) and len(e) in (3, 4) and isinstance(e[0], str) for e in node
+    ):
+        raise FormatError(f"Layer '{name}' has a malformed inbound node in the Keras config.")
+    refs = [
+        {"class_name": "__keras_tensor__", "config": {"keras_history": list(e[:3])}} for e in node
+    ]
+    kwargs = dict(node[0][3]) if len(node[0]) == 4 and isinstance(node[0][3], dict) else {}
+    if len(refs) == 1:
+        return {"args": refs, "kwargs": kwargs}
+    if isinstance(layer, _recurrent_classes()):
+        return {"args": [refs[0]], "kwargs": {**kwargs, "initial_state": refs[1:]}}
+    return {"args": [refs], "kwargs": kwargs}
+
+
+def _recurrent_classes() -> tuple:
+    """The layer classes that take ``initial_state=``: RNN (LSTM, GRU... subclass it) and
+    Bidirectional."""
+    classes = layers_module.layer_classes()
+    return tuple(classes[n] for n in ("RNN", "Bidirectional") if n in classes)
 
 
 def _flat(value) -> list:

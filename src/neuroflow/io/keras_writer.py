@@ -109,7 +109,8 @@ def keras_layer_config(layer) -> dict:
     (initializers, regularizers, constraints) with their Keras module."""
     config = _plain(layer.get_config())
     for key in ("batch_input_shape", "input_shape", "input_dim"):
-        config.pop(key, None)  # the model's InputLayer carries the shape, as in Keras 3
+        if not (key == "input_dim" and type(layer).__name__ == "Embedding"):
+            config.pop(key, None)  # the model's InputLayer carries the shape, as in Keras 3
     out = {
         "name": config.pop("name", layer.name),
         "trainable": config.pop("trainable", True),
@@ -127,13 +128,13 @@ def keras_layer_config(layer) -> dict:
     return out
 
 
-def _input_layer_spec(batch_shape, name: str) -> dict:
+def _input_layer_spec(batch_shape, name: str, dtype: str = "float32") -> dict:
     return {
         "module": "keras.layers",
         "class_name": "InputLayer",
         "config": {
             "batch_shape": _plain(batch_shape),
-            "dtype": "float32",
+            "dtype": dtype,
             "sparse": False,
             "ragged": False,
             "name": name,
@@ -212,7 +213,8 @@ def _functional_spec(model) -> dict:
     for entry in config.get("layers", []):
         layer = model.get_layer(entry["name"])
         if type(layer).__name__ == "InputLayer":
-            spec = _input_layer_spec(layer.get_config()["batch_shape"], layer.name)
+            config_ = layer.get_config()
+            spec = _input_layer_spec(config_["batch_shape"], layer.name, config_["dtype"])
         else:
             nodes = entry.get("inbound_nodes") or [{}]
             spec = layer_spec(layer, _node_input_shape(nodes[0]))
@@ -517,10 +519,19 @@ def _legacy_config(spec: dict) -> dict:
 
 
 def _legacy_weights(layer) -> list:
-    """What Keras's legacy HDF5 lists for a top-level layer: trainable, then the rest."""
-    if _is_model(layer):
-        return list(layer.trainable_weights) + list(layer.non_trainable_weights)
-    return _own_variables(layer)
+    """``(name, variable)`` for what Keras's legacy HDF5 lists for a top-level layer:
+    trainable, then the rest, those of the layers it holds included (an RNN's cell,
+    Bidirectional's forward and backward layers), each named by its path of layers as
+    Keras names them ("lstm/lstm_cell/kernel")."""
+    paths = {}
+    stack = [(layer, layer.name)]
+    while stack:
+        owner, path = stack.pop()
+        for var in _own_variables(owner):
+            paths.setdefault(id(var), f"{path}/{var.name}")
+        stack.extend((sub, f"{path}/{sub.name}") for sub in reversed(owner._sublayers))
+    variables = list(layer.trainable_weights) + list(layer.non_trainable_weights)
+    return [(paths.get(id(v), f"{layer.name}/{v.name}"), v) for v in variables]
 
 
 def save_keras_h5(model, path, include_optimizer: bool = True) -> None:
@@ -543,8 +554,7 @@ def save_keras_h5(model, path, include_optimizer: bool = True) -> None:
         for layer in model.layers:
             sub = group.create_group(layer.name)
             weight_names = []
-            for var in _legacy_weights(layer):
-                name = f"{layer.name}/{var.name}"
+            for name, var in _legacy_weights(layer):
                 while name in weight_names:
                     name += "_"
                 weight_names.append(name)
