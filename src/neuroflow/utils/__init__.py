@@ -10,10 +10,11 @@ from neuroflow.utils.data import split_dataset
 from neuroflow.utils.downloads import get_file
 from neuroflow.utils.progbar import Progbar
 from neuroflow.utils.sequences import pad_sequences
+from neuroflow.utils.timeseries import timeseries_dataset_from_array
 
 __all__ = [
     "Progbar", "PyDataset", "Sequence", "get_file", "normalize", "pad_sequences",
-    "set_random_seed", "split_dataset", "to_categorical",
+    "set_random_seed", "split_dataset", "timeseries_dataset_from_array", "to_categorical",
 ]  # fmt: skip
 
 
