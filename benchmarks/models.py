@@ -56,9 +56,32 @@ MODELS = {
         "optimizer": "adam",
         "frameworks": ("neuroflow", "torch", "keras"),
     },
+    # Recurrent models (issue 12). The forecasters read windows of 120 steps x 7 features of
+    # a fixed synthetic weather-like series (see forecast_data) and predict the next value of
+    # feature 0; Adam, MSE; their score is the test MAE (normalized units).
+    "lstm_forecast": {  # LSTM(32) + Dense(1)
+        "dataset": "forecast",
+        "batch_size": 256,
+        "optimizer": "adam",
+        "frameworks": ("neuroflow", "torch", "keras"),
+    },
+    "gru_forecast": {  # GRU(32) + Dense(1); Keras 3's reset_after=True is torch's nn.GRU
+        "dataset": "forecast",
+        "batch_size": 256,
+        "optimizer": "adam",
+        "frameworks": ("neuroflow", "torch", "keras"),
+    },
+    "lstm_mnist_rows": {  # LSTM(64, return_sequences) - LSTM(64) - Dense(10, softmax)
+        "dataset": "mnist",  # each image as 28 timesteps of 28 pixels
+        "batch_size": 128,
+        "optimizer": "adam",
+        "frameworks": ("neuroflow", "torch", "keras"),
+    },
 }
 
 CNN_TRAIN = 54_000
+RECURRENT = ("lstm_forecast", "gru_forecast", "lstm_mnist_rows")
+FORECAST_WINDOWS, FORECAST_TEST, FORECAST_STEPS, FORECAST_FEATURES = 20_000, 2_000, 120, 7
 
 
 def cnn_layers(layers, name):
@@ -81,8 +104,41 @@ def cnn_layers(layers, name):
     ]
 
 
+def forecast_data():
+    """20,000 training and 2,000 test windows (120 steps x 7 features, float32) of a fixed
+    synthetic hourly series shaped like the Jena climate record, and the next value of
+    feature 0 after each window (normalized units).
+
+    Feature 0 is a "temperature": daily and yearly cycles plus AR(1) weather noise; the
+    others are noisy mixtures of it and of their own AR(1) noise (pressure, humidity, ...).
+    """
+    rng = np.random.default_rng(12)
+    n = FORECAST_WINDOWS + FORECAST_TEST + FORECAST_STEPS
+    t = np.arange(n)
+    noise = rng.standard_normal((n, FORECAST_FEATURES))
+    ar = np.empty_like(noise)
+    ar[0] = noise[0]
+    for i in range(1, n):  # AR(1), coefficient 0.95
+        ar[i] = 0.95 * ar[i - 1] + 0.3 * noise[i]
+    base = np.sin(2 * np.pi * t / 24) + 2 * np.sin(2 * np.pi * t / (24 * 365))
+    mix = rng.uniform(-1, 1, FORECAST_FEATURES)
+    series = base[:, None] * mix + ar
+    series[:, 0] = base + ar[:, 0]
+    series = (series - series.mean(0)) / series.std(0)
+    steps = np.lib.stride_tricks.sliding_window_view(series, FORECAST_STEPS, axis=0)
+    x = np.ascontiguousarray(steps.transpose(0, 2, 1)[:-1], dtype=np.float32)
+    y = series[FORECAST_STEPS:, 0].astype(np.float32)
+    split = FORECAST_WINDOWS
+    return x[:split], y[:split], x[split:], y[split:]
+
+
 def load(name: str, train_size: int = 0):
     """The dataset scaled to [0, 1]; ``train_size`` > 0 keeps only that many training images."""
+    if name == "forecast":
+        x_train, y_train, x_test, y_test = forecast_data()
+        if train_size:
+            x_train, y_train = x_train[:train_size], y_train[:train_size]
+        return x_train, y_train, x_test, y_test
     from neuroflow.datasets import fashion_mnist, mnist
 
     (x_train, y_train), (x_test, y_test) = (mnist if name == "mnist" else fashion_mnist).load_data()
@@ -169,7 +225,10 @@ def run_keras_api(keras, model_name, spec, data, epochs, latency_repeats):
     layers = keras.layers
     keras.utils.set_random_seed(0)
     x_train, y_train, x_test, y_test = data
-    if model_name.endswith("_cnn"):
+    if model_name in RECURRENT:
+        model = recurrent_keras_model(keras, model_name)
+        y_fit, y_eval = y_train, y_test
+    elif model_name.endswith("_cnn"):
         x_train, x_test = x_train[:CNN_TRAIN, :, :, None], x_test[:, :, :, None]
         model = keras.Sequential([keras.Input((28, 28, 1))] + cnn_layers(layers, model_name))
         model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
@@ -215,8 +274,9 @@ def run_keras_api(keras, model_name, spec, data, epochs, latency_repeats):
         callbacks=[epoch_timer(keras.callbacks.Callback, times)],
     )
     wall = time.perf_counter() - wall
-    acc = model.evaluate(x_test, y_eval, verbose=0)[1]
-    result = {"times": times, "wall": wall, "test_accuracy": acc}
+    score = model.evaluate(x_test, y_eval, verbose=0)[1]
+    metric = "test_mae" if model_name.endswith("_forecast") else "test_accuracy"
+    result = {"times": times, "wall": wall, metric: score}
     if model_name == "seed004" and LATENCY:
         one = x_test[:1]
         result["predict_one_us"] = median_latency_us(
@@ -224,6 +284,28 @@ def run_keras_api(keras, model_name, spec, data, epochs, latency_repeats):
         )
         result["call_one_us"] = median_latency_us(lambda: model(one), latency_repeats[1])
     return result
+
+
+def recurrent_keras_model(keras, model_name):
+    """The recurrent benchmark models, compiled, from a Keras-compatible ``keras`` module."""
+    layers = keras.layers
+    if model_name == "lstm_mnist_rows":
+        model = keras.Sequential(
+            [
+                keras.Input((28, 28)),
+                layers.LSTM(64, return_sequences=True),
+                layers.LSTM(64),
+                layers.Dense(10, activation="softmax"),
+            ]
+        )
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model
+    cell = layers.LSTM if model_name == "lstm_forecast" else layers.GRU
+    model = keras.Sequential(
+        [keras.Input((FORECAST_STEPS, FORECAST_FEATURES)), cell(32), layers.Dense(1)]
+    )
+    model.compile("adam", "mse", metrics=["mae"])
+    return model
 
 
 def run_neuroflow(model_name, spec, data, epochs):
@@ -250,6 +332,8 @@ def run_torch(model_name, spec, data, epochs):
     from torch import nn
 
     torch.manual_seed(0)
+    if model_name in RECURRENT:
+        return run_torch_recurrent(torch, model_name, spec, data, epochs)
     x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in data)
     if model_name == "seed002_cnn":  # NCHW, logits + cross_entropy (= softmax + CE)
         x_train, x_test = x_train[:CNN_TRAIN, None], x_test[:, None]
@@ -323,6 +407,72 @@ def run_torch(model_name, spec, data, epochs):
         result["predict_one_us"] = median_latency_us(call, 2000)
         result["call_one_us"] = result["predict_one_us"]
     return result
+
+
+def run_torch_recurrent(torch, model_name, spec, data, epochs):
+    """nn.LSTM / nn.GRU (batch_first) + nn.Linear on the last step, with Keras's
+    initializers (Glorot-uniform input kernels, orthogonal recurrent kernels, zero biases
+    and, for the LSTM, unit_forget_bias's 1 on the forget gate), Adam as Keras's."""
+    from torch import nn
+
+    forecast = model_name.endswith("_forecast")
+    x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in data)
+    if forecast:
+        rnn_cls = nn.LSTM if model_name == "lstm_forecast" else nn.GRU
+        rnn = rnn_cls(FORECAST_FEATURES, 32, batch_first=True)
+        head = nn.Linear(32, 1)
+        y_train, y_test = y_train[:, None], y_test[:, None]
+        loss_fn = nn.MSELoss()
+    else:  # two stacked LSTM(64) as one nn.LSTM(num_layers=2): the same computation
+        rnn = nn.LSTM(28, 64, num_layers=2, batch_first=True)
+        head = nn.Linear(64, 10)
+        loss_fn = nn.CrossEntropyLoss()  # logits + CE = Keras's softmax + sparse CE
+    units = rnn.hidden_size
+    for name, p in rnn.named_parameters():
+        if name.startswith("weight_ih"):
+            nn.init.xavier_uniform_(p)
+        elif name.startswith("weight_hh"):
+            nn.init.orthogonal_(p)
+        else:
+            nn.init.zeros_(p)
+            if isinstance(rnn, nn.LSTM) and name.startswith("bias_ih"):
+                with torch.no_grad():
+                    p[units : 2 * units] = 1.0  # gates i, f, g, o
+    nn.init.xavier_uniform_(head.weight)
+    nn.init.zeros_(head.bias)
+
+    class Recurrent(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn, self.head = rnn, head
+
+        def forward(self, x):
+            out, _ = self.rnn(x)
+            return self.head(out[:, -1])
+
+    model = Recurrent()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
+    bs, n = spec["batch_size"], len(x_train)
+    times = []
+    for _ in range(epochs):
+        t = time.perf_counter()
+        model.train()
+        perm = torch.randperm(n)
+        for i in range(0, n, bs):
+            idx = perm[i : i + bs]
+            opt.zero_grad()
+            loss = loss_fn(model(x_train[idx]), y_train[idx])
+            loss.backward()
+            opt.step()
+        times.append(time.perf_counter() - t)
+    model.eval()
+    with torch.no_grad():
+        out = model(x_test)
+    notes = "manual index loop (no DataLoader)"
+    if forecast:
+        return {"times": times, "test_mae": (out - y_test).abs().mean().item(), "notes": notes}
+    acc = (out.argmax(1) == y_test).float().mean().item()
+    return {"times": times, "test_accuracy": acc, "notes": notes + ", nn.LSTM(num_layers=2)"}
 
 
 # ----------------------------------------------------------------------------- sklearn
