@@ -190,6 +190,55 @@ class LecunNormal(VarianceScaling):
         return {"seed": self.seed}
 
 
+class Orthogonal(_Seeded):
+    """A random orthogonal matrix (Saxe et al., 2014), times ``gain``: Keras's default
+    ``recurrent_initializer``.
+
+    As Keras 3 does: the shape is flattened to ``(prod(shape[:-1]), shape[-1])``, a
+    standard normal matrix of ``(max, min)`` of those sizes is factored ``Q R``, the
+    columns of ``Q`` take the signs of ``diag(R)`` (so that ``Q`` is uniformly
+    distributed), and ``Q`` is transposed when there are fewer rows than columns. The
+    rows (or columns, whichever are fewer) are then orthonormal.
+
+    Parameters
+    ----------
+    gain : float, default 1.0
+        Multiplies the orthogonal matrix.
+    seed : int, optional
+
+    Examples
+    --------
+    >>> w = Orthogonal(seed=0)((3, 3))
+    >>> np.allclose(w @ w.T, np.eye(3), atol=1e-6)
+    True
+    """
+
+    def __init__(self, gain: float = 1.0, seed=None):
+        super().__init__(seed)
+        self.gain = gain
+
+    def __call__(self, shape, dtype="float32"):
+        shape = tuple(shape)
+        if len(shape) < 2:
+            raise ValueError(
+                "The tensor to initialize must be at least two-dimensional. Received: "
+                f"shape={shape} of rank {len(shape)}."
+            )
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = self._rng().normal(size=(max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q.reshape(shape)).astype(dtype)
+
+    def get_config(self):
+        return {"seed": self.seed, "gain": self.gain}
+
+
+OrthogonalInitializer = Orthogonal  # Keras's alias
+
+
 _INITIALIZERS = {
     "zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant,
     "random_uniform": RandomUniform, "uniform": RandomUniform,
@@ -198,6 +247,7 @@ _INITIALIZERS = {
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_uniform": HeUniform, "he_normal": HeNormal,
     "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
+    "orthogonal": Orthogonal,
 }  # fmt: skip
 _BY_CLASS = {cls.__name__.lower(): cls for cls in _INITIALIZERS.values()}
 

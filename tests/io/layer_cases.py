@@ -65,6 +65,11 @@ CASES = {
         (lambda: L.Embedding(10, 4, mask_zero=True), (5,)),
     ],
     "Flatten": [(L.Flatten, IMG)],
+    "GRU": [
+        (lambda: L.GRU(3), SEQ),
+        (lambda: L.GRU(2, reset_after=False, return_sequences=True, go_backwards=True), SEQ),
+        (lambda: L.GRU(3, use_bias=False, activation="relu"), SEQ),
+    ],
     "GaussianDropout": [(lambda: L.GaussianDropout(0.3), ONE)],
     "GaussianNoise": [(lambda: L.GaussianNoise(0.2), SEQ)],
     "GlobalAveragePooling1D": [
@@ -75,6 +80,11 @@ CASES = {
     "GlobalMaxPooling1D": [(L.GlobalMaxPooling1D, SEQ)],
     "GlobalMaxPooling2D": [(lambda: L.GlobalMaxPooling2D(keepdims=True), IMG)],
     "Identity": [(L.Identity, SEQ)],
+    "LSTM": [
+        (lambda: L.LSTM(3), SEQ),
+        (lambda: L.LSTM(2, return_sequences=True, dropout=0.2), SEQ),
+        (lambda: L.LSTM(2, go_backwards=True, unit_forget_bias=False, activation="sigmoid"), SEQ),
+    ],
     "LayerNormalization": [
         (L.LayerNormalization, ONE),
         (lambda: L.LayerNormalization(axis=[1, 2], epsilon=0.1), SEQ),
@@ -93,6 +103,12 @@ CASES = {
         (lambda: L.Normalization(axis=None, mean=0.5, variance=2.0, invert=True), ONE),
     ],
     "Permute": [(lambda: L.Permute((2, 1)), SEQ), (lambda: L.Permute((3, 1, 2)), IMG)],
+    "RNN": [
+        (lambda: L.RNN(L.LSTMCell(3), return_sequences=True), SEQ),
+        (lambda: L.RNN(L.GRUCell(2, reset_after=False), go_backwards=True), SEQ),
+        (lambda: L.RNN(L.SimpleRNNCell(2), zero_output_for_mask=True), SEQ),
+        (lambda: L.RNN([L.LSTMCell(3), L.GRUCell(2)], return_sequences=True), SEQ),
+    ],
     "ReLU": [(L.ReLU, ONE), (lambda: L.ReLU(negative_slope=0.3), ONE)],
     "RepeatVector": [(lambda: L.RepeatVector(3), ONE)],
     "Rescaling": [
@@ -100,6 +116,10 @@ CASES = {
         (lambda: L.Rescaling([1.0, 2.0, 3.0], offset=[0.0, 1.0, 2.0]), SEQ),
     ],
     "Reshape": [(lambda: L.Reshape((2, -1)), IMG)],
+    "SimpleRNN": [
+        (lambda: L.SimpleRNN(3), SEQ),
+        (lambda: L.SimpleRNN(2, activation="relu", return_sequences=True), SEQ),
+    ],
     "Softmax": [(lambda: L.Softmax(axis=1), SEQ)],
     "SpatialDropout1D": [(lambda: L.SpatialDropout1D(0.5), SEQ)],
     "SpatialDropout2D": [(lambda: L.SpatialDropout2D(0.5), IMG)],
@@ -117,8 +137,8 @@ CASES = {
 INPUTS = {
     "Embedding": lambda rng, shape: rng.integers(0, 10, size=(3, *shape)).astype(np.float32),
 }
-# InputLayer is the Input of every case
-NOT_A_CASE = {"InputLayer"}
+# InputLayer is the Input of every case; a cell runs inside RNN (its cases cover each cell)
+NOT_A_CASE = {"InputLayer", "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells"}
 
 PARAMS = [
     (name, i) for name in sorted(CASES) for i in range(len(CASES[name]))

@@ -59,6 +59,16 @@ from neuroflow.layers.pooling import (
     MaxPooling2D,
 )
 from neuroflow.layers.preprocessing import Normalization, Rescaling
+from neuroflow.layers.recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+)
 from neuroflow.layers.reshaping import (
     Cropping1D,
     Cropping2D,
@@ -89,6 +99,7 @@ __all__ = [
     "ZeroPadding2D",
     "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",
     "Embedding", "Masking",
+    "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell", "StackedRNNCells",
 ]  # fmt: skip
 
 

@@ -65,8 +65,8 @@ class Sequential(Model):
                 f"'{layer.name}' is already the name of a layer in this model."
             )
         if not self._sublayers and self.input_shape_hint is None:
-            if layer.input_shape_hint is not None:
-                self.input_shape_hint = (None,) + tuple(layer.input_shape_hint[1:])
+            if layer.input_shape_hint is not None:  # with its batch size, as tf.keras 2's
+                self.input_shape_hint = tuple(layer.input_shape_hint)  # (stateful RNNs)
             elif isinstance(layer, Model) and layer.input_shape is not None:
                 self.input_shape_hint = layer.input_shape
         self._sublayers.append(layer)
