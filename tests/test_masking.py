@@ -338,3 +338,29 @@ def test_a_fused_pair_does_not_lose_the_mask_warning():
     with pytest.warns(UserWarning, match="conv2d"):
         got = model(x).numpy()
     np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def _two_outputs(K):
+    inp = K.Input((6,))
+    h = K.layers.Embedding(10, 4, mask_zero=True)(inp)
+    seq = K.layers.Dense(3, activation="softmax", name="seq")(h)
+    vec = K.layers.Dense(1, name="vec")(K.layers.GlobalAveragePooling1D()(h))
+    model = K.Model(inp, {"seq": seq, "vec": vec})
+    model.compile(
+        "sgd",
+        loss={"seq": "sparse_categorical_crossentropy", "vec": "mse"},
+        metrics={"seq": ["accuracy"], "vec": ["mae"]},
+    )
+    return model
+
+
+def test_masked_output_of_a_multi_output_model_matches_keras():
+    theirs, ours = _both(_two_outputs)
+    x = _tokens()
+    x[1, 2] = 4
+    y = {"seq": R.integers(0, 3, size=x.shape), "vec": R.normal(size=(5, 1)).astype(np.float32)}
+    expected = theirs.evaluate(x, y, verbose=0, return_dict=True)
+    got = ours.evaluate(x, y, verbose=0, return_dict=True)
+    assert sorted(got) == sorted(expected)
+    for key in expected:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-5, err_msg=key)

@@ -1035,14 +1035,18 @@ class Model(Layer):
 
     def _multi_output_metrics(self, y, y_pred, sample_weight) -> dict:
         outs = self._resolve_outputs(y_pred)
-        preds = [p.data if isinstance(p, Tensor) else np.asarray(p)
-                 for p in self._flat_outputs(y_pred)]  # fmt: skip
+        flat = self._flat_outputs(y_pred)
+        masks = [getattr(p, "_keras_mask", None) for p in flat]
+        preds = [p.data if isinstance(p, Tensor) else np.asarray(p) for p in flat]
         targets = self._flat_targets(y)
         if not outs.built:
             outs.build(targets, preds)
         weights = self._flat_sample_weights(sample_weight) if outs.metrics else None
         for i, metric, weighted in outs.metrics:
-            metric.update_state(targets[i], preds[i], weights[i] if weighted else None)
+            weight = weights[i] if weighted else None
+            if masks[i] is not None and isinstance(metric, metrics_module.MeanMetricWrapper):
+                weight = _masked_weights(weight, masks[i], normalize=False)
+            metric.update_state(targets[i], preds[i], weight)
         return self.get_metrics_result()
 
     def _track_loss(self, value: float, batch: int) -> None:
