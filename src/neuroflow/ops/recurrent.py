@@ -62,41 +62,47 @@ def _activate(name: str, a: np.ndarray, halved: bool = False) -> None:
     # "linear": nothing to do
 
 
-def _derivative(name: str, y: np.ndarray) -> np.ndarray:
-    """d activation / d pre-activation, from the activation's output ``y`` (a new array)."""
+def _derivative(name: str, y: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """d activation / d pre-activation into ``out``, from the activation's output ``y``."""
     if name == "tanh":
-        d = np.multiply(y, y)
-        np.subtract(1, d, out=d)
-        return d
-    if name == "sigmoid":
-        d = np.subtract(1, y)
-        d *= y
-        return d
-    if name == "relu":  # 0 at the kink, as TensorFlow's
-        return (y > 0).astype(y.dtype)
-    if name == "hard_sigmoid":
-        return ((y > 0) & (y < 1)).astype(y.dtype) * y.dtype.type(1 / 6)
-    return np.ones_like(y)  # linear
+        np.multiply(y, y, out=out)
+        np.subtract(1, out, out=out)
+    elif name == "sigmoid":
+        np.subtract(1, y, out=out)
+        out *= y
+    elif name == "relu":  # 0 at the kink, as TensorFlow's
+        np.greater(y, 0, out=out)
+    elif name == "hard_sigmoid":  # 1/6 strictly inside the clipped range
+        np.greater(y, 0, out=out)
+        out *= y < 1
+        out *= 1 / 6
+    else:  # linear
+        out.fill(1)
+    return out
 
 
 # ------------------------------------------------------------------ shared plumbing
+#
+# Layout: every per-step array is (features, batch), stacked over time as (T, features, batch)
+# in processing order, so that a gate, a state or a step is one contiguous block: NumPy's
+# elementwise loops run several times slower on strided (batch, units) column blocks.
 
 
-def _time_major(x: np.ndarray, go_backwards: bool) -> np.ndarray:
-    """(batch, T, F) -> contiguous (T, batch, F) in processing order."""
+def _feature_major(x: np.ndarray, go_backwards: bool) -> np.ndarray:
+    """(batch, T, F) -> contiguous (T, F, batch) in processing order."""
     if go_backwards:
         x = x[:, ::-1]
-    return np.ascontiguousarray(x.transpose(1, 0, 2))
+    return np.ascontiguousarray(x.transpose(1, 2, 0))
 
 
 def _batch_major(d: np.ndarray, go_backwards: bool) -> np.ndarray:
-    """The inverse of :func:`_time_major` (for the input gradient)."""
-    d = d.transpose(1, 0, 2)
+    """The inverse of :func:`_feature_major` (for the input gradient)."""
+    d = d.transpose(2, 0, 1)
     return np.ascontiguousarray(d[:, ::-1] if go_backwards else d)
 
 
 class _Masks:
-    """A Keras mask ``(batch, T)`` in processing order, as the loop uses it."""
+    """A Keras mask ``(batch, T)`` in processing order, as the loop uses it: (T, 1, batch)."""
 
     def __init__(self, mask: np.ndarray | None, go_backwards: bool, zero_output: bool, dtype):
         self.any = mask is not None and not mask.all()
@@ -105,59 +111,54 @@ class _Masks:
             return
         m = mask.T[::-1] if go_backwards else mask.T  # (T, batch)
         self.partial = ~m.all(axis=1)  # steps where some row is masked
-        self.invalid = ~m[:, :, None]  # where=... for np.copyto
-        self.keep = m[:, :, None].astype(dtype)
+        self.invalid = ~m[:, None, :]  # where=... for np.copyto
+        self.keep = m[:, None, :].astype(dtype)
         self.drop = self.invalid.astype(dtype)
         # outputs = states * factor: at a masked step the output is the previous output, which
         # is the carried state once a step was valid, zeros before (TensorFlow's backend), or
         # zeros at every masked step with zero_output_for_mask
         seen = m if zero_output else np.logical_or.accumulate(m, axis=0)
-        self.factor = seen[:, :, None].astype(dtype)
+        self.factor = seen[:, None, :].astype(dtype)
 
 
-def _project(x_tm: np.ndarray, kernel: np.ndarray, bias) -> np.ndarray:
-    """``x @ kernel + bias`` for all timesteps at once: (T, batch, gates * units)."""
-    t, b, f = x_tm.shape
-    out = threads.matmul(x_tm.reshape(t * b, f), kernel)
+def _project(x_fm: np.ndarray, kernel: np.ndarray, bias) -> np.ndarray:
+    """``x @ kernel + bias`` for all timesteps in one (stacked) product: (T, G, batch)."""
+    out = threads.matmul(np.ascontiguousarray(kernel.T), x_fm)
     if bias is not None:
-        out += bias
-    return out.reshape(t, b, kernel.shape[1])
+        out += bias[:, None]
+    return out
 
 
-def _pack(states: np.ndarray, finals: list, masks: _Masks) -> np.ndarray:
-    """(batch, T + len(finals), units): every step's output, then the final states."""
-    t, b, u = states.shape[0] - 1, states.shape[1], states.shape[2]
-    packed = np.empty((b, t + len(finals), u), dtype=states.dtype)
-    seq = states[1:].transpose(1, 0, 2)
+def _step_grad(grad: np.ndarray, s: int, dh: np.ndarray, out: np.ndarray, masks: _Masks):
+    """d state_s: the carried ``dh`` plus d outputs[:, s] (its share through the mask)."""
     if masks.any:
-        np.multiply(seq, masks.factor.transpose(1, 0, 2), out=packed[:, :t])
+        np.multiply(grad[:, s].T, masks.factor[s], out=out)
+        out += dh
     else:
-        packed[:, :t] = seq
-    for k, final in enumerate(finals):
-        packed[:, t + k] = final
-    return packed
+        np.add(dh, grad[:, s].T, out=out)
+    return out
 
 
-def _unpack_grad(grad: np.ndarray, t: int, n_states: int, masks: _Masks):
-    """The packed output's gradient as (d outputs time-major, d final states...)."""
-    d_seq = grad[:, :t].transpose(1, 0, 2)  # (T, batch, units), a strided view
-    if masks.any:
-        d_seq = d_seq * masks.factor
-    return d_seq, [grad[:, t + k].copy() for k in range(n_states)]
+def _final_grads(grad: np.ndarray, n_states: int) -> list:
+    """d final states as (units, batch) arrays of their own (the loop updates them)."""
+    t = grad.shape[1] - n_states
+    return [grad[:, t + k].T.copy() for k in range(n_states)]
 
 
-def _input_grads(self, d_gates: np.ndarray, kernel: np.ndarray):
-    """(dx, dkernel, dbias) from d(pre-activations) of the input projection (T, batch, G)."""
-    t, b, g = d_gates.shape
-    d2 = d_gates.reshape(t * b, g)
+def _outer_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """sum over steps of a_s b_s^T for (T, m, batch), (T, n, batch): the weight gradient."""
+    return threads.matmul(a, b.transpose(0, 2, 1)).sum(axis=0)
+
+
+def _input_grads(self, d_pre: np.ndarray, kernel: np.ndarray):
+    """(dx, dkernel, dbias) from d(pre-activations) (T, G, batch) of ``x @ kernel + bias``."""
     dx = dk = db = None
     if self.needs_input_grad[0]:
-        dx = threads.matmul(d2, kernel.T).reshape(t, b, kernel.shape[0])
-        dx = _batch_major(dx, self.go_backwards)
+        dx = _batch_major(threads.matmul(kernel, d_pre), self.go_backwards)
     if self.needs_input_grad[1]:
-        dk = threads.matmul(self.x_tm.reshape(t * b, -1).T, d2)
+        dk = _outer_sum(self.x_fm, d_pre)
     if self.has_bias and self.needs_input_grad[3]:
-        db = d2.sum(axis=0)
+        db = d_pre.sum(axis=(0, 2))
     return dx, dk, db
 
 
@@ -170,7 +171,7 @@ def _masked_step_begin(masks: _Masks, s: int, d_states: list, carries: list) -> 
 
 def _results(self, dx, dk, drk, db, d_states) -> tuple:
     """The gradient tuple in argument order, each in its input's dtype."""
-    grads = [dx, dk, drk] + ([db] if self.has_bias else []) + list(d_states)
+    grads = [dx, dk, drk] + ([db] if self.has_bias else []) + [d.T for d in d_states]
     return tuple(
         None if (g is None or not need) else g.astype(dtype, copy=False)
         for g, need, dtype in zip(grads, self.needs_input_grad, self.dtypes)
@@ -182,6 +183,7 @@ class _Recurrent(Function):
     recurrent_kernel, [bias], h0, [c0]``; keyword constants as in :func:`lstm`."""
 
     def setup(self, arrays, has_bias, mask, go_backwards, zero_output_for_mask, recurrent_mask):
+        """Saves the common arguments; returns the initial states as (units, batch)."""
         self.dtypes = [a.dtype for a in arrays]
         dtype = np.result_type(*arrays)
         arrays = [a.astype(dtype, copy=False) for a in arrays]
@@ -189,11 +191,11 @@ class _Recurrent(Function):
         self.has_bias, self.go_backwards = has_bias, go_backwards
         self.kernel, self.rkernel = kernel, rkernel
         self.bias = arrays[3] if has_bias else None
-        self.x_tm = _time_major(x, go_backwards)
+        self.x_fm = _feature_major(x, go_backwards)
         self.masks = _Masks(mask, go_backwards, zero_output_for_mask, dtype)
-        self.rmask = None if recurrent_mask is None else recurrent_mask.astype(dtype)
+        self.rmask = None if recurrent_mask is None else recurrent_mask.T.astype(dtype)
         self.step_work = x.shape[0] * rkernel.shape[0] * rkernel.shape[1]
-        return arrays[3 + has_bias :]
+        return [s.T for s in arrays[3 + has_bias :]]
 
     def loop_threads(self) -> None:
         """Sets the BLAS threads for the per-step products (the loop calls np.matmul)."""
@@ -205,6 +207,33 @@ class _Recurrent(Function):
             return h_prev
         return np.multiply(h_prev, self.rmask, out=hm_all[s])
 
+    def output_buffer(self, n_states: int, dtype) -> np.ndarray:
+        """The packed output (batch, T + n_states, units) that the loop writes step by step."""
+        t, b = self.x_fm.shape[0], self.x_fm.shape[2]
+        self.out = np.empty((b, t + n_states, self.rkernel.shape[0]), dtype)
+        return self.out
+
+    def emit(self, h, s) -> None:
+        """Writes step ``s``'s output (the state ``h``, through the mask) while ``h`` is hot."""
+        if self.masks.any:
+            np.multiply(h.T, self.masks.factor[s].T, out=self.out[:, s])
+        else:
+            np.copyto(self.out[:, s], h.T)
+
+    def finish(self, finals) -> np.ndarray:
+        t = self.x_fm.shape[0]
+        for k, final in enumerate(finals):
+            self.out[:, t + k] = final.T
+        out, self.out = self.out, None  # backward needs only its shape
+        return out
+
+    def state_buffer(self, initial):
+        """(T + 1, units, batch) for the states after each step, the initial one first."""
+        t, b = self.x_fm.shape[0], self.x_fm.shape[2]
+        buffer = np.empty((t + 1, initial.shape[0], b), dtype=initial.dtype)
+        buffer[0] = initial
+        return buffer
+
 
 # ------------------------------------------------------------------ SimpleRNN
 
@@ -215,39 +244,38 @@ class SimpleRNN(_Recurrent):
     def forward(self, x, kernel, rkernel, *rest, has_bias, activation, **kw):
         (h0,) = self.setup((x, kernel, rkernel, *rest), has_bias, **kw)
         self.activation = activation
-        rk = self.rkernel
-        t, b = self.x_tm.shape[:2]
-        pre = _project(self.x_tm, self.kernel, self.bias)
-        states = self.states = np.empty((t + 1,) + h0.shape, dtype=pre.dtype)
-        states[0] = h0
+        rk_t = np.ascontiguousarray(self.rkernel.T)
+        pre = _project(self.x_fm, self.kernel, self.bias)
+        states = self.states = self.state_buffer(h0)
         self.hm = np.empty_like(pre) if self.rmask is not None else None
         masks = self.masks
+        self.output_buffer(1, pre.dtype)
         self.loop_threads()
-        for s in range(t):
+        for s in range(pre.shape[0]):
             h = states[s + 1]
-            np.matmul(self.recurrent_input(states[s], s, self.hm), rk, out=h)
+            np.matmul(rk_t, self.recurrent_input(states[s], s, self.hm), out=h)
             h += pre[s]
             _activate(activation, h)
             if masks.any and masks.partial[s]:
                 np.copyto(h, states[s], where=masks.invalid[s])
-        return _pack(states, [states[t]], masks)
+            self.emit(h, s)
+        return self.finish([states[-1]])
 
     def backward(self, grad):
-        states, masks, rmask = self.states, self.masks, self.rmask
+        states, masks, rmask, rk = self.states, self.masks, self.rmask, self.rkernel
         t = states.shape[0] - 1
-        d_seq, (dh,) = _unpack_grad(grad, t, 1, masks)
-        dact = _derivative(self.activation, states[1:])
-        d_pre = np.empty_like(dact)
-        rk_t = np.ascontiguousarray(self.rkernel.T)
+        (dh,) = _final_grads(grad, 1)
+        d_pre = np.empty_like(states[1:])
         dhs, carry = np.empty_like(dh), np.empty_like(dh)
         self.loop_threads()
         for s in range(t - 1, -1, -1):
-            np.add(dh, d_seq[s], out=dhs)
+            _step_grad(grad, s, dh, dhs, masks)
             masked = masks.any and masks.partial[s]
             if masked:
                 _masked_step_begin(masks, s, [dhs], [carry])
-            np.multiply(dhs, dact[s], out=d_pre[s])
-            np.matmul(d_pre[s], rk_t, out=dh)
+            d = _derivative(self.activation, states[s + 1], out=d_pre[s])
+            d *= dhs
+            np.matmul(rk, d, out=dh)
             if rmask is not None:
                 dh *= rmask
             if masked:
@@ -256,11 +284,6 @@ class SimpleRNN(_Recurrent):
         drk = _outer_sum(hm, d_pre) if self.needs_input_grad[2] else None
         dx, dk, db = _input_grads(self, d_pre, self.kernel)
         return _results(self, dx, dk, drk, db, [dh])
-
-
-def _outer_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """sum over steps and rows of a_s^T b_s: one product over the stacked (T, batch, .) arrays."""
-    return threads.matmul(a.reshape(-1, a.shape[-1]).T, b.reshape(-1, b.shape[-1]))
 
 
 # ------------------------------------------------------------------ LSTM
@@ -279,43 +302,41 @@ class LSTM(_Recurrent):
         h0, c0 = self.setup((x, kernel, rkernel, *rest), has_bias, **kw)
         act, rec = self.activation, self.recurrent_activation = activation, recurrent_activation
         u = rkernel.shape[0]
+        u2, u3 = 2 * u, 3 * u
         order = _lstm_order(u)
-        dtype = h0.dtype
-        # the sigmoid gates' columns pre-scaled by 1/2 (see the module docstring)
-        scale = np.ones(4 * u, dtype)
+        # the sigmoid gates' rows pre-scaled by 1/2 (see the module docstring)
+        scale = np.ones(4 * u, h0.dtype)
         halved = rec == "sigmoid"
         if halved:
-            scale[: 3 * u] = 0.5
+            scale[:u3] = 0.5
         fused = halved and act == "tanh"  # one tanh over all four gates
-        k = self.kernel[:, order] * scale
-        rk = self.rkernel[:, order] * scale
+        rk_t = np.ascontiguousarray((self.rkernel[:, order] * scale).T)
         bias = None if self.bias is None else self.bias[order] * scale
-        t, b = self.x_tm.shape[:2]
-        gates = self.gates = _project(self.x_tm, k, bias)  # becomes o, i, f, g per step
-        states = self.states = np.empty((t + 1, b, u), dtype)
-        cells = self.cells = np.empty((t + 1, b, u), dtype)
-        act_c = self.act_c = np.empty((t, b, u), dtype)
-        states[0], cells[0] = h0, c0
+        gates = self.gates = _project(self.x_fm, self.kernel[:, order] * scale, bias)
+        states = self.states = self.state_buffer(h0)
+        cells = self.cells = self.state_buffer(c0)
+        act_c = self.act_c = np.empty_like(states[1:])
         self.hm = np.empty_like(act_c) if self.rmask is not None else None
-        rec_out = np.empty((b, 4 * u), dtype)
-        ig = np.empty((b, u), dtype)
+        rec_out = np.empty_like(gates[0])
+        ig = np.empty_like(h0)
         masks = self.masks
+        self.output_buffer(2, gates.dtype)
         self.loop_threads()
-        for s in range(t):
-            a = gates[s]
-            np.matmul(self.recurrent_input(states[s], s, self.hm), rk, out=rec_out)
+        for s in range(gates.shape[0]):
+            a = gates[s]  # (4 units, batch): o, i, f, g
+            np.matmul(rk_t, self.recurrent_input(states[s], s, self.hm), out=rec_out)
             a += rec_out
             if fused:
                 np.tanh(a, out=a)
-                sig = a[:, : 3 * u]
+                sig = a[:u3]
                 sig *= 0.5
                 sig += 0.5
             else:
-                _activate(rec, a[:, : 3 * u], halved)
-                _activate(act, a[:, 3 * u :])
+                _activate(rec, a[:u3], halved)
+                _activate(act, a[u3:])
             c = cells[s + 1]
-            np.multiply(a[:, 2 * u : 3 * u], cells[s], out=c)
-            np.multiply(a[:, u : 2 * u], a[:, 3 * u :], out=ig)
+            np.multiply(a[u2:u3], cells[s], out=c)
+            np.multiply(a[u:u2], a[u3:], out=ig)
             c += ig
             tc = act_c[s]
             if act == "tanh":
@@ -324,56 +345,60 @@ class LSTM(_Recurrent):
                 tc[...] = c
                 _activate(act, tc)
             h = states[s + 1]
-            np.multiply(a[:, :u], tc, out=h)
+            np.multiply(a[:u], tc, out=h)
             if masks.any and masks.partial[s]:
                 np.copyto(h, states[s], where=masks.invalid[s])
                 np.copyto(c, cells[s], where=masks.invalid[s])
-        return _pack(states, [states[t], cells[t]], masks)
+            self.emit(h, s)
+        return self.finish([states[-1], cells[-1]])
 
     def backward(self, grad):
         gates, states, cells, act_c = self.gates, self.states, self.cells, self.act_c
-        masks, rmask = self.masks, self.rmask
-        t, b, u4 = gates.shape
+        masks, rmask, act, rec = self.masks, self.rmask, self.activation, self.recurrent_activation
+        t, u4, _ = gates.shape
         u = u4 // 4
+        u2, u3 = 2 * u, 3 * u
         order = _lstm_order(u)
-        d_seq, (dh, dc) = _unpack_grad(grad, t, 2, masks)
-        o, i, f, g = (gates[..., j * u : (j + 1) * u] for j in range(4))
-        # the factors that do not depend on the incoming gradient, for all steps at once
-        d_sig = _derivative(self.recurrent_activation, gates[..., : 3 * u])
-        d_tc = _derivative(self.activation, act_c)
-        d_tc *= o  # dc += dh * o * act'(c)
-        k_o = act_c * d_sig[..., :u]  # d pre_o = dh * act(c) * rec'(o)
-        k_ifg = np.empty((t, b, 3, u), gates.dtype)  # d pre_{i,f,g} = dc * k_ifg
-        np.multiply(g, d_sig[..., u : 2 * u], out=k_ifg[:, :, 0])
-        np.multiply(cells[:t], d_sig[..., 2 * u :], out=k_ifg[:, :, 1])
-        np.multiply(i, _derivative(self.activation, g), out=k_ifg[:, :, 2])
+        dh, dc = _final_grads(grad, 2)
+        rk = np.ascontiguousarray(self.rkernel[:, order])
         d_pre = np.empty_like(gates)
-        d_pre4 = d_pre.reshape(t, b, 4, u)
-        rk_t = np.ascontiguousarray(self.rkernel[:, order].T)
-        dhs, dct = np.empty_like(dh), np.empty_like(dh)
+        d_sig = np.empty_like(gates[0, :u3])
+        tmp, dhs, dct = np.empty_like(dh), np.empty_like(dh), np.empty_like(dh)
         carry_h, carry_c = np.empty_like(dh), np.empty_like(dh)
         self.loop_threads()
         for s in range(t - 1, -1, -1):
-            np.add(dh, d_seq[s], out=dhs)
+            a, d, tc = gates[s], d_pre[s], act_c[s]
+            _step_grad(grad, s, dh, dhs, masks)
             masked = masks.any and masks.partial[s]
             if masked:
                 _masked_step_begin(masks, s, [dhs, dc], [carry_h, carry_c])
-            np.multiply(dhs, k_o[s], out=d_pre4[s, :, 0])
-            np.multiply(dhs, d_tc[s], out=dct)
-            dct += dc
-            np.multiply(dct[:, None, :], k_ifg[s], out=d_pre4[s, :, 1:])
-            np.multiply(dct, f[s], out=dc)
-            np.matmul(d_pre[s], rk_t, out=dh)
+            _derivative(rec, a[:u3], out=d_sig)
+            d_o = np.multiply(dhs, tc, out=d[:u])  # d pre_o = dh act(c) rec'(o)
+            d_o *= d_sig[:u]
+            _derivative(act, tc, out=tmp)  # dc += dh o act'(c)
+            tmp *= a[:u]
+            tmp *= dhs
+            np.add(tmp, dc, out=dct)
+            d_i = np.multiply(dct, a[u3:], out=d[u:u2])  # d pre_i = dc g rec'(i)
+            d_i *= d_sig[u:u2]
+            d_f = np.multiply(dct, cells[s], out=d[u2:u3])  # d pre_f = dc c_prev rec'(f)
+            d_f *= d_sig[u2:]
+            _derivative(act, a[u3:], out=tmp)  # d pre_g = dc i act'(g)
+            tmp *= a[u:u2]
+            np.multiply(tmp, dct, out=d[u3:])
+            np.multiply(dct, a[u2:u3], out=dc)
+            np.matmul(rk, d, out=dh)
             if rmask is not None:
                 dh *= rmask
             if masked:
                 dh += carry_h
                 dc += carry_c
         back = np.argsort(order)
-        d_pre_keras = d_pre[..., back]  # Keras's gate order from here on
         hm = states[:t] if rmask is None else self.hm
-        drk = _outer_sum(hm, d_pre_keras) if self.needs_input_grad[2] else None
-        dx, dk, db = _input_grads(self, d_pre_keras, self.kernel)
+        drk = _outer_sum(hm, d_pre)[:, back] if self.needs_input_grad[2] else None
+        dx, dk, db = _input_grads(self, d_pre, self.kernel[:, order])
+        dk = None if dk is None else dk[:, back]
+        db = None if db is None else db[back]
         return _results(self, dx, dk, drk, db, [dh, dc])
 
 
@@ -392,137 +417,137 @@ class GRU(_Recurrent):
         act, rec = self.activation, self.recurrent_activation = activation, recurrent_activation
         self.reset_after = reset_after
         u = rkernel.shape[0]
+        u2 = 2 * u
         dtype = h0.dtype
         scale = np.ones(3 * u, dtype)
         halved = rec == "sigmoid"
         if halved:
-            scale[: 2 * u] = 0.5
+            scale[:u2] = 0.5
         bias_in = bias_rec_h = None
         if self.bias is not None:
             if reset_after:  # the z, r parts of the recurrent bias join the input bias
-                bias_in = self.bias[0] + np.r_[self.bias[1, : 2 * u], np.zeros(u, dtype)]
-                bias_rec_h = self.bias[1, 2 * u :]
+                bias_in = self.bias[0] + np.r_[self.bias[1, :u2], np.zeros(u, dtype)]
+                bias_rec_h = self.bias[1, u2:, None]
             else:
                 bias_in = self.bias
             bias_in = bias_in * scale
-        t, b = self.x_tm.shape[:2]
-        gates = self.gates = _project(self.x_tm, self.kernel * scale, bias_in)  # -> z, r, hh
-        states = self.states = np.empty((t + 1, b, u), dtype)
-        states[0] = h0
-        self.hm = np.empty((t, b, u), dtype) if self.rmask is not None else None
+        gates = self.gates = _project(self.x_fm, self.kernel * scale, bias_in)  # -> z, r, hh
+        states = self.states = self.state_buffer(h0)
+        self.hm = np.empty_like(states[1:]) if self.rmask is not None else None
         # reset_after: r's other factor (h U_h + b_h); else: r * h, the input of the product
-        saved = self.saved = np.empty((t, b, u), dtype)
+        saved = self.saved = np.empty_like(states[1:])
         masks = self.masks
         if reset_after:
-            rk = self.rkernel * scale
-            rec_out = np.empty((b, 3 * u), dtype)
+            rk_t = np.ascontiguousarray((self.rkernel * scale).T)
+            rec_out = np.empty_like(gates[0])
         else:
-            rk_zr = self.rkernel[:, : 2 * u] * scale[: 2 * u]
-            rk_h = self.rkernel[:, 2 * u :]
-            rec_out = np.empty((b, 2 * u), dtype)
-            rec_h = np.empty((b, u), dtype)
+            rk_zr_t = np.ascontiguousarray((self.rkernel[:, :u2] * scale[:u2]).T)
+            rk_h_t = np.ascontiguousarray(self.rkernel[:, u2:].T)
+            rec_out = np.empty_like(gates[0, :u2])
+        tmp = np.empty_like(h0)
+        self.output_buffer(1, dtype)
         self.loop_threads()
-        for s in range(t):
+        for s in range(gates.shape[0]):
             a = gates[s]
-            zr, hh = a[:, : 2 * u], a[:, 2 * u :]
+            zr, r, hh = a[:u2], a[u:u2], a[u2:]
             hm = self.recurrent_input(states[s], s, self.hm)
             if reset_after:
-                np.matmul(hm, rk, out=rec_out)
-                zr += rec_out[:, : 2 * u]
+                np.matmul(rk_t, hm, out=rec_out)
+                zr += rec_out[:u2]
                 _activate(rec, zr, halved)
                 if bias_rec_h is None:
-                    saved[s] = rec_out[:, 2 * u :]
+                    saved[s] = rec_out[u2:]
                 else:
-                    np.add(rec_out[:, 2 * u :], bias_rec_h, out=saved[s])
-                rec_h = rec_out[:, 2 * u :]
-                np.multiply(a[:, u : 2 * u], saved[s], out=rec_h)
+                    np.add(rec_out[u2:], bias_rec_h, out=saved[s])
+                np.multiply(r, saved[s], out=tmp)
             else:
-                np.matmul(hm, rk_zr, out=rec_out)
+                np.matmul(rk_zr_t, hm, out=rec_out)
                 zr += rec_out
                 _activate(rec, zr, halved)
-                np.multiply(a[:, u : 2 * u], hm, out=saved[s])
-                np.matmul(saved[s], rk_h, out=rec_h)
-            hh += rec_h
+                np.multiply(r, hm, out=saved[s])
+                np.matmul(rk_h_t, saved[s], out=tmp)
+            hh += tmp
             _activate(act, hh)
             h = states[s + 1]  # h = z h_prev + (1 - z) hh = hh + z (h_prev - hh)
             np.subtract(states[s], hh, out=h)
-            h *= a[:, :u]
+            h *= a[:u]
             h += hh
             if masks.any and masks.partial[s]:
                 np.copyto(h, states[s], where=masks.invalid[s])
-        return _pack(states, [states[t]], masks)
+            self.emit(h, s)
+        return self.finish([states[-1]])
 
     def backward(self, grad):
         gates, states, saved = self.gates, self.states, self.saved
-        masks, rmask = self.masks, self.rmask
-        t, b, u3 = gates.shape
+        masks, rmask, act, rec = self.masks, self.rmask, self.activation, self.recurrent_activation
+        t, u3, _ = gates.shape
         u = u3 // 3
-        d_seq, (dh,) = _unpack_grad(grad, t, 1, masks)
-        z, r, hh = (gates[..., j * u : (j + 1) * u] for j in range(3))
-        h_prev = states[:t]
-        hm = h_prev if rmask is None else self.hm
-        d_zr = _derivative(self.recurrent_activation, gates[..., : 2 * u])
-        k_h = _derivative(self.activation, hh)
-        k_h *= 1 - z  # d pre_h = dh * (1 - z) act'(hh)
-        k_z = np.subtract(h_prev, hh)
-        k_z *= d_zr[..., :u]  # d pre_z = dh * (h_prev - hh) rec'(z)
-        d_pre = np.empty_like(gates)
-        dhs, tmp, carry = np.empty_like(dh), np.empty_like(dh), np.empty_like(dh)
+        u2 = 2 * u
+        (dh,) = _final_grads(grad, 1)
+        hm_all = states[:t] if rmask is None else self.hm
+        tmp, tmp2, dhs, carry = (np.empty_like(dh) for _ in range(4))
         if self.reset_after:
-            # d pre_r = dh * k_h * (h U_h + b_h) rec'(r); d (h U_h + b_h) = dh * k_h * r
-            k_all = np.empty((t, b, 3, u), gates.dtype)
-            k_all[:, :, 0] = k_z
-            np.multiply(k_h, saved, out=k_all[:, :, 1])
-            k_all[:, :, 1] *= d_zr[..., u:]
-            np.multiply(k_h, r, out=k_all[:, :, 2])
-            d_rec = np.empty_like(gates)  # d (h U + b_rec)
-            d_rec4 = d_rec.reshape(t, b, 3, u)
-            d_h = np.empty_like(hh)  # dh at each step, for d pre_h after the loop
-            rk_t = np.ascontiguousarray(self.rkernel.T)
+            # per step [d pre_h, d pre_z, d pre_r, d(h U_h + b_h)]: rows 0:3u are the gradient
+            # of the input projection (order h, z, r), rows u:4u that of h U + b_rec (z, r, h)
+            grads = np.empty((t, 4 * u) + dh.shape[1:], dh.dtype)
+            rk = self.rkernel
         else:
-            k_r = np.multiply(hm, d_zr[..., u:])  # d pre_r = d(r h) * h rec'(r)
-            rk_zr_t = np.ascontiguousarray(self.rkernel[:, : 2 * u].T)
-            rk_h_t = np.ascontiguousarray(self.rkernel[:, 2 * u :].T)
-            d_rh = np.empty_like(dh)
+            grads = np.empty_like(gates)  # d pre, order z, r, h
+            rk_zr = np.ascontiguousarray(self.rkernel[:, :u2])
+            rk_h = np.ascontiguousarray(self.rkernel[:, u2:])
         self.loop_threads()
         for s in range(t - 1, -1, -1):
-            dhs_s = d_h[s] if self.reset_after else dhs
-            np.add(dh, d_seq[s], out=dhs_s)
+            a, e = gates[s], grads[s]
+            z, r, hh = a[:u], a[u:u2], a[u2:]
+            if self.reset_after:
+                d_h, d_z, d_r = e[:u], e[u:u2], e[u2 : 3 * u]
+            else:
+                d_z, d_r, d_h = e[:u], e[u:u2], e[u2:]
+            _step_grad(grad, s, dh, dhs, masks)
             masked = masks.any and masks.partial[s]
             if masked:
-                _masked_step_begin(masks, s, [dhs_s], [carry])
+                _masked_step_begin(masks, s, [dhs], [carry])
+            np.subtract(states[s], hh, out=d_z)  # d pre_z = dh (h_prev - hh) rec'(z)
+            d_z *= dhs
+            d_z *= _derivative(rec, z, out=tmp)
+            _derivative(act, hh, out=tmp)  # d pre_h = dh (1 - z) act'(hh)
+            np.subtract(1, z, out=tmp2)
+            tmp *= tmp2
+            np.multiply(tmp, dhs, out=d_h)
             if self.reset_after:
-                np.multiply(dhs_s[:, None, :], k_all[s], out=d_rec4[s])
-                np.matmul(d_rec[s], rk_t, out=dh)
+                np.multiply(d_h, r, out=e[3 * u :])  # d (h U_h + b_h) = d pre_h r
+                np.multiply(d_h, saved[s], out=d_r)  # d pre_r = d pre_h (h U_h + b_h) rec'(r)
+                d_r *= _derivative(rec, r, out=tmp)
+                np.matmul(rk, e[u:], out=dh)
             else:
-                dp = d_pre[s]
-                np.multiply(dhs_s, k_z[s], out=dp[:, :u])
-                np.multiply(dhs_s, k_h[s], out=dp[:, 2 * u :])
-                np.matmul(dp[:, 2 * u :], rk_h_t, out=d_rh)
-                np.multiply(d_rh, k_r[s], out=dp[:, u : 2 * u])
-                np.matmul(dp[:, : 2 * u], rk_zr_t, out=dh)
-                d_rh *= r[s]
-                dh += d_rh
+                np.matmul(rk_h, d_h, out=tmp2)  # d (r h)
+                np.multiply(tmp2, hm_all[s], out=d_r)  # d pre_r = d(r h) h rec'(r)
+                d_r *= _derivative(rec, r, out=tmp)
+                np.matmul(rk_zr, e[:u2], out=dh)
+                tmp2 *= r
+                dh += tmp2
             if rmask is not None:
                 dh *= rmask
-            np.multiply(dhs_s, z[s], out=tmp)
+            np.multiply(dhs, z, out=tmp)
             dh += tmp
             if masked:
                 dh += carry
-        drk = db = None
+        drk = None
         if self.reset_after:
-            d_pre[..., : 2 * u] = d_rec[..., : 2 * u]
-            np.multiply(d_h, k_h, out=d_pre[..., 2 * u :])
+            hzr = np.r_[u2 : 3 * u, 0:u2]  # Keras's z, r, h columns in the order h, z, r
+            back = np.argsort(hzr)
+            dx, dk, db = _input_grads(self, grads[:, :u3], self.kernel[:, hzr])
+            dk = None if dk is None else dk[:, back]
+            if db is not None:
+                db = np.stack([db[back], grads[:, u:].sum(axis=(0, 2))])
             if self.needs_input_grad[2]:
-                drk = _outer_sum(hm, d_rec)
-        elif self.needs_input_grad[2]:
-            drk = np.concatenate(
-                [_outer_sum(hm, d_pre[..., : 2 * u]), _outer_sum(saved, d_pre[..., 2 * u :])],
-                axis=1,
-            )
-        dx, dk, db = _input_grads(self, d_pre, self.kernel)
-        if db is not None and self.reset_after:
-            db = np.stack([db, d_rec.reshape(-1, u3).sum(axis=0)])
+                drk = _outer_sum(hm_all, grads[:, u:])
+        else:
+            dx, dk, db = _input_grads(self, grads, self.kernel)
+            if self.needs_input_grad[2]:
+                drk = np.concatenate(
+                    [_outer_sum(hm_all, grads[:, :u2]), _outer_sum(saved, grads[:, u2:])], axis=1
+                )
         return _results(self, dx, dk, drk, db, [dh])
 
 
@@ -537,7 +562,13 @@ class _Take(Function):
         return packed[index]
 
     def backward(self, grad):
-        out = np.zeros(self.shape, dtype=grad.dtype)
+        out = np.empty(self.shape, dtype=grad.dtype)
+        step = self.index[1]
+        if isinstance(step, slice):  # the outputs: every row but the final states'
+            out[:, step.stop :] = 0
+        else:  # one final state
+            out[:, :step] = 0
+            out[:, step + 1 :] = 0
         out[self.index] = grad
         return (out,)
 
