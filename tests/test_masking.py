@@ -364,3 +364,26 @@ def test_masked_output_of_a_multi_output_model_matches_keras():
     assert sorted(got) == sorted(expected)
     for key in expected:
         np.testing.assert_allclose(got[key], expected[key], rtol=1e-5, err_msg=key)
+
+
+def _merged(name):
+    def build(K):
+        a, b = K.Input((6,)), K.Input((6,))
+        ea = K.layers.Embedding(10, 4, mask_zero=True)(a)
+        eb = K.layers.Embedding(10, 4, mask_zero=True)(b)
+        merged = getattr(K.layers, name)()([ea, eb])
+        return K.Model([a, b], K.layers.GlobalAveragePooling1D()(merged))
+
+    return build
+
+
+@pytest.mark.parametrize("name", ["Add", "Average", "Concatenate"])
+def test_merged_masks_match_keras(name):
+    theirs, ours = _both(_merged(name))
+    x = [_tokens(), _tokens()]
+    x[0][1, 0] = 2  # some step kept in every row
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), atol=1e-6)
+    layer = getattr(layers, name)()
+    a, b = nf.Tensor(np.ones((5, 6, 4))), nf.Tensor(np.ones((5, 6, 4)))
+    a._keras_mask, b._keras_mask = x[0] != 0, x[1] != 0
+    np.testing.assert_array_equal(layer([a, b])._keras_mask, (x[0] != 0) | (x[1] != 0))

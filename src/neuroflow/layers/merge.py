@@ -10,6 +10,8 @@ builds the layer and calls it, as ``keras.layers.add`` does. Every layer's ``bui
 
 from __future__ import annotations
 
+import numpy as np
+
 from neuroflow import ops
 from neuroflow.layers.base import Layer
 from neuroflow.tensor import Tensor
@@ -113,6 +115,13 @@ class _Merge(Layer):
     def _merge_function(self, inputs):
         raise NotImplementedError
 
+    def compute_mask(self, inputs, previous_mask=None):
+        """Keras 3's merge mask: a step is kept where any input keeps it; no mask unless
+        every input has one."""
+        if previous_mask is None or any(m is None for m in previous_mask):
+            return None
+        return np.logical_or.reduce([np.asarray(m, bool) for m in previous_mask])
+
 
 class Add(_Merge):
     """Adds a list of inputs elementwise: ``add([a, b])`` is ``a + b``.
@@ -197,6 +206,10 @@ class Maximum(_Merge):
     array([[3., 5.]], dtype=float32)
     """
 
+    # Keras 3 also masks the values here (masked steps take the other input's); not yet
+    # done, so the mask stops here with Keras's warning rather than pass on silently
+    _supports_masking = False
+
     def _merge_function(self, inputs):
         out = inputs[0]
         for x in inputs[1:]:
@@ -213,6 +226,10 @@ class Minimum(_Merge):
     >>> Minimum()([np.array([[1.0, 5.0]]), np.array([[3.0, 2.0]])]).numpy()
     array([[1., 2.]], dtype=float32)
     """
+
+    # Keras 3 also masks the values here (masked steps take the other input's); not yet
+    # done, so the mask stops here with Keras's warning rather than pass on silently
+    _supports_masking = False
 
     def _merge_function(self, inputs):
         out = inputs[0]
@@ -278,6 +295,21 @@ class Concatenate(_Merge):
         self.compute_output_shape([x.shape for x in inputs])
         return ops.concatenate(inputs, axis=self.axis)
 
+    def compute_mask(self, inputs, previous_mask=None):
+        """Keras 3's: each input's mask (all True where it has none) broadcast to its
+        shape, concatenated along ``axis``, then ``any`` over the last axis."""
+        if previous_mask is None or all(m is None for m in previous_mask):
+            return None
+        masks = []
+        for x, m in zip(inputs, previous_mask):
+            shape = np.shape(x)
+            if m is None:
+                m = np.ones(shape, bool)
+            elif np.ndim(m) < len(shape):
+                m = np.broadcast_to(np.expand_dims(np.asarray(m, bool), -1), shape)
+            masks.append(m)
+        return np.concatenate(masks, axis=self.axis).any(axis=-1)
+
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
 
@@ -307,6 +339,9 @@ class Dot(_Merge):
     """
 
     _min_inputs = _max_inputs = 2
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return None  # as Keras 3: the contracted axes take the steps away
 
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)
