@@ -4,7 +4,9 @@ The model's graph is walked node by node (nested models inline, shared layers on
 call). The graph keeps the model's channels-last layout: convolutions and pooling, which
 ONNX defines on NCHW, are wrapped in transposes, and TensorFlow's "same" padding becomes
 the explicit (possibly asymmetric) pads it stands for. Layers that only act in training
-(dropout, noise) are the identity, as at inference.
+(dropout, noise) are the identity, as at inference. SimpleRNN, LSTM and GRU become ONNX's
+RNN, LSTM and GRU operators (gates reordered, timesteps first inside), Embedding a Gather.
+Keras masks cannot travel in an ONNX graph: a layer that would use one is refused.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from __future__ import annotations
 import numpy as np
 
 from neuroflow import activations, layers
+from neuroflow.layers.base import _call_arguments
 from neuroflow.layers.node import KerasTensor, flatten, map_structure
 from neuroflow.models import Sequential
 from neuroflow.models.functional import Functional
 from neuroflow.ops.conv import same_padding
 from neuroflow.utils.files import atomic_path
 
+# model input dtypes -> ONNX's element types (integer inputs: Embedding's indices)
+_INPUT_TYPES = {"float32": "FLOAT", "int32": "INT32", "int64": "INT64"}
 OPSET = 17
 IR_VERSION = 8  # the IR version of opset 17, so that older runtimes open the file too
 
@@ -39,9 +44,13 @@ class _Graph:
         return name
 
     def op(self, op_type: str, inputs, hint: str | None = None, **attrs) -> str:
-        out = self.name(hint or op_type.lower())
-        self.nodes.append(self.helper.make_node(op_type, list(inputs), [out], **attrs))
-        return out
+        return self.ops(op_type, inputs, 1, hint, **attrs)[0]
+
+    def ops(self, op_type: str, inputs, count: int, hint: str | None = None, **attrs) -> list:
+        """A node with ``count`` outputs (the recurrent operators' Y, Y_h, Y_c)."""
+        outs = [self.name(hint or op_type.lower()) for _ in range(count)]
+        self.nodes.append(self.helper.make_node(op_type, list(inputs), outs, **attrs))
+        return outs
 
 
 def _activation(g: _Graph, fn, x: str, where: str) -> str:
@@ -344,6 +353,201 @@ def _identity(g: _Graph, layer, x, shape):
     return x
 
 
+# ------------------------------------------------------------------------- recurrent
+# Keras activations as ONNX's recurrent operators name them, with their alpha and beta
+# (Keras 3's hard_sigmoid is relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1))
+_RNN_ACTIVATIONS = {
+    "tanh": ("Tanh", (), ()),
+    "sigmoid": ("Sigmoid", (), ()),
+    "relu": ("Relu", (), ()),
+    "linear": ("Affine", (1.0,), (0.0,)),
+    "hard_sigmoid": ("HardSigmoid", (1.0 / 6.0,), (0.5,)),
+    "softsign": ("Softsign", (), ()),
+    "softplus": ("Softplus", (), ()),
+    "elu": ("Elu", (1.0,), ()),
+}
+
+
+def _rnn_activations(cell, names: tuple, where: str) -> dict:
+    """The ``activations``/``activation_alpha``/``activation_beta`` attributes for the
+    cell's activation functions ``names`` (in ONNX's f, g, h order)."""
+    kinds, alpha, beta = [], [], []
+    for attribute in names:
+        name = activations.serialize(getattr(cell, attribute))
+        if name not in _RNN_ACTIVATIONS:
+            raise ValueError(
+                f"Cannot export layer '{where}' to ONNX: its {attribute}={name!r} is not one "
+                f"ONNX's recurrent operators have (exportable: {sorted(_RNN_ACTIVATIONS)})."
+            )
+        kind, a, b = _RNN_ACTIVATIONS[name]
+        kinds.append(kind)
+        alpha.extend(a)
+        beta.extend(b)
+    attrs = {"activations": kinds}
+    if alpha:
+        attrs["activation_alpha"] = alpha
+    if beta:
+        attrs["activation_beta"] = beta
+    return attrs
+
+
+def _gates(matrix: np.ndarray, order) -> np.ndarray:
+    """Keras's (in, gates * units) weight as ONNX's (gates * units, in), gates reordered."""
+    blocks = np.split(np.asarray(matrix, np.float32).T, len(order))
+    return np.concatenate([blocks[i] for i in order])
+
+
+def _recurrent_cell(cell, where: str) -> tuple[str, list, dict]:
+    """An RNN cell as ONNX's RNN/LSTM/GRU operator: its type, its W, R, B initializers
+    (one direction) and its attributes. Keras's LSTM gates are i, f, c, o, ONNX's i, o, f,
+    c; GRU's z, r, h in both, Keras's reset_after being ONNX's linear_before_reset."""
+    units = cell.units
+    if isinstance(cell, layers.LSTMCell):
+        op_type, order, names = "LSTM", (0, 3, 1, 2), ("recurrent_activation", "activation",
+                                                       "activation")  # fmt: skip
+    elif isinstance(cell, layers.GRUCell):
+        op_type, order, names = "GRU", (0, 1, 2), ("recurrent_activation", "activation")
+    elif isinstance(cell, layers.SimpleRNNCell):
+        op_type, order, names = "RNN", (0,), ("activation",)
+    else:
+        raise ValueError(
+            f"Cannot export layer '{where}' to ONNX: its cell {type(cell).__name__} is not "
+            "one of Keras's SimpleRNNCell, LSTMCell, GRUCell."
+        )
+    if type(cell) not in (layers.LSTMCell, layers.GRUCell, layers.SimpleRNNCell):
+        raise ValueError(
+            f"Cannot export layer '{where}' to ONNX: its cell is a subclass "
+            f"({type(cell).__name__}) of {type(cell).__mro__[1].__name__}, whose call may differ."
+        )
+    size = len(order) * units
+    w = _gates(cell.kernel.data, order)[None]
+    r = _gates(cell.recurrent_kernel.data, order)[None]
+    bias = np.zeros((2, size), np.float32)  # ONNX's Wb, Rb
+    if cell.bias is not None:
+        data = np.asarray(cell.bias.data, np.float32)
+        if data.ndim == 2:  # GRU(reset_after=True): an input and a recurrent bias
+            bias = data.copy()
+        else:
+            bias[0] = data
+        bias = np.stack([_gates(b[None], order)[:, 0] for b in bias])
+    attrs = {"hidden_size": units, **_rnn_activations(cell, names, where)}
+    if op_type == "GRU":
+        attrs["linear_before_reset"] = int(cell.reset_after)
+    return op_type, [w, r, bias.reshape(1, -1)], attrs
+
+
+def _reverse_time(g: _Graph, x: str) -> str:
+    """``x`` (batch, timesteps, ...) with its timesteps in reverse order."""
+    big = np.iinfo(np.int64).max
+    return g.op(
+        "Slice",
+        [x, _ints(g, "starts", [-1]), _ints(g, "ends", [-big]), _ints(g, "axes", [1]),
+         _ints(g, "steps", [-1])],
+    )  # fmt: skip
+
+
+def _recurrent(g: _Graph, layer, x: str, shape: tuple, initial_state=None):
+    """SimpleRNN, LSTM, GRU (or RNN around one of their cells) as one ONNX operator.
+
+    ONNX's operators take the timesteps first: the input is transposed in and the outputs
+    out. ``go_backwards`` reverses the input, so that the outputs come in processing order
+    as Keras returns them. Returns the output, and with ``return_state`` the final states.
+    """
+    _check_recurrent(layer)
+    if layer.go_backwards:
+        x = _reverse_time(g, x)
+    x = g.op("Transpose", [x], perm=[1, 0, 2])  # (timesteps, batch, features)
+    stacked = isinstance(layer.cell, layers.StackedRNNCells)
+    cells = layer.cell.cells if stacked else [layer.cell]
+    given = list(initial_state or [])
+    states = []
+    for cell in cells:  # a stack: each cell runs over the whole sequence of the one before
+        op_type, (w, r, b), attrs = _recurrent_cell(cell, layer.name)
+        count = 3 if op_type == "LSTM" else 2
+        inputs = [x, g.const("W", w), g.const("R", r), g.const("B", b), ""]
+        for state in given[: count - 1]:  # (batch, units) -> (1, batch, units)
+            inputs.append(g.op("Unsqueeze", [state, _ints(g, "axes", [0])]))
+        given = given[count - 1 :]
+        y, *final = g.ops(op_type, inputs, count, op_type.lower(), **attrs)
+        states += [g.op("Squeeze", [s, _ints(g, "axes", [0])]) for s in final]  # (batch, units)
+        x = g.op("Squeeze", [y, _ints(g, "axes", [1])])  # (timesteps, batch, units)
+    if layer.return_sequences:  # (batch, timesteps, units)
+        output = g.op("Transpose", [x], perm=[1, 0, 2])
+    else:
+        output = states[-count + 1]  # the last cell's output: its h
+    return [output, *states] if layer.return_state else output
+
+
+def _check_recurrent(layer) -> None:
+    if layer.stateful:
+        raise ValueError(
+            f"Cannot export layer '{layer.name}' to ONNX: it is stateful (its states carry "
+            "over between calls, which an ONNX graph cannot keep)."
+        )
+
+
+def _bidirectional(g: _Graph, layer, x: str, shape: tuple, initial_state=None):
+    """Bidirectional: the forward and the backward layer each as its operator, the
+    backward outputs put back in time order (as Keras does), then merged."""
+    forward, backward = layer.forward_layer, layer.backward_layer
+    states = list(initial_state or [])
+    half = len(states) // 2
+    f = flatten(_recurrent(g, forward, x, shape, states[:half] or None))
+    b = flatten(_recurrent(g, backward, x, shape, states[half:] or None))
+    (y_f, *s_f), (y_b, *s_b) = f, b
+    if layer.return_sequences:
+        y_b = _reverse_time(g, y_b)
+    mode = layer.merge_mode
+    if mode == "concat":
+        out = [g.op("Concat", [y_f, y_b], axis=-1)]
+    elif mode == "sum":
+        out = [g.op("Add", [y_f, y_b])]
+    elif mode == "mul":
+        out = [g.op("Mul", [y_f, y_b])]
+    elif mode == "ave":
+        half_ = g.const("half", np.array(0.5, np.float32))
+        out = [g.op("Mul", [g.op("Add", [y_f, y_b]), half_])]
+    else:  # None: the two outputs
+        out = [y_f, y_b]
+    if layer.return_state:
+        return [*out, *s_f, *s_b]
+    return out if len(out) > 1 else out[0]
+
+
+def _time_distributed(g: _Graph, layer, x: str, shape: tuple) -> str:
+    """The inner layer on every timestep: a Dense acts on the last axis of the whole
+    input; any other layer on the (batch * timesteps, ...) input, reshaped back."""
+    inner = layer.layer
+    if type(inner) is layers.Dense:
+        return _dense(g, inner, x, shape)
+    step_shape = (None, *shape[2:])
+    if any(d is None for d in step_shape[1:]):
+        raise ValueError(
+            f"Cannot export layer '{layer.name}' on inputs of shape {tuple(shape)}: the "
+            "dimensions after the timesteps must be known."
+        )
+    flat = g.op("Reshape", [x, _ints(g, "shape", [-1, *step_shape[1:]])])
+    y = _layer(g, inner, flat, step_shape)
+    out_shape = inner.compute_output_shape(step_shape)
+    lead = g.op("Shape", [x], end=2)
+    target = g.op("Concat", [lead, _ints(g, "shape", out_shape[1:])], axis=0)
+    return g.op("Reshape", [y, target])
+
+
+def _embedding(g: _Graph, layer, x: str, shape: tuple) -> str:
+    """Gather on the table; float indices are truncated to integers first, as Keras does."""
+    indices = g.op("Cast", [x], to=7)  # INT64 (a no-op for int64 inputs)
+    return g.op("Gather", [g.const("embeddings", layer.embeddings.data), indices], axis=0)
+
+
+def _masking(g: _Graph, layer, x: str, shape: tuple) -> str:
+    """The input with the timesteps whose features all equal mask_value set to zero (the
+    mask it passes on is handled where a layer uses it: see _masks)."""
+    value = g.const("mask_value", np.array(layer.mask_value, np.float32))
+    keep = g.op("Cast", [g.op("Not", [g.op("Equal", [x, value])])], to=1)
+    return g.op("Mul", [x, g.op("ReduceMax", [keep], axes=[-1], keepdims=1)])
+
+
 _EXPORTERS = {
     Sequential: _model,
     Functional: _model,
@@ -394,7 +598,18 @@ _EXPORTERS = {
     layers.SpatialDropout2D: _identity,
     layers.GaussianDropout: _identity,
     layers.GaussianNoise: _identity,
+    layers.SimpleRNN: _recurrent,
+    layers.LSTM: _recurrent,
+    layers.GRU: _recurrent,
+    layers.RNN: _recurrent,
+    layers.Embedding: _embedding,
+    layers.Masking: _masking,
 }
+for _name, _export in (("Bidirectional", _bidirectional), ("TimeDistributed", _time_distributed)):
+    if hasattr(layers, _name):  # the wrappers, once the layers package has them
+        _EXPORTERS[getattr(layers, _name)] = _export
+# the exporters that take a recurrent layer's initial_state= (names of its tensors)
+_TAKE_STATES = {_recurrent, _bidirectional}
 
 
 def exportable_layer_classes() -> set:
@@ -402,7 +617,7 @@ def exportable_layer_classes() -> set:
     return set(_EXPORTERS)
 
 
-def _layer(g: _Graph, layer, x, shape):
+def _layer(g: _Graph, layer, x, shape, **kwargs):
     if getattr(layer, "data_format", "channels_last") != "channels_last":  # exporters assume NHWC
         raise ValueError(f"Cannot export layer '{layer.name}' with data_format='channels_first'.")
     export = _EXPORTERS.get(type(layer))
@@ -412,17 +627,60 @@ def _layer(g: _Graph, layer, x, shape):
             f"ONNX mapping. Exportable classes: "
             f"{', '.join(sorted(c.__name__ for c in _EXPORTERS))}."
         )
-    return export(g, layer, x, shape)
+    return export(g, layer, x, shape, **kwargs)
+
+
+def _output_masks(layer, node, masked: bool) -> list:
+    """Whether each output of ``node`` carries a Keras mask (static: from the layers'
+    masking rules, since ONNX graphs carry no masks)."""
+    count = len(node.output_tensors)
+    if isinstance(layer, layers.Embedding):
+        return [layer.mask_zero] * count
+    if isinstance(layer, layers.Masking):
+        return [True] * count
+    if not masked or not layer.supports_masking:
+        return [False] * count
+    if getattr(layer, "return_sequences", None) is not None:  # RNN layers, Bidirectional
+        # the output (two with merge_mode=None) carries the mask; the states do not
+        outputs = 2 if getattr(layer, "merge_mode", "") is None else 1
+        return [bool(layer.return_sequences)] * outputs + [False] * (count - outputs)
+    if isinstance(layer, (layers.GlobalAveragePooling1D, layers.GlobalMaxPooling1D)):
+        return [False] * count
+    return [True] * count
+
+
+def _check_unmasked(layer, node, masked: bool) -> None:
+    """A layer whose call uses the mask on its input cannot export faithfully: ONNX's
+    recurrent operators only skip steps at the end of a sequence (sequence_lens), Keras's
+    masks may skip any."""
+    if not masked:
+        return
+    inner = getattr(layer, "layer", None)  # TimeDistributed: what its inner layer does
+    uses = _call_arguments(type(layer if inner is None else inner)).mask
+    if uses and not isinstance(layer, (layers.Masking, layers.Embedding)):
+        raise ValueError(
+            f"Cannot export layer '{layer.name}' ({type(layer).__name__}) to ONNX: its input "
+            "carries a Keras mask (from Embedding(mask_zero=True) or Masking), which the layer "
+            "uses and an ONNX graph cannot carry. Export a model without the mask, e.g. "
+            "mask_zero=False, or without the Masking layer."
+        )
 
 
 def _run_graph(g: _Graph, graph, names: list) -> list:
     """Adds the nodes of a model's graph, fed the ONNX names of its flat inputs; returns
     the names of its flat outputs."""
     name_of = {id(t): n for t, n in zip(graph.input_tensors, names)}
+    masked: set = set()  # ids of the tensors that carry a Keras mask
     for node in graph.nodes:
         layer = node.layer
+        extra = {}
+        kwargs = dict(node.kwargs)
+        export = _EXPORTERS.get(type(layer))
+        if export in _TAKE_STATES and kwargs.get("initial_state") is not None:
+            states = flatten(kwargs.pop("initial_state"))
+            extra["initial_state"] = [name_of[id(t)] for t in states]
         if node.args or any(
-            isinstance(v, KerasTensor) or (k == "training" and v) for k, v in node.kwargs.items()
+            isinstance(v, KerasTensor) or (k == "training" and v) for k, v in kwargs.items()
         ):
             raise ValueError(
                 f"Cannot export the call of layer '{layer.name}' with extra arguments "
@@ -432,9 +690,21 @@ def _run_graph(g: _Graph, graph, names: list) -> list:
         shape = map_structure(lambda t: t.shape, node.inputs)
         if isinstance(x, tuple):
             x, shape = list(x), list(shape)
-        outputs = flatten(_layer(g, layer, x, shape))
+        has_mask = any(id(t) in masked for t in flatten(node.inputs))
+        if not isinstance(layer, (Sequential, Functional)):
+            _check_unmasked(layer, node, has_mask)
+        outputs = flatten(_layer(g, layer, x, shape, **extra))
         for t, name in zip(node.output_tensors, outputs, strict=True):
             name_of[id(t)] = name
+        if isinstance(layer, (Sequential, Functional)):
+            if has_mask:  # the masks inside a nested model are its own layers' business
+                raise ValueError(
+                    f"Cannot export model '{layer.name}' called on a masked input to ONNX."
+                )
+            continue
+        for t, is_masked in zip(node.output_tensors, _output_masks(layer, node, has_mask)):
+            if is_masked:
+                masked.add(id(t))
     return [name_of[id(t)] for t in graph.output_tensors]
 
 
@@ -481,9 +751,10 @@ def export_onnx(model, path) -> None:
         )
     graph = model._graph
     for t in graph.input_tensors:
-        if t.dtype != "float32":
+        if t.dtype not in _INPUT_TYPES:
             raise ValueError(
-                f"Cannot export input '{t.name}' of dtype {t.dtype}: only float32 inputs export."
+                f"Cannot export input '{t.name}' of dtype {t.dtype}: only "
+                f"{', '.join(_INPUT_TYPES)} inputs export."
             )
     g = _Graph(helper, numpy_helper)
     input_names, output_names = _io_names(model)
@@ -495,7 +766,9 @@ def export_onnx(model, path) -> None:
         g.nodes,
         model.name,
         [
-            helper.make_tensor_value_info(name, TensorProto.FLOAT, dims(t.shape))
+            helper.make_tensor_value_info(
+                name, getattr(TensorProto, _INPUT_TYPES[t.dtype]), dims(t.shape)
+            )
             for name, t in zip(input_names, graph.input_tensors)
         ],
         [
