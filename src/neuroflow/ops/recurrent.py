@@ -296,11 +296,19 @@ def _lstm_order(u: int) -> np.ndarray:
 
 class LSTM(_Recurrent):
     """Keras's LSTM cell over time: ``i, f, o = rec_act(.)``, ``c = f c + i act(.)``,
-    ``h = o act(c)``."""
+    ``h = o act(c)``.
+
+    Each step is one product ``[kernel; bias; recurrent_kernel]^T @ [x_t; 1; h_{t-1}]`` over a
+    buffer that stacks the inputs, a row of ones and the states per step, so the input
+    projection needs no separate pass over the gates, and backward gets the gradients of
+    every weight from one product over that buffer and the input's gradient from the same
+    per-step product that carries the state's.
+    """
 
     def forward(self, x, kernel, rkernel, *rest, has_bias, activation, recurrent_activation, **kw):
         h0, c0 = self.setup((x, kernel, rkernel, *rest), has_bias, **kw)
         act, rec = self.activation, self.recurrent_activation = activation, recurrent_activation
+        t, f, b = self.x_fm.shape
         u = rkernel.shape[0]
         u2, u3 = 2 * u, 3 * u
         order = _lstm_order(u)
@@ -310,22 +318,32 @@ class LSTM(_Recurrent):
         if halved:
             scale[:u3] = 0.5
         fused = halved and act == "tanh"  # one tanh over all four gates
-        rk_t = np.ascontiguousarray((self.rkernel[:, order] * scale).T)
-        bias = None if self.bias is None else self.bias[order] * scale
-        gates = self.gates = _project(self.x_fm, self.kernel[:, order] * scale, bias)
-        states = self.states = self.state_buffer(h0)
+        weights = self.stacked_weights(order)
+        weights_t = np.ascontiguousarray((weights * scale).T)
+        # per step [x_t; 1; h_{t-1}] (h_{t-1} * recurrent_mask with one)
+        h_row = f + has_bias
+        xh = self.xh = np.empty((t + 1, h_row + u, b), h0.dtype)
+        xh[:t, :f] = self.x_fm
+        xh[t, :h_row] = 0
+        if has_bias:
+            xh[:, f] = 1
+        if self.rmask is None:
+            states = self.states = xh[:, h_row:]
+        else:
+            states = self.states = np.empty((t + 1, u, b), h0.dtype)
+        states[0] = h0
         cells = self.cells = self.state_buffer(c0)
-        act_c = self.act_c = np.empty_like(states[1:])
-        self.hm = np.empty_like(act_c) if self.rmask is not None else None
-        rec_out = np.empty_like(gates[0])
+        gates = self.gates = np.empty((t, 4 * u, b), h0.dtype)
+        act_c = self.act_c = np.empty_like(cells[1:])
         ig = np.empty_like(h0)
-        masks = self.masks
-        self.output_buffer(2, gates.dtype)
+        masks, rmask = self.masks, self.rmask
+        self.output_buffer(2, h0.dtype)
         self.loop_threads()
-        for s in range(gates.shape[0]):
+        for s in range(t):
             a = gates[s]  # (4 units, batch): o, i, f, g
-            np.matmul(rk_t, self.recurrent_input(states[s], s, self.hm), out=rec_out)
-            a += rec_out
+            if rmask is not None:
+                np.multiply(states[s], rmask, out=xh[s, h_row:])
+            np.matmul(weights_t, xh[s], out=a)
             if fused:
                 np.tanh(a, out=a)
                 sig = a[:u3]
@@ -353,14 +371,21 @@ class LSTM(_Recurrent):
         return self.finish([states[-1], cells[-1]])
 
     def backward(self, grad):
-        gates, states, cells, act_c = self.gates, self.states, self.cells, self.act_c
+        gates, cells, act_c, xh = self.gates, self.cells, self.act_c, self.xh
         masks, rmask, act, rec = self.masks, self.rmask, self.activation, self.recurrent_activation
         t, u4, _ = gates.shape
         u = u4 // 4
         u2, u3 = 2 * u, 3 * u
+        f = self.kernel.shape[0]
+        h_row = f + self.has_bias
         order = _lstm_order(u)
         dh, dc = _final_grads(grad, 2)
-        rk = np.ascontiguousarray(self.rkernel[:, order])
+        need_dx = self.needs_input_grad[0]
+        if need_dx:  # one product per step gives [dx_t; (unused); dh_{t-1}]
+            weights = self.stacked_weights(order)
+            d_xh = np.empty((t,) + weights.shape[:1] + dh.shape[1:], dh.dtype)
+        else:
+            rk = np.ascontiguousarray(self.rkernel[:, order])
         d_pre = np.empty_like(gates)
         d_sig = np.empty_like(gates[0, :u3])
         tmp, dhs, dct = np.empty_like(dh), np.empty_like(dh), np.empty_like(dh)
@@ -387,19 +412,26 @@ class LSTM(_Recurrent):
             tmp *= a[u:u2]
             np.multiply(tmp, dct, out=d[u3:])
             np.multiply(dct, a[u2:u3], out=dc)
-            np.matmul(rk, d, out=dh)
+            if need_dx:
+                np.matmul(weights, d, out=d_xh[s])
+                dh = d_xh[s, h_row:]
+            else:
+                np.matmul(rk, d, out=dh)
             if rmask is not None:
                 dh *= rmask
             if masked:
                 dh += carry_h
                 dc += carry_c
         back = np.argsort(order)
-        hm = states[:t] if rmask is None else self.hm
-        drk = _outer_sum(hm, d_pre)[:, back] if self.needs_input_grad[2] else None
-        dx, dk, db = _input_grads(self, d_pre, self.kernel[:, order])
-        dk = None if dk is None else dk[:, back]
-        db = None if db is None else db[back]
-        return _results(self, dx, dk, drk, db, [dh, dc])
+        d_weights = _outer_sum(xh[:t], d_pre)[:, back]  # [dkernel; dbias; drecurrent_kernel]
+        dx = _batch_major(d_xh[:, :f], self.go_backwards) if need_dx else None
+        db = d_weights[f] if self.has_bias else None
+        return _results(self, dx, d_weights[:f], d_weights[h_row:], db, [dh, dc])
+
+    def stacked_weights(self, order) -> np.ndarray:
+        """[kernel; bias; recurrent_kernel] with the gate columns in ``order``."""
+        parts = [self.kernel] + ([self.bias[None]] if self.has_bias else []) + [self.rkernel]
+        return np.concatenate(parts, axis=0)[:, order]
 
 
 # ------------------------------------------------------------------ GRU
