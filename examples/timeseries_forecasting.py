@@ -51,8 +51,8 @@ JENA_URL = (
 # Per series: the window (steps of history), the LSTM/GRU width, the epochs cap and whether
 # the models see first differences (for a trending series).
 SERIES = {
-    "sunspots": {"window": 24, "epochs": 150, "patience": 15, "batch": 16, "difference": False},
-    "co2": {"window": 52, "epochs": 40, "patience": 6, "batch": 32, "difference": True},
+    "sunspots": {"window": 24, "epochs": 500, "patience": 20, "batch": 16, "difference": False},
+    "co2": {"window": 52, "epochs": 100, "patience": 8, "batch": 32, "difference": True},
     "jena": {"window": 24, "epochs": 10, "patience": 2, "batch": 256, "difference": False},
 }
 MODELS = ("Linear", "Dense", "Conv1D", "LSTM", "GRU")
