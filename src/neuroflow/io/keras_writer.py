@@ -172,9 +172,25 @@ def layer_spec(layer, input_shape) -> dict:
             "config": keras_layer_config(layer),
             "registered_name": None,
         }
+    for key, inner, shape in _wrapped(layer, input_shape):
+        spec["config"][key] = layer_spec(inner, shape)
     if input_shape is not None and layer.weights:
         spec["build_config"] = {"input_shape": _plain(input_shape)}
     return spec
+
+
+def _wrapped(layer, input_shape) -> list:
+    """``(config key, layer, its input shape)`` of the layers a wrapper holds, which Keras
+    writes as whole layer specs: Bidirectional's forward (``layer``) and backward layers
+    on the wrapper's input, TimeDistributed's ``layer`` on one timestep."""
+    name = type(layer).__name__
+    if name == "Bidirectional":
+        return [("layer", layer.forward_layer, input_shape),
+                ("backward_layer", layer.backward_layer, input_shape)]  # fmt: skip
+    if name == "TimeDistributed":
+        step = None if input_shape is None else (input_shape[0], *input_shape[2:])
+        return [("layer", layer.layer, step)]
+    return []
 
 
 def _sequential_spec(model) -> dict:
