@@ -9,17 +9,21 @@ rules), and PyTorch's ``nn.RNN`` / ``nn.LSTM`` / ``nn.GRU`` with the weights map
 
 How it is fast (the time loop is the only Python loop, and it does little per step):
 
-- the input projection ``x @ kernel + bias`` of all timesteps is one matrix product before the
-  loop; only the small ``(batch, units) @ (units, gates * units)`` product runs per step;
-- everything runs time-major, in processing order (reversed for ``go_backwards``), in buffers
-  allocated once per call and written with ``out=``;
+- SimpleRNN and GRU project the inputs of all timesteps, ``x @ kernel + bias``, in one
+  (stacked) product before the loop, and only the small recurrent product runs per step; the
+  LSTM runs one product per step over a buffer that stacks ``[x_t; 1; h_{t-1}]`` (the same
+  multiply-adds, one pass fewer over the gates, and one product for all weight gradients);
+- every per-step array is ``(features, batch)``, stacked as ``(time, features, batch)`` in
+  processing order (reversed for ``go_backwards``), so a gate or a state is one contiguous
+  block (NumPy's elementwise loops are several times slower on strided column blocks); the
+  buffers are allocated once per call and written with ``out=``;
 - the sigmoid gates are contiguous (the LSTM runs internally in the order ``o, i, f, c``) and
-  their columns of the weights are pre-scaled by 1/2, so ``sigmoid(a) = tanh(a / 2) / 2 + 1/2``
+  their rows of the weights are pre-scaled by 1/2, so ``sigmoid(a) = tanh(a / 2) / 2 + 1/2``
   costs one ``tanh`` over all the gates at once plus two in-place operations;
 - backward saves only activation outputs (every fast activation's derivative is a function of
-  its output), computes the factors that do not depend on the incoming gradient for all
-  timesteps at once, and leaves to three large products after the loop the gradients of the
-  input, the kernel, the recurrent kernel and the bias.
+  its output) and leaves the gradients of the weights (and, except in the LSTM, of the input)
+  to a few large products after the loop; outputs are written, and their gradients read, per
+  step while they are in cache.
 
 The three (or two) results come out of one :class:`~neuroflow.tensor.Function` whose output
 packs them as ``(batch, timesteps + 2, units)`` (outputs, final ``h``, final ``c``), sliced by
