@@ -387,3 +387,51 @@ def test_merged_masks_match_keras(name):
     a, b = nf.Tensor(np.ones((5, 6, 4))), nf.Tensor(np.ones((5, 6, 4)))
     a._keras_mask, b._keras_mask = x[0] != 0, x[1] != 0
     np.testing.assert_array_equal(layer([a, b])._keras_mask, (x[0] != 0) | (x[1] != 0))
+
+
+def _embedding_lstm(return_sequences):
+    def build(K):
+        inp = K.Input((7,))
+        h = K.layers.Embedding(10, 4, mask_zero=True)(inp)
+        h = K.layers.LSTM(3, return_sequences=return_sequences)(h)
+        if return_sequences:
+            h = K.layers.GlobalAveragePooling1D()(h)
+        model = K.Model(inp, K.layers.Dense(1)(h))
+        model.compile("sgd", "mse")
+        return model
+
+    return build
+
+
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["last", "sequences"])
+def test_mask_zero_then_lstm_matches_keras(return_sequences):
+    theirs, ours = _both(_embedding_lstm(return_sequences))
+    x = R.integers(1, 10, size=(5, 7))
+    x[0, 4:] = 0  # padded at the end
+    x[2, 2:] = 0
+    x[3, :2] = 0  # and at the start
+    y = R.normal(size=(5, 1)).astype(np.float32)
+    expected = theirs.predict(x, verbose=0)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), expected, atol=1e-6)
+    unmasked = x.copy()
+    unmasked[unmasked == 0] = 1  # the padded steps do count where they hold a word
+    assert not np.allclose(ours.predict(unmasked, verbose=0), expected, atol=1e-4)
+    np.testing.assert_allclose(
+        ours.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0), rtol=1e-5
+    )
+    theirs.fit(x, y, epochs=1, batch_size=5, verbose=0)
+    ours.fit(x, y, epochs=1, batch_size=5, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_masking_then_lstm_matches_keras():
+    def build(K):
+        return K.Sequential([K.Input((6, 2)), K.layers.Masking(), K.layers.LSTM(3)])
+
+    theirs, ours = _both(build)
+    x = R.normal(size=(4, 6, 2)).astype(np.float32)
+    x[0, 3:] = 0.0
+    x[1, :2] = 0.0
+    x[2, 2] = 0.0
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), atol=1e-6)
