@@ -390,3 +390,51 @@ def test_keras_saved_recurrent_models_export_to_keras_predictions(tmp_path, name
     x = np.load(fixtures / "inputs_recurrent.npz")["series"]
     expected = np.load(fixtures / f"recurrent_{name}_keras3.expected.npz")["arr_0"]
     np.testing.assert_allclose(run_onnx(tmp_path / "k.onnx", {"input": x})[0], expected, atol=1e-5)
+
+
+def _bidirectional_states():
+    series = nf.keras.Input((7, 3), name="series")
+    outs = layers.Bidirectional(layers.GRU(2, return_sequences=True), merge_mode=None)(series)
+    both = layers.Bidirectional(layers.LSTM(3, return_state=True), merge_mode="mul")(series)
+    return nf.keras.Model(series, [*flatten(outs), *flatten(both)], name="bi_states")
+
+
+WRAPPED = {
+    "bidirectional_merges": lambda: _sequential(
+        layers.Bidirectional(layers.LSTM(3, return_sequences=True)),
+        layers.Bidirectional(layers.GRU(2, return_sequences=True), merge_mode="sum"),
+        layers.Bidirectional(layers.SimpleRNN(2, return_sequences=True), merge_mode="ave"),
+        layers.Bidirectional(layers.LSTM(2), merge_mode="mul"),
+    ),
+    "bidirectional_backward_layer": lambda: _sequential(
+        layers.Bidirectional(
+            layers.LSTM(3, return_sequences=True),
+            backward_layer=layers.GRU(2, return_sequences=True, go_backwards=True),
+        )
+    ),
+    "bidirectional_none_and_states": _bidirectional_states,
+    "time_distributed": lambda: _sequential(
+        layers.TimeDistributed(layers.Dense(4, activation="relu")),
+        layers.TimeDistributed(layers.Reshape((2, 2))),
+        layers.TimeDistributed(layers.Conv1D(3, 2)),
+        layers.TimeDistributed(layers.Flatten()),
+        layers.LSTM(2),
+    ),
+}
+
+
+@pytest.mark.skipif(
+    not hasattr(layers, "TimeDistributed"), reason="the wrappers are not in this build yet"
+)
+@pytest.mark.parametrize("name", sorted(WRAPPED))
+def test_wrapped_recurrent_models_export(tmp_path, name):
+    model = _randomized(WRAPPED[name]())
+    export_onnx(model, tmp_path / "w.onnx")
+    names = ["input"] if isinstance(model, nf.keras.Sequential) else [t.name for t in model.inputs]
+    for n in (3, 1):
+        xs = list(_inputs(model, n).values())
+        want = flatten(model.predict(xs[0], verbose=0))
+        got = run_onnx(tmp_path / "w.onnx", dict(zip(names, xs)))
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, np.asarray(w), atol=1e-5, rtol=1e-5)
