@@ -304,6 +304,9 @@ class MinimalCell(nf.keras.layers.Layer):
         h = nf.ops.matmul(inputs, self.kernel) + nf.ops.matmul(states[0], self.recurrent_kernel)
         return h, [h]
 
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
 
 def test_a_user_cell_and_a_list_of_cells_run_as_keras(keras):
     class KerasCell(keras.layers.Layer):

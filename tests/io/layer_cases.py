@@ -29,6 +29,12 @@ CASES = {
         (L.BatchNormalization, ONE),
         (lambda: L.BatchNormalization(axis=1, center=False, epsilon=0.01), SEQ),
     ],
+    "Bidirectional": [
+        (lambda: L.Bidirectional(L.LSTM(3)), SEQ),
+        (lambda: L.Bidirectional(L.GRU(2, return_sequences=True), merge_mode="sum"), SEQ),
+        (lambda: L.Bidirectional(L.SimpleRNN(2), merge_mode="mul"), SEQ),
+        (lambda: L.Bidirectional(L.GRU(2, reset_after=False), merge_mode="ave"), SEQ),
+    ],
     "Concatenate": [
         (L.Concatenate, [(3, 2), (3, 5)]),
         (lambda: L.Concatenate(1), [(2, 3), (4, 3)]),
@@ -124,6 +130,10 @@ CASES = {
     "SpatialDropout1D": [(lambda: L.SpatialDropout1D(0.5), SEQ)],
     "SpatialDropout2D": [(lambda: L.SpatialDropout2D(0.5), IMG)],
     "Subtract": [(L.Subtract, PAIR)],
+    "TimeDistributed": [
+        (lambda: L.TimeDistributed(L.Dense(3)), SEQ),
+        (lambda: L.TimeDistributed(L.Conv2D(2, 3)), (2, *IMG)),
+    ],
     "UpSampling1D": [(lambda: L.UpSampling1D(3), SEQ)],
     "UpSampling2D": [
         (lambda: L.UpSampling2D((2, 3)), IMG),

@@ -79,6 +79,7 @@ from neuroflow.layers.reshaping import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
+from neuroflow.layers.wrappers import Bidirectional, TimeDistributed
 
 Convolution1D, Convolution2D = Conv1D, Conv2D  # Keras's aliases
 Convolution1DTranspose, Convolution2DTranspose = Conv1DTranspose, Conv2DTranspose
@@ -100,6 +101,7 @@ __all__ = [
     "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",
     "Embedding", "Masking",
     "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell", "StackedRNNCells",
+    "Bidirectional", "TimeDistributed",
 ]  # fmt: skip
 
 
