@@ -111,6 +111,7 @@ def forecast_data():
 
     Feature 0 is a "temperature": daily and yearly cycles plus AR(1) weather noise; the
     others are noisy mixtures of it and of their own AR(1) noise (pressure, humidity, ...).
+    For scale: repeating the window's last value scores a test MAE of 0.153, the mean 0.718.
     """
     rng = np.random.default_rng(12)
     n = FORECAST_WINDOWS + FORECAST_TEST + FORECAST_STEPS
