@@ -85,3 +85,35 @@ def test_rnn_vs_dense_bad_delay(capsys):
     with pytest.raises(SystemExit):
         example.main(["--quick", "--delay", "20"])
     assert "--delay: expected 0 < delay < timesteps (20), got 20" in capsys.readouterr().err
+
+
+def test_timeseries_forecasting_jena_csv(statsmodels, tmp_path, monkeypatch, capsys):
+    """The --jena path on a small stand-in for the tutorial's zip (no download)."""
+    import zipfile
+
+    minutes = np.arange(6 * 500)  # 10-minute records; the example keeps every 6th
+    temperature = 10 * np.sin(2 * np.pi * minutes / (6 * 24)) + 5
+    lines = ['"Date Time","p (mbar)","T (degC)"'] + [
+        f"01.01.2009 00:{i % 60:02d}:00,996.5,{t:.2f}" for i, t in enumerate(temperature)
+    ]
+    archive = tmp_path / "jena_climate_2009_2016.csv.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("jena_climate_2009_2016.csv", "\n".join(lines))
+    example = load_example("timeseries_forecasting")
+    asked = []
+
+    def get_file(**kwargs):
+        asked.append(kwargs)
+        return str(archive)
+
+    monkeypatch.setattr(example.keras.utils, "get_file", get_file)
+    assert example.main(["--quick", "--series", "jena", "--models", "Linear"]) == 0
+    assert asked == [{"origin": example.JENA_URL, "fname": "jena_climate_2009_2016.csv.zip"}]
+    out = capsys.readouterr().out
+    assert "jena: 400 values (degC)" in out
+    rows = table(out, 7)
+    assert [r[1] for r in rows] == ["Last value (baseline)", "Linear"]
+    # the baseline's validation MAE from the hourly values (70/20/10 of the 400 kept)
+    hourly = np.round(temperature, 2)[5::6][:400]
+    expected = np.abs(np.diff(hourly))[280 - 1 : 360 - 1].mean()
+    np.testing.assert_allclose(float(rows[0][2]), expected, atol=6e-4)
