@@ -396,7 +396,15 @@ def _bidirectional_states():
     series = nf.keras.Input((7, 3), name="series")
     outs = layers.Bidirectional(layers.GRU(2, return_sequences=True), merge_mode=None)(series)
     both = layers.Bidirectional(layers.LSTM(3, return_state=True), merge_mode="mul")(series)
-    return nf.keras.Model(series, [*flatten(outs), *flatten(both)], name="bi_states")
+    # the four final states start another Bidirectional LSTM (forward's, then backward's)
+    again = layers.Bidirectional(layers.LSTM(3, return_sequences=True))(
+        series, initial_state=flatten(both)[1:]
+    )
+    _, h_f, h_b = layers.Bidirectional(layers.GRU(2, return_state=True))(series)
+    rnn = layers.Bidirectional(layers.SimpleRNN(2), merge_mode="sum")(
+        series, initial_state=[h_f, h_b]
+    )
+    return nf.keras.Model(series, [*flatten(outs), *flatten(both), again, rnn], name="bi_states")
 
 
 WRAPPED = {
@@ -438,3 +446,19 @@ def test_wrapped_recurrent_models_export(tmp_path, name):
         assert len(got) == len(want)
         for g, w in zip(got, want):
             np.testing.assert_allclose(g, np.asarray(w), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.skipif(not hasattr(layers, "Bidirectional"), reason="not in this build yet")
+def test_bidirectional_is_one_operator_where_onnx_has_one(tmp_path):
+    model = _sequential(
+        layers.Bidirectional(layers.GRU(2, return_sequences=True)),
+        layers.Bidirectional(layers.LSTM(2), backward_layer=layers.GRU(2, go_backwards=True)),
+    )
+    export_onnx(model, tmp_path / "b.onnx")
+    nodes = [
+        (n.op_type, next((a.s.decode() for a in n.attribute if a.name == "direction"), None))
+        for n in onnx.load(str(tmp_path / "b.onnx")).graph.node
+        if n.op_type in ("GRU", "LSTM")
+    ]
+    # a GRU pair is one bidirectional operator; an LSTM and a GRU are two operators
+    assert nodes == [("GRU", "bidirectional"), ("LSTM", None), ("GRU", None)]

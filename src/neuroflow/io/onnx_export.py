@@ -486,17 +486,75 @@ def _check_recurrent(layer) -> None:
         )
 
 
+def _one_operator(forward, backward) -> bool:
+    """Whether ONNX's direction="bidirectional" computes the pair: one cell kind and size
+    (and GRU variant), the backward layer the one that goes backwards."""
+    f, b = forward.cell, backward.cell
+    return (
+        type(f) is type(b)
+        and type(f) in (layers.LSTMCell, layers.GRUCell, layers.SimpleRNNCell)
+        and f.units == b.units
+        and getattr(f, "reset_after", None) == getattr(b, "reset_after", None)
+        and not forward.go_backwards
+        and backward.go_backwards
+    )
+
+
+def _bidirectional_operator(g: _Graph, layer, x: str, states: list):
+    """Both directions as one operator (direction="bidirectional"): its backward outputs
+    come in time order, as Keras's Bidirectional puts them. Returns the forward and the
+    backward output and final states."""
+    forward, backward = layer.forward_layer, layer.backward_layer
+    for sub in (forward, backward):
+        _check_recurrent(sub)
+    op_type, (w_f, r_f, b_f), attrs = _recurrent_cell(forward.cell, forward.name)
+    _, (w_b, r_b, b_b), back_attrs = _recurrent_cell(backward.cell, backward.name)
+    for key in ("activations", "activation_alpha", "activation_beta"):  # per direction
+        if key in attrs or key in back_attrs:
+            attrs[key] = list(attrs.get(key, [])) + list(back_attrs.get(key, []))
+    inputs = [
+        g.op("Transpose", [x], perm=[1, 0, 2]),
+        g.const("W", np.concatenate([w_f, w_b])),
+        g.const("R", np.concatenate([r_f, r_b])),
+        g.const("B", np.concatenate([b_f, b_b])),
+        "",
+    ]
+    count = 3 if op_type == "LSTM" else 2
+    half = len(states) // 2  # Keras: the forward layer's states, then the backward's
+    for i in range(min(half, count - 1)):  # initial_h (and initial_c): (2, batch, units)
+        pair = [
+            g.op("Unsqueeze", [s, _ints(g, "axes", [0])]) for s in (states[i], states[half + i])
+        ]
+        inputs.append(g.op("Concat", pair, axis=0))
+    y, *final = g.ops(op_type, inputs, count, op_type.lower(), direction="bidirectional", **attrs)
+
+    def direction(t: str, i: int, axis: int) -> str:
+        return g.op("Gather", [t, g.const("direction", np.array(i, np.int64))], axis=axis)
+
+    outputs = []
+    for i in (0, 1):
+        if layer.return_sequences:  # Y: (timesteps, 2, batch, units)
+            out = g.op("Transpose", [direction(y, i, 1)], perm=[1, 0, 2])
+        else:
+            out = direction(final[0], i, 0)
+        outputs.append((out, [direction(s, i, 0) for s in final]))
+    return outputs
+
+
 def _bidirectional(g: _Graph, layer, x: str, shape: tuple, initial_state=None):
-    """Bidirectional: the forward and the backward layer each as its operator, the
-    backward outputs put back in time order (as Keras does), then merged."""
+    """Bidirectional: one ONNX operator with direction="bidirectional" where it computes
+    the pair, else the forward and the backward layer each as its operator (the backward
+    outputs put back in time order, as Keras does); then merged."""
     forward, backward = layer.forward_layer, layer.backward_layer
     states = list(initial_state or [])
-    half = len(states) // 2
-    f = flatten(_recurrent(g, forward, x, shape, states[:half] or None))
-    b = flatten(_recurrent(g, backward, x, shape, states[half:] or None))
-    (y_f, *s_f), (y_b, *s_b) = f, b
-    if layer.return_sequences:
-        y_b = _reverse_time(g, y_b)
+    if _one_operator(forward, backward):
+        (y_f, s_f), (y_b, s_b) = _bidirectional_operator(g, layer, x, states)
+    else:
+        half = len(states) // 2
+        y_f, *s_f = flatten(_recurrent(g, forward, x, shape, states[:half] or None))
+        y_b, *s_b = flatten(_recurrent(g, backward, x, shape, states[half:] or None))
+        if layer.return_sequences:
+            y_b = _reverse_time(g, y_b)
     mode = layer.merge_mode
     if mode == "concat":
         out = [g.op("Concat", [y_f, y_b], axis=-1)]
