@@ -483,3 +483,46 @@ def test_wrong_initial_states_and_masks_are_value_errors():
         layer(X, initial_state=[np.zeros((3, 4), np.float32)] * 2)
     with pytest.raises(ValueError, match=r"mask of layer 'lstm_b'.*\(3, 6\).*\(3, 5\)"):
         layer(X, mask=np.ones((3, 5), bool))
+
+
+def test_embedding_masks_reach_stacked_recurrent_layers_as_in_keras(keras):
+    def build(module):
+        x = module.Input((6,))
+        y = module.layers.Embedding(10, 3, mask_zero=True)(x)
+        y = module.layers.LSTM(4, return_sequences=True)(y)
+        return module.Model(x, module.layers.GRU(2, go_backwards=True)(y))
+
+    k_model, n_model = build(keras), build(nf.keras)
+    n_model.set_weights(k_model.get_weights())
+    x = np.array([[1, 2, 3, 0, 0, 0], [4, 5, 0, 0, 0, 0], [0, 0, 1, 2, 3, 4]], np.float32)
+    np.testing.assert_allclose(n_model.predict(x, verbose=0), k_model.predict(x, verbose=0),
+                               atol=1e-5)  # fmt: skip
+
+
+# ---------------------------------------------------------------------- Orthogonal
+@pytest.mark.parametrize("shape", [(5, 5), (7, 3), (3, 7), (2, 3, 4, 6)])
+def test_orthogonal_initializer_as_keras(keras, shape):
+    w = nf.keras.initializers.Orthogonal(gain=1.5, seed=3)(shape)
+    assert w.shape == shape and w.dtype == np.float32
+    flat = w.reshape(-1, shape[-1])
+    small = flat.T @ flat if flat.shape[0] >= flat.shape[1] else flat @ flat.T
+    np.testing.assert_allclose(small, 2.25 * np.eye(len(small)), atol=1e-5)
+    np.testing.assert_array_equal(w, nf.keras.initializers.get(
+        {"class_name": "Orthogonal", "config": {"gain": 1.5, "seed": 3}})(shape))  # fmt: skip
+    k_init = keras.initializers.Orthogonal(gain=1.5, seed=3)
+    assert nf.keras.initializers.Orthogonal(gain=1.5, seed=3).get_config() == k_init.get_config()
+    k_w = np.asarray(k_init(shape)).reshape(flat.shape)  # Keras's draw: same properties
+    k_small = k_w.T @ k_w if k_w.shape[0] >= k_w.shape[1] else k_w @ k_w.T
+    np.testing.assert_allclose(k_small, small, atol=1e-4)
+
+
+def test_orthogonal_is_the_recurrent_default_and_rejects_vectors():
+    layer = L.LSTM(4)
+    layer.build_for((None, 3, 2))
+    assert isinstance(layer.recurrent_initializer, nf.keras.initializers.Orthogonal)
+    rk = layer.cell.recurrent_kernel.numpy()  # (4, 16): orthonormal rows
+    np.testing.assert_allclose(rk @ rk.T, np.eye(4), atol=1e-5)
+    np.testing.assert_array_equal(layer.cell.bias.numpy()[4:8], 1.0)  # unit_forget_bias
+    assert nf.keras.initializers.get("orthogonal").gain == 1.0
+    with pytest.raises(ValueError, match=r"at least two-dimensional.*shape=\(3,\)"):
+        nf.keras.initializers.Orthogonal()((3,))
