@@ -34,24 +34,9 @@ MODELS = {
     "masking": ["padded"],
     "seq2seq": ["series", "decoder"],
 }
-# the fixtures (and written models) that hold the wrappers, until engineer B's wrappers land
-_WRAPPED = {"bidirectional", "bidirectional_merge", "time_distributed", "masking", "seq2seq",
-            "embedding", "s2s"}  # fmt: skip
-_HAVE_WRAPPERS = {"Bidirectional", "TimeDistributed"} <= set(nf.layers.layer_classes())
-needs_wrappers = pytest.mark.skipif(
-    not _HAVE_WRAPPERS, reason="Bidirectional/TimeDistributed are not in this build yet"
-)
-
-
-def _marked(name, *rest):
-    return pytest.param(name, *rest, marks=[needs_wrappers] if name in _WRAPPED else [])
-
-
 FILES = [
-    _marked(name, suffix)
-    for name in MODELS
-    for suffix in ("keras3.keras", "keras3.h5", "keras2.h5")
-]
+    (name, suffix) for name in MODELS for suffix in ("keras3.keras", "keras3.h5", "keras2.h5")
+]  # fmt: skip
 
 
 def _predict(model, keys) -> list:
@@ -119,7 +104,6 @@ def test_legacy_h5_weights_follow_weight_names():
     assert model.layers[0].cell.unit_forget_bias and model.layers[0].return_sequences
 
 
-@needs_wrappers
 def test_bidirectional_settings_and_weight_order_are_keras():
     path = FIXTURES / "recurrent_bidirectional_merge_keras3.keras"
     model = load_model(path, compile=False)
@@ -139,7 +123,6 @@ def test_bidirectional_settings_and_weight_order_are_keras():
     assert [layer.return_sequences for layer in model.layers] == [True, True, False]
 
 
-@needs_wrappers
 def test_time_distributed_embedding_and_masking_settings():
     td = load_model(FIXTURES / "recurrent_time_distributed_keras3.keras", compile=False)
     first = td.layers[0]
@@ -178,7 +161,6 @@ def _edited_archive(tmp_path, source, edit):
     return path
 
 
-@needs_wrappers
 def test_wrapped_lambda_layers_and_stray_mask_operations_are_refused(tmp_path):
     def wrapped_lambda(config):
         inner = config["config"]["layers"][1]["config"]["layer"]
@@ -293,7 +275,7 @@ def _settings(config: dict) -> dict:
 
 @pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
 @pytest.mark.parametrize("ext", [".keras", ".h5"])
-@pytest.mark.parametrize("name", [_marked(n) for n in sorted(WRITTEN)])
+@pytest.mark.parametrize("name", sorted(WRITTEN))
 def test_written_files_load_in_keras_and_predict_the_same(tmp_path, name, ext):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     keras = peer("keras")
@@ -317,7 +299,7 @@ def test_written_files_load_in_keras_and_predict_the_same(tmp_path, name, ext):
         np.testing.assert_allclose(np.asarray(g), w, atol=1e-6, rtol=0)
 
 
-@pytest.mark.parametrize("name", [_marked(n) for n in ["lstm", "bidirectional", "embedding"]])
+@pytest.mark.parametrize("name", ["lstm", "bidirectional", "embedding"])
 def test_written_weights_load_in_keras(tmp_path, name):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     keras = peer("keras")

@@ -431,9 +431,6 @@ WRAPPED = {
 }
 
 
-@pytest.mark.skipif(
-    not hasattr(layers, "TimeDistributed"), reason="the wrappers are not in this build yet"
-)
 @pytest.mark.parametrize("name", sorted(WRAPPED))
 def test_wrapped_recurrent_models_export(tmp_path, name):
     model = _randomized(WRAPPED[name]())
@@ -448,7 +445,6 @@ def test_wrapped_recurrent_models_export(tmp_path, name):
             np.testing.assert_allclose(g, np.asarray(w), atol=1e-5, rtol=1e-5)
 
 
-@pytest.mark.skipif(not hasattr(layers, "Bidirectional"), reason="not in this build yet")
 def test_bidirectional_is_one_operator_where_onnx_has_one(tmp_path):
     model = _sequential(
         layers.Bidirectional(layers.GRU(2, return_sequences=True)),

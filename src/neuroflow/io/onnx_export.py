@@ -662,10 +662,9 @@ _EXPORTERS = {
     layers.RNN: _recurrent,
     layers.Embedding: _embedding,
     layers.Masking: _masking,
+    layers.Bidirectional: _bidirectional,
+    layers.TimeDistributed: _time_distributed,
 }
-for _name, _export in (("Bidirectional", _bidirectional), ("TimeDistributed", _time_distributed)):
-    if hasattr(layers, _name):  # the wrappers, once the layers package has them
-        _EXPORTERS[getattr(layers, _name)] = _export
 # the exporters that take a recurrent layer's initial_state= (names of its tensors)
 _TAKE_STATES = {_recurrent, _bidirectional}
 
