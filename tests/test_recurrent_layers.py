@@ -32,9 +32,15 @@ def make(module, kind, units=4, **kwargs):
 
 @pytest.fixture
 def keras():
-    keras = peer("keras")
+    return peer("keras")
+
+
+@pytest.fixture
+def fresh_names(keras):
+    """Both libraries' layer-name counters at zero (Keras's clear_session takes 0.5 s, so
+    only the tests that compare names ask for it)."""
     keras.backend.clear_session()
-    return keras
+    nf.backend.clear_session()
 
 
 def pair(keras, kind, units=4, features=2, **kwargs):
@@ -82,7 +88,7 @@ def stacked(module, kind):
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
-def test_summary_and_counts_match_keras_for_a_stacked_model(keras, kind):
+def test_summary_and_counts_match_keras_for_a_stacked_model(fresh_names, keras, kind):
     nf.backend.clear_session()
     k_model = keras.Sequential(stacked(keras, kind))
     n_model = nf.keras.Sequential(stacked(nf.keras, kind))
@@ -93,7 +99,7 @@ def test_summary_and_counts_match_keras_for_a_stacked_model(keras, kind):
     assert summary_lines(n_model) == summary_lines(k_model)
 
 
-def test_functional_summary_with_return_state_matches_keras(keras):
+def test_functional_summary_with_return_state_matches_keras(fresh_names, keras):
     def build(module):
         x = module.Input((None, 3))
         out, h, c = module.layers.LSTM(5, return_state=True)(x)
@@ -167,7 +173,7 @@ def test_from_config_rebuilds_the_layer(kind):
     assert (twin.units, twin.dropout, twin.recurrent_dropout, twin.use_bias) == (3, 0.1, 0.2, False)
 
 
-def test_rnn_config_nests_the_cell_config_as_keras(keras):
+def test_rnn_config_nests_the_cell_config_as_keras(fresh_names, keras):
     def configs(module):
         cells = [module.layers.LSTMCell(3, name="a"), module.layers.GRUCell(2, name="b")]
         return plain(module.layers.RNN(cells, return_sequences=True, name="r").get_config())

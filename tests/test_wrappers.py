@@ -9,17 +9,28 @@ import pytest
 import neuroflow as nf
 from neuroflow.keras import layers as L
 from tests.conftest import peer
-from tests.test_recurrent_layers import INIT_KEYS, MASK, RNG, X, as_list, plain, summary_lines
+from tests.test_recurrent_layers import (
+    INIT_KEYS,
+    MASK,
+    RNG,
+    X,
+    as_list,
+    plain,
+    summary_lines,
+)
 
 MERGE_MODES = ["concat", "sum", "mul", "ave", None]
 
 
 @pytest.fixture
 def keras():
-    keras = peer("keras")
-    keras.backend.clear_session()
+    return peer("keras")
+
+
+@pytest.fixture
+def fresh_names(keras):
+    keras.backend.clear_session()  # 0.5 s: only for the tests that compare layer names
     nf.backend.clear_session()
-    return keras
 
 
 def copy_weights(k_obj, n_obj):
@@ -36,7 +47,7 @@ def bidirectional(module, kind="LSTM", merge_mode="concat", **kwargs):
 # ------------------------------------------------------------------ Bidirectional
 @pytest.mark.parametrize("merge_mode", MERGE_MODES)
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
-def test_bidirectional_counts_and_summary_match_keras(keras, kind, merge_mode):
+def test_bidirectional_counts_and_summary_match_keras(fresh_names, keras, kind, merge_mode):
     def build(module):
         x = module.Input((7, 3))
         y = bidirectional(module, kind, merge_mode, return_sequences=True)(x)
@@ -50,7 +61,7 @@ def test_bidirectional_counts_and_summary_match_keras(keras, kind, merge_mode):
     assert summary_lines(n_model) == summary_lines(k_model)
 
 
-def test_bidirectional_names_and_weight_order_are_keras(keras):
+def test_bidirectional_names_and_weight_order_are_keras(fresh_names, keras):
     k_layer, n_layer = bidirectional(keras, "GRU"), bidirectional(nf.keras, "GRU")
     k_layer.build((None, 6, 2))
     n_layer.build_for((None, 6, 2))
@@ -121,7 +132,7 @@ def test_bidirectional_with_a_backward_layer_and_a_user_cell(keras):
     assert custom.forward_layer.cell is not custom.backward_layer.cell
 
 
-def test_bidirectional_config_matches_keras_and_round_trips(keras):
+def test_bidirectional_config_matches_keras_and_round_trips(fresh_names, keras):
     def config(module):
         return plain(bidirectional(module, "LSTM", "ave", return_sequences=True).get_config())
 
