@@ -532,3 +532,17 @@ def test_orthogonal_is_the_recurrent_default_and_rejects_vectors():
     assert nf.keras.initializers.get("orthogonal").gain == 1.0
     with pytest.raises(ValueError, match=r"at least two-dimensional.*shape=\(3,\)"):
         nf.keras.initializers.Orthogonal()((3,))
+
+
+def test_regularizers_add_losses_as_keras(keras):
+    args = {"kernel_regularizer": "l2", "recurrent_regularizer": "l1", "bias_regularizer": "l2",
+            "activity_regularizer": "l2", "return_state": True}  # fmt: skip
+    k_layer, n_layer = pair(keras, "LSTM", **args)
+    k_layer(X)
+    n_layer(X)
+    assert len(n_layer.losses) == len(k_layer.losses) == 6  # 3 weights, 3 outputs
+    np.testing.assert_allclose(
+        sorted(float(v) for v in n_layer.losses),
+        sorted(float(v) for v in k_layer.losses),
+        rtol=1e-5,
+    )

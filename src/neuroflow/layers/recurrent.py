@@ -667,9 +667,9 @@ class RNN(Layer):
                 var.assign(state.data)
         output = outputs if self.return_sequences else last
         result = (output, *new_states) if self.return_state else output
-        if self.activity_regularizer is not None:
+        if self.activity_regularizer is not None:  # per sample, as Keras 3 normalizes it
             for out in flatten(result):
-                self.add_loss(self.activity_regularizer(out))
+                self.add_loss(self.activity_regularizer(out) / float(out.shape[0]))
         return result
 
     def _draw_masks(self, cells, sequences, states) -> None:
