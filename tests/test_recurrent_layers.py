@@ -546,3 +546,12 @@ def test_regularizers_add_losses_as_keras(keras):
         sorted(float(v) for v in k_layer.losses),
         rtol=1e-5,
     )
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_hard_sigmoid_gates_match_keras_on_both_paths(keras, kind):
+    k_layer, n_layer = pair(keras, kind, recurrent_activation="hard_sigmoid", return_sequences=True)
+    assert n_layer._fused_op() is not None
+    for fused in (True, False):
+        with config.fusion(fused):
+            np.testing.assert_allclose(n_layer(X).numpy(), np.asarray(k_layer(X)), atol=1e-5)

@@ -46,6 +46,11 @@ def tanh(x):
     return ops.tanh(x)
 
 
+def hard_sigmoid(x):
+    """Keras 3's piecewise-linear sigmoid ``relu6(x + 3) / 6``: 0 below -3, 1 above 3."""
+    return ops.relu6(x + 3.0) / 6.0
+
+
 def softplus(x):
     """``log(1 + exp(x))``."""
     return ops.softplus(x)
@@ -73,6 +78,7 @@ _ACTIVATIONS = {
     "leaky_relu": leaky_relu,
     "elu": elu,
     "sigmoid": sigmoid,
+    "hard_sigmoid": hard_sigmoid,
     "tanh": tanh,
     "softplus": softplus,
     "softmax": softmax,
