@@ -32,6 +32,9 @@ packs them as ``(batch, timesteps + 2, units)`` (outputs, final ``h``, final ``c
 
 from __future__ import annotations
 
+import threading
+import weakref
+
 import numpy as np
 
 from neuroflow import threads
@@ -83,6 +86,45 @@ def _derivative(name: str, y: np.ndarray, out: np.ndarray) -> np.ndarray:
     else:  # linear
         out.fill(1)
     return out
+
+
+# ------------------------------------------------------------------ scratch buffers
+#
+# Arrays that live only within one backward call come from a small pool, so that a training
+# step reuses memory it has touched before instead of faulting in fresh pages every call.
+
+_POOL: dict = {}
+_POOL_BYTES = [0]
+_POOL_LIMIT = 1 << 28
+"""Bytes of scratch buffers the pool keeps at most (the oldest shapes go first)."""
+_POOL_LOCK = threading.RLock()  # reentrant: a finalizer may release while a thread takes
+
+
+def _scratch(shape: tuple, dtype) -> np.ndarray:
+    """An uninitialised array, from the pool when one of that shape and dtype is free."""
+    key = (shape, np.dtype(dtype))
+    with _POOL_LOCK:
+        free = _POOL.get(key)
+        if free:
+            a = free.pop()
+            _POOL_BYTES[0] -= a.nbytes
+            return a
+    return np.empty(shape, dtype)
+
+
+def _release(*arrays: np.ndarray) -> None:
+    """Gives scratch arrays back to the pool (the caller keeps no view of them)."""
+    with _POOL_LOCK:
+        for a in arrays:
+            if a.nbytes > _POOL_LIMIT:
+                continue
+            while _POOL_BYTES[0] + a.nbytes > _POOL_LIMIT and _POOL:
+                for old in _POOL.pop(next(iter(_POOL)), ()):
+                    _POOL_BYTES[0] -= old.nbytes
+            key = (a.shape, a.dtype)
+            _POOL[key] = _POOL.pop(key, [])  # most recently used last
+            _POOL[key].append(a)
+            _POOL_BYTES[0] += a.nbytes
 
 
 # ------------------------------------------------------------------ shared plumbing
@@ -186,8 +228,12 @@ class _Recurrent(Function):
     """Argument handling shared by the three primitives: positional tensors ``x, kernel,
     recurrent_kernel, [bias], h0, [c0]``; keyword constants as in :func:`lstm`."""
 
-    def setup(self, arrays, has_bias, mask, go_backwards, zero_output_for_mask, recurrent_mask):
-        """Saves the common arguments; returns the initial states as (units, batch)."""
+    def setup(
+        self, arrays, has_bias, mask, go_backwards, zero_output_for_mask, recurrent_mask,
+        feature_major=True,
+    ):  # fmt: skip
+        """Saves the common arguments; returns the initial states as (units, batch).
+        ``feature_major``: also keep the input as (T, F, batch) in ``self.x_fm``."""
         self.dtypes = [a.dtype for a in arrays]
         dtype = np.result_type(*arrays)
         arrays = [a.astype(dtype, copy=False) for a in arrays]
@@ -195,7 +241,11 @@ class _Recurrent(Function):
         self.has_bias, self.go_backwards = has_bias, go_backwards
         self.kernel, self.rkernel = kernel, rkernel
         self.bias = arrays[3] if has_bias else None
-        self.x_fm = _feature_major(x, go_backwards)
+        self.steps, self.batch = x.shape[1], x.shape[0]
+        if feature_major:
+            self.x_fm = _feature_major(x, go_backwards)
+        else:
+            self.x = x
         self.masks = _Masks(mask, go_backwards, zero_output_for_mask, dtype)
         self.rmask = None if recurrent_mask is None else recurrent_mask.T.astype(dtype)
         self.step_work = x.shape[0] * rkernel.shape[0] * rkernel.shape[1]
@@ -213,7 +263,7 @@ class _Recurrent(Function):
 
     def output_buffer(self, n_states: int, dtype) -> np.ndarray:
         """The packed output (batch, T + n_states, units) that the loop writes step by step."""
-        t, b = self.x_fm.shape[0], self.x_fm.shape[2]
+        t, b = self.steps, self.batch
         self.out = np.empty((b, t + n_states, self.rkernel.shape[0]), dtype)
         return self.out
 
@@ -225,7 +275,7 @@ class _Recurrent(Function):
             np.copyto(self.out[:, s], h.T)
 
     def finish(self, finals) -> np.ndarray:
-        t = self.x_fm.shape[0]
+        t = self.steps
         for k, final in enumerate(finals):
             self.out[:, t + k] = final.T
         out, self.out = self.out, None  # backward needs only its shape
@@ -233,7 +283,7 @@ class _Recurrent(Function):
 
     def state_buffer(self, initial):
         """(T + 1, units, batch) for the states after each step, the initial one first."""
-        t, b = self.x_fm.shape[0], self.x_fm.shape[2]
+        t, b = self.steps, self.batch
         buffer = np.empty((t + 1, initial.shape[0], b), dtype=initial.dtype)
         buffer[0] = initial
         return buffer
@@ -310,9 +360,9 @@ class LSTM(_Recurrent):
     """
 
     def forward(self, x, kernel, rkernel, *rest, has_bias, activation, recurrent_activation, **kw):
-        h0, c0 = self.setup((x, kernel, rkernel, *rest), has_bias, **kw)
+        h0, c0 = self.setup((x, kernel, rkernel, *rest), has_bias, feature_major=False, **kw)
         act, rec = self.activation, self.recurrent_activation = activation, recurrent_activation
-        t, f, b = self.x_fm.shape
+        b, t, f = self.x.shape
         u = rkernel.shape[0]
         u2, u3 = 2 * u, 3 * u
         order = _lstm_order(u)
@@ -326,19 +376,29 @@ class LSTM(_Recurrent):
         weights_t = np.ascontiguousarray((weights * scale).T)
         # per step [x_t; 1; h_{t-1}] (h_{t-1} * recurrent_mask with one)
         h_row = f + has_bias
-        xh = self.xh = np.empty((t + 1, h_row + u, b), h0.dtype)
-        xh[:t, :f] = self.x_fm
+        # the arrays backward reads come from the scratch pool and go back to it when this
+        # node is freed (a training step reuses the memory of the previous one)
+        dtype = h0.dtype
+        xh = self.xh = _scratch((t + 1, h_row + u, b), dtype)
+        x_tfb = self.x.transpose(1, 2, 0)
+        xh[:t, :f] = x_tfb[::-1] if self.go_backwards else x_tfb
         xh[t, :h_row] = 0
         if has_bias:
             xh[:, f] = 1
+        saved = [xh]
         if self.rmask is None:
             states = self.states = xh[:, h_row:]
         else:
-            states = self.states = np.empty((t + 1, u, b), h0.dtype)
+            states = self.states = _scratch((t + 1, u, b), dtype)
+            saved.append(states)
         states[0] = h0
-        cells = self.cells = self.state_buffer(c0)
-        gates = self.gates = np.empty((t, 4 * u, b), h0.dtype)
-        act_c = self.act_c = np.empty_like(cells[1:])
+        cells = self.cells = _scratch((t + 1, u, b), dtype)
+        cells[0] = c0
+        gates = self.gates = _scratch((t, 4 * u, b), dtype)
+        act_c = self.act_c = _scratch((t, u, b), dtype)
+        saved += [cells, gates, act_c]
+        weakref.finalize(self, _release, *saved).atexit = False
+        self.x = None
         ig = np.empty_like(h0)
         masks, rmask = self.masks, self.rmask
         self.output_buffer(2, h0.dtype)
@@ -377,7 +437,7 @@ class LSTM(_Recurrent):
     def backward(self, grad):
         gates, cells, act_c, xh = self.gates, self.cells, self.act_c, self.xh
         masks, rmask, act, rec = self.masks, self.rmask, self.activation, self.recurrent_activation
-        t, u4, _ = gates.shape
+        t, u4, b = gates.shape
         u = u4 // 4
         u2, u3 = 2 * u, 3 * u
         f = self.kernel.shape[0]
@@ -387,48 +447,66 @@ class LSTM(_Recurrent):
         need_dx = self.needs_input_grad[0]
         if need_dx:  # one product per step gives [dx_t; (unused); dh_{t-1}]
             weights = self.stacked_weights(order)
-            d_xh = np.empty((t,) + weights.shape[:1] + dh.shape[1:], dh.dtype)
+            d_xh = _scratch((t, weights.shape[0], b), dh.dtype)
         else:
             rk = np.ascontiguousarray(self.rkernel[:, order])
-        d_pre = np.empty_like(gates)
-        d_sig = np.empty_like(gates[0, :u3])
-        tmp, dhs, dct = np.empty_like(dh), np.empty_like(dh), np.empty_like(dh)
+        # Every factor that does not depend on the carried gradients, for all steps at once
+        # (a few passes over whole arrays instead of ~15 small ones per step):
+        #   d pre_o = dh * [act(c) rec'(o)]               (rows 0:u of `dh_factors`)
+        #   dc_t = dc + dh * [o act'(c)]                   (rows u:2u)
+        #   [d pre_i; d pre_f; d pre_g; dc_{t-1}] = dc_t * [act(g) rec'(i); c_{t-1} rec'(f);
+        #                                                   i act'(g); f]   (`dc_factors`)
+        dc_factors = _scratch((t, u4, b), dh.dtype)
+        dh_factors = _scratch((t, u2, b), dh.dtype)
+        _derivative(rec, gates[:, :u3], out=dc_factors[:, :u3])  # rec' of o, i, f
+        np.multiply(act_c, dc_factors[:, :u], out=dh_factors[:, :u])
+        np.multiply(gates[:, u3:], dc_factors[:, u:u2], out=dc_factors[:, :u])
+        np.multiply(cells[:t], dc_factors[:, u2:u3], out=dc_factors[:, u:u2])
+        dg = _derivative(act, gates[:, u3:], out=dc_factors[:, u2:u3])
+        dg *= gates[:, u:u2]
+        dc_factors[:, u3:] = gates[:, u2:u3]
+        do = _derivative(act, act_c, out=dh_factors[:, u:])
+        do *= gates[:, :u]
+        # per step: rows 0:4u d pre (o, i, f, g), rows 4u:5u the carried dc
+        d_pre = _scratch((t, u4 + u, b), dh.dtype)
+        dhs, dct = np.empty_like(dh), np.empty_like(dh)
         carry_h, carry_c = np.empty_like(dh), np.empty_like(dh)
+        multiply, matmul = np.multiply, np.matmul
         self.loop_threads()
         for s in range(t - 1, -1, -1):
-            a, d, tc = gates[s], d_pre[s], act_c[s]
+            d = d_pre[s]
             _step_grad(grad, s, dh, dhs, masks)
             masked = masks.any and masks.partial[s]
             if masked:
                 _masked_step_begin(masks, s, [dhs, dc], [carry_h, carry_c])
-            _derivative(rec, a[:u3], out=d_sig)
-            d_o = np.multiply(dhs, tc, out=d[:u])  # d pre_o = dh act(c) rec'(o)
-            d_o *= d_sig[:u]
-            _derivative(act, tc, out=tmp)  # dc += dh o act'(c)
-            tmp *= a[:u]
-            tmp *= dhs
-            np.add(tmp, dc, out=dct)
-            d_i = np.multiply(dct, a[u3:], out=d[u:u2])  # d pre_i = dc g rec'(i)
-            d_i *= d_sig[u:u2]
-            d_f = np.multiply(dct, cells[s], out=d[u2:u3])  # d pre_f = dc c_prev rec'(f)
-            d_f *= d_sig[u2:]
-            _derivative(act, a[u3:], out=tmp)  # d pre_g = dc i act'(g)
-            tmp *= a[u:u2]
-            np.multiply(tmp, dct, out=d[u3:])
-            np.multiply(dct, a[u2:u3], out=dc)
+            multiply(dhs, dh_factors[s, :u], out=d[:u])
+            multiply(dhs, dh_factors[s, u:], out=dct)
+            dct += dc
+            multiply(dc_factors[s].reshape(4, u, b), dct, out=d[u:].reshape(4, u, b))
+            dc = d[u4:]
             if need_dx:
-                np.matmul(weights, d, out=d_xh[s])
+                matmul(weights, d[:u4], out=d_xh[s])
                 dh = d_xh[s, h_row:]
             else:
-                np.matmul(rk, d, out=dh)
+                matmul(rk, d[:u4], out=dhs)
+                dh, dhs = dhs, dh
             if rmask is not None:
                 dh *= rmask
             if masked:
                 dh += carry_h
                 dc += carry_c
         back = np.argsort(order)
-        d_weights = _outer_sum(xh[:t], d_pre)[:, back]  # [dkernel; dbias; drecurrent_kernel]
-        dx = _batch_major(d_xh[:, :f], self.go_backwards) if need_dx else None
+        # [dkernel; dbias; drecurrent_kernel]
+        per_step = _scratch((t, xh.shape[1], u4), dh.dtype)
+        threads.matmul(xh[:t], d_pre[:, :u4].transpose(0, 2, 1), out=per_step)
+        d_weights = per_step.sum(axis=0)[:, back]
+        dx = None
+        if need_dx:
+            dx = _batch_major(d_xh[:, :f], self.go_backwards)
+            if np.may_share_memory(dx, d_xh):
+                dx = dx.copy()
+        dh, dc = dh.copy(), dc.copy()  # views of scratch buffers
+        _release(dc_factors, dh_factors, d_pre, per_step, *([d_xh] if need_dx else []))
         db = d_weights[f] if self.has_bias else None
         return _results(self, dx, d_weights[:f], d_weights[h_row:], db, [dh, dc])
 
