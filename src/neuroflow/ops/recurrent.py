@@ -112,6 +112,17 @@ def _scratch(shape: tuple, dtype) -> np.ndarray:
     return np.empty(shape, dtype)
 
 
+_LENT = weakref.WeakValueDictionary()  # id -> gradient array a _Take lent from the pool
+
+
+def _give_back(grad: np.ndarray) -> None:
+    """Releases a primitive's incoming gradient once read, if a :class:`_Take` lent it (the
+    tape hands a lone gradient over as is; a sum of several is a new array, not lent)."""
+    if _LENT.get(id(grad)) is grad:
+        del _LENT[id(grad)]
+        _release(grad)
+
+
 def _release(*arrays: np.ndarray) -> None:
     """Gives scratch arrays back to the pool (the caller keeps no view of them)."""
     with _POOL_LOCK:
@@ -134,17 +145,19 @@ def _release(*arrays: np.ndarray) -> None:
 # elementwise loops run several times slower on strided (batch, units) column blocks.
 
 
-def _feature_major(x: np.ndarray, go_backwards: bool) -> np.ndarray:
-    """(batch, T, F) -> contiguous (T, F, batch) in processing order."""
-    if go_backwards:
-        x = x[:, ::-1]
-    return np.ascontiguousarray(x.transpose(1, 2, 0))
+def _feature_major(x: np.ndarray, go_backwards: bool, out: np.ndarray) -> np.ndarray:
+    """(batch, T, F) -> (T, F, batch) in processing order, written into ``out``."""
+    x = x.transpose(1, 2, 0)
+    out[...] = x[::-1] if go_backwards else x
+    return out
 
 
 def _batch_major(d: np.ndarray, go_backwards: bool) -> np.ndarray:
-    """The inverse of :func:`_feature_major` (for the input gradient)."""
+    """The inverse of :func:`_feature_major` (for the input gradient), as a new array."""
     d = d.transpose(2, 0, 1)
-    return np.ascontiguousarray(d[:, ::-1] if go_backwards else d)
+    out = np.empty(d.shape, d.dtype)
+    out[...] = d[:, ::-1] if go_backwards else d
+    return out
 
 
 class _Masks:
@@ -167,9 +180,10 @@ class _Masks:
         self.factor = seen[:, None, :].astype(dtype)
 
 
-def _project(x_fm: np.ndarray, kernel: np.ndarray, bias) -> np.ndarray:
-    """``x @ kernel + bias`` for all timesteps in one (stacked) product: (T, G, batch)."""
-    out = threads.matmul(np.ascontiguousarray(kernel.T), x_fm)
+def _project(x_fm: np.ndarray, kernel: np.ndarray, bias, out: np.ndarray) -> np.ndarray:
+    """``x @ kernel + bias`` for all timesteps in one (stacked) product into ``out``:
+    (T, G, batch)."""
+    threads.matmul(np.ascontiguousarray(kernel.T), x_fm, out=out)
     if bias is not None:
         out += bias[:, None]
     return out
@@ -193,14 +207,21 @@ def _final_grads(grad: np.ndarray, n_states: int) -> list:
 
 def _outer_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """sum over steps of a_s b_s^T for (T, m, batch), (T, n, batch): the weight gradient."""
-    return threads.matmul(a, b.transpose(0, 2, 1)).sum(axis=0)
+    per_step = _scratch((a.shape[0], a.shape[1], b.shape[1]), np.result_type(a, b))
+    threads.matmul(a, b.transpose(0, 2, 1), out=per_step)
+    total = per_step.sum(axis=0)
+    _release(per_step)
+    return total
 
 
 def _input_grads(self, d_pre: np.ndarray, kernel: np.ndarray):
     """(dx, dkernel, dbias) from d(pre-activations) (T, G, batch) of ``x @ kernel + bias``."""
     dx = dk = db = None
     if self.needs_input_grad[0]:
-        dx = _batch_major(threads.matmul(kernel, d_pre), self.go_backwards)
+        t, _, b = d_pre.shape
+        d_x = _scratch((t, kernel.shape[0], b), d_pre.dtype)
+        dx = _batch_major(threads.matmul(kernel, d_pre, out=d_x), self.go_backwards)
+        _release(d_x)
     if self.needs_input_grad[1]:
         dk = _outer_sum(self.x_fm, d_pre)
     if self.has_bias and self.needs_input_grad[3]:
@@ -242,14 +263,23 @@ class _Recurrent(Function):
         self.kernel, self.rkernel = kernel, rkernel
         self.bias = arrays[3] if has_bias else None
         self.steps, self.batch = x.shape[1], x.shape[0]
+        self.pooled = []
         if feature_major:
-            self.x_fm = _feature_major(x, go_backwards)
+            shape = (x.shape[1], x.shape[2], x.shape[0])
+            self.x_fm = _feature_major(x, go_backwards, self.buffer(shape, dtype))
         else:
             self.x = x
         self.masks = _Masks(mask, go_backwards, zero_output_for_mask, dtype)
         self.rmask = None if recurrent_mask is None else recurrent_mask.T.astype(dtype)
         self.step_work = x.shape[0] * rkernel.shape[0] * rkernel.shape[1]
         return [s.T for s in arrays[3 + has_bias :]]
+
+    def buffer(self, shape: tuple, dtype) -> np.ndarray:
+        """An array that backward reads: from the scratch pool, and back to it when this
+        node is freed (so a training step reuses the memory of the previous one)."""
+        a = _scratch(shape, dtype)
+        self.pooled.append(a)
+        return a
 
     def loop_threads(self) -> None:
         """Sets the BLAS threads for the per-step products (the loop calls np.matmul)."""
@@ -278,13 +308,16 @@ class _Recurrent(Function):
         t = self.steps
         for k, final in enumerate(finals):
             self.out[:, t + k] = final.T
+        if self.pooled:
+            weakref.finalize(self, _release, *self.pooled).atexit = False
+            self.pooled = None
         out, self.out = self.out, None  # backward needs only its shape
         return out
 
     def state_buffer(self, initial):
         """(T + 1, units, batch) for the states after each step, the initial one first."""
         t, b = self.steps, self.batch
-        buffer = np.empty((t + 1, initial.shape[0], b), dtype=initial.dtype)
+        buffer = self.buffer((t + 1, initial.shape[0], b), initial.dtype)
         buffer[0] = initial
         return buffer
 
@@ -299,9 +332,10 @@ class SimpleRNN(_Recurrent):
         (h0,) = self.setup((x, kernel, rkernel, *rest), has_bias, **kw)
         self.activation = activation
         rk_t = np.ascontiguousarray(self.rkernel.T)
-        pre = _project(self.x_fm, self.kernel, self.bias)
+        t, u, b = self.steps, rk_t.shape[0], self.batch
+        pre = _project(self.x_fm, self.kernel, self.bias, _scratch((t, u, b), h0.dtype))
         states = self.states = self.state_buffer(h0)
-        self.hm = np.empty_like(pre) if self.rmask is not None else None
+        self.hm = self.buffer(pre.shape, pre.dtype) if self.rmask is not None else None
         masks = self.masks
         self.output_buffer(1, pre.dtype)
         self.loop_threads()
@@ -313,13 +347,14 @@ class SimpleRNN(_Recurrent):
             if masks.any and masks.partial[s]:
                 np.copyto(h, states[s], where=masks.invalid[s])
             self.emit(h, s)
+        _release(pre)
         return self.finish([states[-1]])
 
     def backward(self, grad):
         states, masks, rmask, rk = self.states, self.masks, self.rmask, self.rkernel
         t = states.shape[0] - 1
         (dh,) = _final_grads(grad, 1)
-        d_pre = np.empty_like(states[1:])
+        d_pre = _scratch(states[1:].shape, states.dtype)
         dhs, carry = np.empty_like(dh), np.empty_like(dh)
         self.loop_threads()
         for s in range(t - 1, -1, -1):
@@ -337,6 +372,8 @@ class SimpleRNN(_Recurrent):
         hm = states[:t] if rmask is None else self.hm
         drk = _outer_sum(hm, d_pre) if self.needs_input_grad[2] else None
         dx, dk, db = _input_grads(self, d_pre, self.kernel)
+        _release(d_pre)
+        _give_back(grad)
         return _results(self, dx, dk, drk, db, [dh])
 
 
@@ -379,25 +416,20 @@ class LSTM(_Recurrent):
         # the arrays backward reads come from the scratch pool and go back to it when this
         # node is freed (a training step reuses the memory of the previous one)
         dtype = h0.dtype
-        xh = self.xh = _scratch((t + 1, h_row + u, b), dtype)
+        xh = self.xh = self.buffer((t + 1, h_row + u, b), dtype)
         x_tfb = self.x.transpose(1, 2, 0)
         xh[:t, :f] = x_tfb[::-1] if self.go_backwards else x_tfb
         xh[t, :h_row] = 0
         if has_bias:
             xh[:, f] = 1
-        saved = [xh]
         if self.rmask is None:
             states = self.states = xh[:, h_row:]
         else:
-            states = self.states = _scratch((t + 1, u, b), dtype)
-            saved.append(states)
+            states = self.states = self.buffer((t + 1, u, b), dtype)
         states[0] = h0
-        cells = self.cells = _scratch((t + 1, u, b), dtype)
-        cells[0] = c0
-        gates = self.gates = _scratch((t, 4 * u, b), dtype)
-        act_c = self.act_c = _scratch((t, u, b), dtype)
-        saved += [cells, gates, act_c]
-        weakref.finalize(self, _release, *saved).atexit = False
+        cells = self.cells = self.state_buffer(c0)
+        gates = self.gates = self.buffer((t, 4 * u, b), dtype)
+        act_c = self.act_c = self.buffer((t, u, b), dtype)
         self.x = None
         ig = np.empty_like(h0)
         masks, rmask = self.masks, self.rmask
@@ -508,6 +540,7 @@ class LSTM(_Recurrent):
         dh, dc = dh.copy(), dc.copy()  # views of scratch buffers
         _release(dc_factors, dh_factors, d_pre, per_step, *([d_xh] if need_dx else []))
         db = d_weights[f] if self.has_bias else None
+        _give_back(grad)
         return _results(self, dx, d_weights[:f], d_weights[h_row:], db, [dh, dc])
 
     def stacked_weights(self, order) -> np.ndarray:
@@ -545,11 +578,13 @@ class GRU(_Recurrent):
             else:
                 bias_in = self.bias
             bias_in = bias_in * scale
-        gates = self.gates = _project(self.x_fm, self.kernel * scale, bias_in)  # -> z, r, hh
+        t, b = self.steps, self.batch
+        gates = self.gates = self.buffer((t, 3 * u, b), dtype)
+        _project(self.x_fm, self.kernel * scale, bias_in, out=gates)  # -> z, r, hh
         states = self.states = self.state_buffer(h0)
-        self.hm = np.empty_like(states[1:]) if self.rmask is not None else None
+        self.hm = self.buffer((t, u, b), dtype) if self.rmask is not None else None
         # reset_after: r's other factor (h U_h + b_h); else: r * h, the input of the product
-        saved = self.saved = np.empty_like(states[1:])
+        saved = self.saved = self.buffer((t, u, b), dtype)
         masks = self.masks
         if reset_after:
             rk_t = np.ascontiguousarray((self.rkernel * scale).T)
@@ -603,10 +638,10 @@ class GRU(_Recurrent):
         if self.reset_after:
             # per step [d pre_h, d pre_z, d pre_r, d(h U_h + b_h)]: rows 0:3u are the gradient
             # of the input projection (order h, z, r), rows u:4u that of h U + b_rec (z, r, h)
-            grads = np.empty((t, 4 * u) + dh.shape[1:], dh.dtype)
+            grads = _scratch((t, 4 * u) + dh.shape[1:], dh.dtype)
             rk = self.rkernel
         else:
-            grads = np.empty_like(gates)  # d pre, order z, r, h
+            grads = _scratch(gates.shape, gates.dtype)  # d pre, order z, r, h
             rk_zr = np.ascontiguousarray(self.rkernel[:, :u2])
             rk_h = np.ascontiguousarray(self.rkernel[:, u2:])
         self.loop_threads()
@@ -662,6 +697,8 @@ class GRU(_Recurrent):
                 drk = np.concatenate(
                     [_outer_sum(hm_all, grads[:, :u2]), _outer_sum(saved, grads[:, u2:])], axis=1
                 )
+        _release(grads)
+        _give_back(grad)
         return _results(self, dx, dk, drk, db, [dh])
 
 
@@ -676,7 +713,8 @@ class _Take(Function):
         return packed[index]
 
     def backward(self, grad):
-        out = np.empty(self.shape, dtype=grad.dtype)
+        out = _scratch(self.shape, grad.dtype)  # the primitive's backward gives it back
+        _LENT[id(out)] = out
         step = self.index[1]
         if isinstance(step, slice):  # the outputs: every row but the final states'
             out[:, step.stop :] = 0
