@@ -251,6 +251,46 @@ def test_backward_twice_gives_the_same_gradients(cell):
         np.testing.assert_allclose(t.grad, 2 * g, rtol=1e-12)
 
 
+def _call_and_grads(cell, seed, **options):
+    """(outputs, final state, gradients) of one call with a loss over outputs and state."""
+    tensors = [Tensor(a, requires_grad=True) for a in _inputs(cell, seed=seed)]
+    results = _ours(cell, *tensors, **options)
+    loss = ops.sum(ops.square(results[0])) + ops.sum(results[-1])
+    return results, loss, tensors
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_pooled_buffers_are_never_shared_between_live_calls(cell, go_backwards):
+    # saved arrays and scratch come from a pool: a second call made before the first one's
+    # backward, calls after the first graph is freed, and every returned array must keep
+    # their own values
+    options = {"mask": MASK, "go_backwards": go_backwards}
+    expected = {}
+    for seed in (6, 7):
+        results, loss, tensors = _call_and_grads(cell, seed, **options)
+        loss.backward()
+        expected[seed] = [r.numpy().copy() for r in results] + [t.grad for t in tensors]
+        del results, loss, tensors
+    results_a, loss_a, tensors_a = _call_and_grads(cell, 6, **options)
+    results_b, loss_b, tensors_b = _call_and_grads(cell, 7, **options)  # a still alive
+    loss_b.backward()
+    loss_a.backward()
+    got = {
+        6: [r.numpy() for r in results_a] + [t.grad for t in tensors_a],
+        7: [r.numpy() for r in results_b] + [t.grad for t in tensors_b],
+    }
+    del loss_a, loss_b, results_b, tensors_b  # b's buffers go back to the pool
+    for seed in (8, 9, 8):  # reuse them
+        results, loss, tensors = _call_and_grads(cell, seed, **options)
+        loss.backward()
+    for seed in (6, 7):
+        for value, want in zip(got[seed], expected[seed]):
+            np.testing.assert_array_equal(value, want)
+    assert recurrent._POOL  # the pool is in use (and bounded)
+    assert recurrent._POOL_BYTES[0] <= recurrent._POOL_LIMIT
+
+
 def test_no_gradient_for_inputs_that_need_none():
     arrays = _inputs("gru")
     x = Tensor(arrays[0])
