@@ -16,10 +16,14 @@ How it is fast (the time loop is the only Python loop, and it does little per st
 - every per-step array is ``(features, batch)``, stacked as ``(time, features, batch)`` in
   processing order (reversed for ``go_backwards``), so a gate or a state is one contiguous
   block (NumPy's elementwise loops are several times slower on strided column blocks); the
-  buffers are allocated once per call and written with ``out=``;
+  buffers come from a bounded pool (the arrays backward reads go back to it when the node is
+  freed, backward's scratch when it returns), so a training step reuses memory it touched
+  before instead of faulting in fresh pages, and are written with ``out=``;
 - the sigmoid gates are contiguous (the LSTM runs internally in the order ``o, i, f, c``) and
   their rows of the weights are pre-scaled by 1/2, so ``sigmoid(a) = tanh(a / 2) / 2 + 1/2``
   costs one ``tanh`` over all the gates at once plus two in-place operations;
+- the LSTM's backward computes every factor that does not depend on the carried gradients
+  for all steps at once, leaving five small operations and one product per step;
 - backward saves only activation outputs (every fast activation's derivative is a function of
   its output) and leaves the gradients of the weights (and, except in the LSTM, of the input)
   to a few large products after the loop; outputs are written, and their gradients read, per
