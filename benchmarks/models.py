@@ -328,6 +328,24 @@ def run_keras(model_name, spec, data, epochs):
 
 
 # ------------------------------------------------------------------------------- torch
+def torch_epochs(torch, model, opt, loss_fn, x_train, y_train, batch_size, epochs) -> list:
+    """Trains a PyTorch model for ``epochs`` shuffled epochs (a manual index loop, no
+    DataLoader); returns each epoch's seconds."""
+    n, times = len(x_train), []
+    for _ in range(epochs):
+        t = time.perf_counter()
+        model.train()
+        perm = torch.randperm(n)
+        for i in range(0, n, batch_size):
+            idx = perm[i : i + batch_size]
+            opt.zero_grad()
+            loss = loss_fn(model(x_train[idx]), y_train[idx])
+            loss.backward()
+            opt.step()
+        times.append(time.perf_counter() - t)
+    return times
+
+
 def run_torch(model_name, spec, data, epochs):
     import torch
     from torch import nn
@@ -378,19 +396,7 @@ def run_torch(model_name, spec, data, epochs):
     else:
         opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
     loss_fn = nn.CrossEntropyLoss()
-    bs, n = spec["batch_size"], len(x_train)
-    times = []
-    for _ in range(epochs):
-        t = time.perf_counter()
-        model.train()
-        perm = torch.randperm(n)
-        for i in range(0, n, bs):
-            idx = perm[i : i + bs]
-            opt.zero_grad()
-            loss = loss_fn(model(x_train[idx]), y_train[idx])
-            loss.backward()
-            opt.step()
-        times.append(time.perf_counter() - t)
+    times = torch_epochs(torch, model, opt, loss_fn, x_train, y_train, spec["batch_size"], epochs)
     model.eval()
     with torch.no_grad():
         acc = (model(x_test).argmax(1) == y_test).float().mean().item()
@@ -453,19 +459,7 @@ def run_torch_recurrent(torch, model_name, spec, data, epochs):
 
     model = Recurrent()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
-    bs, n = spec["batch_size"], len(x_train)
-    times = []
-    for _ in range(epochs):
-        t = time.perf_counter()
-        model.train()
-        perm = torch.randperm(n)
-        for i in range(0, n, bs):
-            idx = perm[i : i + bs]
-            opt.zero_grad()
-            loss = loss_fn(model(x_train[idx]), y_train[idx])
-            loss.backward()
-            opt.step()
-        times.append(time.perf_counter() - t)
+    times = torch_epochs(torch, model, opt, loss_fn, x_train, y_train, spec["batch_size"], epochs)
     model.eval()
     with torch.no_grad():
         out = model(x_test)
