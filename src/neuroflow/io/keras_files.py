@@ -138,20 +138,13 @@ def _wrapper(cls, config: dict, name: str):
                 f"'{key}': {spec!r}."
             )
         config[key] = _translate_layer(spec)[0]
-    try:
-        return cls(**config)
-    except FormatError:
-        raise
-    except Exception as exc:  # noqa: BLE001  (an untrusted file: every failure is the file's)
-        raise FormatError(
-            f"Cannot import Keras layer '{config.get('name')}' ({name}): "
-            f"{type(exc).__name__}: {exc}"
-        ) from None
+    return _from_config(cls, config, name, make=lambda: cls(**config))
 
 
-def _from_config(cls, config: dict, name: str):
+def _from_config(cls, config: dict, name: str, make=None):
+    """``cls.from_config(config)`` (or ``make()``), any failure reported as the file's."""
     try:
-        return cls.from_config(config)
+        return cls.from_config(config) if make is None else make()
     except FormatError:
         raise
     except Exception as exc:  # noqa: BLE001  (an untrusted file: every failure is the file's)
