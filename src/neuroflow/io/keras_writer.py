@@ -434,6 +434,11 @@ def write_object(node, layer) -> None:
     variables.attrs["name"] = layer.name
     for i, var in enumerate(_own_variables(layer)):
         variables.create_dataset(str(i), data=np.asarray(var.data))
+    _write_children(node, layer)
+
+
+def _write_children(node, layer) -> None:
+    """The groups of the layers ``layer`` holds, by attribute (a list's items by key)."""
     for attribute, child in attribute_children(layer):
         if isinstance(child, list):
             for key, item in zip(container_keys(child), child):
@@ -472,12 +477,7 @@ def _write_weights_file(target, model, include_optimizer: bool) -> None:
         if is_graph_model(model):
             _write_layers(f, model)
         else:  # a subclassed model: its layers by attribute, its own variables (if any)
-            for attribute, child in attribute_children(model):
-                if isinstance(child, list):
-                    for key, item in zip(container_keys(child), child):
-                        write_object(f.create_group(f"{attribute}/{key}"), item)
-                else:
-                    write_object(f.create_group(attribute), child)
+            _write_children(f, model)
         found = _optimizer_arrays(model) if include_optimizer else None
         if found is not None:
             group = f.create_group("optimizer/vars")
