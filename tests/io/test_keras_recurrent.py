@@ -18,6 +18,7 @@ import neuroflow as nf  # noqa: E402
 from neuroflow.io import FormatError, load_model  # noqa: E402
 from neuroflow.keras import layers as L  # noqa: E402
 from tests.conftest import peer  # noqa: E402
+from tests.io.test_keras_import import _edited_archive  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "keras"
 INPUTS = np.load(FIXTURES / "inputs_recurrent.npz")
@@ -146,19 +147,6 @@ def test_the_mask_matters_in_the_fixtures():
     model.get_layer("embedding").mask_zero = False
     expected = np.load(FIXTURES / "recurrent_embedding_lstm_keras3.expected.npz")["arr_0"]
     assert np.abs(_predict(model, ["tokens"])[0] - expected).max() > 1e-3
-
-
-def _edited_archive(tmp_path, source, edit):
-    path = tmp_path / "edited.keras"
-    with zipfile.ZipFile(FIXTURES / source) as old, zipfile.ZipFile(path, "w") as new:
-        for info in old.infolist():
-            data = old.read(info)
-            if info.filename == "config.json":
-                config = json.loads(data)
-                edit(config)
-                data = json.dumps(config).encode()
-            new.writestr(info, data)
-    return path
 
 
 def test_wrapped_lambda_layers_and_stray_mask_operations_are_refused(tmp_path):
