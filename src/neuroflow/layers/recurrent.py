@@ -728,11 +728,11 @@ class RNN(Layer):
 
 
 # --------------------------------------------------------------- the built-in layers
-def _fast(fn, op_module) -> bool:
+def _fast(fn) -> bool:
     """Whether activation ``fn`` is one the fused ops compute themselves."""
     name = activations.serialize(fn)
     try:
-        return name in op_module.FAST_ACTIVATIONS and activations.get(name) is fn
+        return name in ops.recurrent.FAST_ACTIVATIONS and activations.get(name) is fn
     except (ValueError, TypeError):
         return False
 
@@ -772,16 +772,12 @@ class _BuiltinRNN(RNN):
         """The fused op for this layer, or None where the cell loop must run."""
         if not config.fusion_enabled():
             return None
-        module = getattr(ops, "recurrent", None)
-        op = getattr(ops, self._op_name, None)
-        if module is None or op is None:
-            return None
         cell = self.cell
-        if not _fast(cell.activation, module):
+        if not _fast(cell.activation):
             return None
-        if hasattr(cell, "recurrent_activation") and not _fast(cell.recurrent_activation, module):
+        if hasattr(cell, "recurrent_activation") and not _fast(cell.recurrent_activation):
             return None
-        return op
+        return getattr(ops.recurrent, self._op_name)
 
     def _run(self, sequences, states, mask, training):
         op = self._fused_op()
@@ -800,7 +796,15 @@ class _BuiltinRNN(RNN):
         return last, outputs, list(final)
 
     def _op_arguments(self) -> dict:
-        return {"activation": activations.serialize(self.cell.activation)}
+        """The fused op's keyword arguments from the cell: its activations (and GRU's
+        ``reset_after``)."""
+        cell = self.cell
+        arguments = {"activation": activations.serialize(cell.activation)}
+        if hasattr(cell, "recurrent_activation"):
+            arguments["recurrent_activation"] = activations.serialize(cell.recurrent_activation)
+        if hasattr(cell, "reset_after"):
+            arguments["reset_after"] = cell.reset_after
+        return arguments
 
     def get_config(self):
         config = super().get_config()
@@ -952,12 +956,6 @@ class LSTM(_BuiltinRNN):
             unroll=unroll, activity_regularizer=activity_regularizer, **kwargs,
         )  # fmt: skip
 
-    def _op_arguments(self):
-        return {
-            "activation": activations.serialize(self.cell.activation),
-            "recurrent_activation": activations.serialize(self.cell.recurrent_activation),
-        }
-
 
 class GRU(_BuiltinRNN):
     """Gated Recurrent Unit (Cho et al., 2014), as Keras's ``GRU``.
@@ -1015,10 +1013,3 @@ class GRU(_BuiltinRNN):
             return_state=return_state, go_backwards=go_backwards, stateful=stateful,
             unroll=unroll, activity_regularizer=activity_regularizer, **kwargs,
         )  # fmt: skip
-
-    def _op_arguments(self):
-        return {
-            "reset_after": self.cell.reset_after,
-            "activation": activations.serialize(self.cell.activation),
-            "recurrent_activation": activations.serialize(self.cell.recurrent_activation),
-        }
