@@ -86,6 +86,15 @@ def test_embedding_matches_keras_values_and_gradients():
     assert config["embeddings_initializer"]["class_name"] == "RandomUniform"
 
 
+@pytest.mark.parametrize(
+    ("args", "argument"), [((0, 2), "input_dim=0"), ((4, -1), "output_dim=-1"),
+                           ((4.0, 2), "input_dim=4.0"), ((True, 2), "input_dim=True")],
+)  # fmt: skip
+def test_embedding_dimensions_must_be_positive_integers(args, argument):
+    with pytest.raises(ValueError, match=rf"`{argument.split('=')[0]}`.*'emb'.*{argument}"):
+        layers.Embedding(*args, name="emb")
+
+
 def test_embedding_accepts_floats_holding_integers_and_rejects_bad_indices():
     layer = layers.Embedding(4, 2)
     x = np.array([[0.0, 3.0]], np.float32)

@@ -16,20 +16,11 @@ import warnings
 import numpy as np
 
 from neuroflow import initializers, regularizers
-from neuroflow.layers.base import Layer
+from neuroflow.layers.base import Layer, check_positive_int
 from neuroflow.ops.array import Gather, Select
 from neuroflow.tensor import Tensor
 
 __all__ = ["Embedding", "Masking"]
-
-
-def _positive_dim(layer: str, name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(
-            f"`{name}` of layer '{layer}' must be a positive integer. Received: {name}={value!r} "
-            f"(of type {type(value).__name__})."
-        )
-    return int(value)
 
 
 class Embedding(Layer):
@@ -92,8 +83,8 @@ class Embedding(Layer):
         kwargs.pop("activity_regularizer", None)  # Keras's config carries it (None)
         kwargs.pop("quantization_config", None)
         super().__init__(**kwargs)
-        self.input_dim = _positive_dim(self.name, "input_dim", input_dim)
-        self.output_dim = _positive_dim(self.name, "output_dim", output_dim)
+        self.input_dim = check_positive_int(self.name, "input_dim", input_dim)
+        self.output_dim = check_positive_int(self.name, "output_dim", output_dim)
         if embeddings_constraint is not None:
             raise NotImplementedError("Embedding(embeddings_constraint=) is not supported yet.")
         if lora_rank:

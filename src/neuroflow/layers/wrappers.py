@@ -7,7 +7,7 @@ import numpy as np
 
 from neuroflow import ops
 from neuroflow.layers.base import Layer
-from neuroflow.layers.recurrent import RNN, StackedRNNCells, _BuiltinRNN
+from neuroflow.layers.recurrent import RNN, StackedRNNCells, _BuiltinRNN, _deserialize
 from neuroflow.tensor import Tensor, no_grad
 
 __all__ = ["Bidirectional", "TimeDistributed"]
@@ -17,12 +17,6 @@ _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
 def _spec(layer) -> dict:
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
-
-
-def _deserialize(spec):
-    from neuroflow.layers import deserialize  # the registry imports this module
-
-    return spec if isinstance(spec, Layer) else deserialize(spec)
 
 
 def _clone_cell(cell):
