@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Sets up neuroflow with its test tools and peers, then runs lint, both test tiers and the
 # docstring examples (pytest's testpaths: tests/ and src/neuroflow/).
-# Peers (PyTorch, TensorFlow-Keras, scikit-learn) are what the comparison tests check against.
+# Peers (PyTorch, TensorFlow-Keras, scikit-learn, neat-python, KerasTuner) are what the comparison tests check against.
 # In CI (CI=true) they are required: a failed install fails here, and tests/conftest.py fails any
 # run without them. Elsewhere a failed install warns and their comparisons skip, with the reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
-peers=(torch==2.13.0 tensorflow-cpu scikit-learn)
+peers=(torch==2.13.0 tensorflow-cpu scikit-learn neat-python keras-tuner)
 if ! .venv/bin/python -m pip install -q "${peers[@]}"; then
   if [ "${CI:-}" = "true" ]; then
     echo "ERROR: could not install the peers (${peers[*]}); CI needs them for the comparisons" >&2

@@ -1,7 +1,8 @@
 """Shared fixtures: the peer libraries, real datasets, and a clean naming state per test.
 
-Peers are the real libraries neuroflow is compared with: PyTorch, TensorFlow-Keras and
-scikit-learn. A comparison with a missing peer must never vanish silently:
+Peers are the real libraries neuroflow is compared with: PyTorch, TensorFlow-Keras,
+scikit-learn, neat-python and KerasTuner. A comparison with a missing peer must never vanish
+silently:
 
 - in CI (``CI=true``) a missing peer fails the run: at the start (one clear message) and in
   every test that needs it;
@@ -28,7 +29,13 @@ import neuroflow as nf
 IN_CI = os.environ.get("CI") == "true"
 
 # the modules that must be importable for each peer
-PEER_MODULES = {"torch": ("torch",), "keras": ("tensorflow", "keras"), "sklearn": ("sklearn",)}
+PEER_MODULES = {
+    "torch": ("torch",),
+    "keras": ("tensorflow", "keras"),
+    "sklearn": ("sklearn",),
+    "neat": ("neat",),
+    "kerastuner": ("keras_tuner",),
+}
 
 
 def _installed(name: str) -> bool:
@@ -55,7 +62,7 @@ def _missing(name: str) -> None:
 
 
 def peer(name: str) -> ModuleType:
-    """The peer library ``name`` ("torch", "keras" or "sklearn") for a comparison.
+    """The peer library ``name`` (a key of :data:`PEER_MODULES`) for a comparison.
 
     Counts the current test as one comparison with that peer when it passes; fails the test in
     CI and skips it elsewhere when the peer is not installed.

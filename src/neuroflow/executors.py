@@ -1,0 +1,117 @@
+"""Where independent tasks run: a search's trials, a NEAT generation's fitness evaluations.
+
+A search is many independent pieces of work (train this model with these hyperparameters;
+score these genomes), so it is the part of a course's work that outgrows one core and one
+machine. Both searches (:mod:`neuroflow.tuner`, :mod:`neuroflow.neat`) hand their pieces to an
+:class:`Executor` and read back one :class:`Outcome` per piece, in the order they finish:
+
+>>> from neuroflow.executors import get_executor
+>>> with get_executor(n_jobs=1) as ex:
+...     sorted(o.value for o in ex.map_unordered(abs, [-2, 3, -1]))
+[1, 2, 3]
+
+``get_executor(n_jobs=1)`` runs in this process; ``n_jobs=k`` (``-1``: one per usable core)
+on local worker processes; ``distributed="dask"``, a scheduler address or a
+``dask.distributed.Client`` on a Dask cluster (the ``search`` extra). Whatever the engine:
+
+- ``fn`` and the items must be picklable for the process and Dask engines (a function defined
+  at the top of a module, not a lambda);
+- a task that raises is reported as an :class:`Outcome` with ``error`` set (the traceback's
+  text), never raised out of ``map_unordered``, so one bad trial does not end a search; a task
+  whose worker died is retried up to ``retries`` times, then reported failed;
+- each worker runs its BLAS products on its share of the cores (one thread per worker when
+  the workers fill the machine), so workers do not fight over cores.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Executor", "Outcome", "SerialExecutor", "get_executor"]
+
+
+@dataclass
+class Outcome:
+    """What became of one task: its ``index`` in the items given, and its ``value`` or ``error``.
+
+    ``error`` is ``None`` when the task returned; otherwise it is the text of what went wrong
+    (the exception's traceback, or why the worker was lost). ``attempts`` counts the runs.
+    """
+
+    index: int
+    value: Any = None
+    error: str | None = None
+    attempts: int = 1
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Executor:
+    """Runs independent tasks and reports each one's :class:`Outcome` as it finishes."""
+
+    n_workers: int = 1
+
+    def map_unordered(
+        self, fn: Callable[[Any], Any], items: Iterable[Any], *, retries: int = 1
+    ) -> Iterator[Outcome]:
+        """Runs ``fn(item)`` for every item; yields one :class:`Outcome` per item as it ends."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Releases the workers this executor started (not a cluster it was given)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """Runs every task in this process, one after the other (``n_jobs=1``)."""
+
+    n_workers = 1
+
+    def map_unordered(self, fn, items, *, retries=1):
+        for index, item in enumerate(items):
+            try:
+                value = fn(item)
+            except Exception:  # reported, not raised: one failed trial does not end a search
+                yield Outcome(index, error=traceback.format_exc())
+            else:
+                yield Outcome(index, value=value)
+
+    def __repr__(self) -> str:
+        return "SerialExecutor()"
+
+
+def get_executor(n_jobs: int | None = 1, distributed: Any = None) -> Executor:
+    """The executor for ``n_jobs`` local workers, or for a Dask cluster when ``distributed``.
+
+    Args:
+        n_jobs: ``1`` (or ``None``): this process; ``k > 1``: ``k`` worker processes; ``-1``:
+            one worker per usable core. With ``distributed="dask"`` and no running client, the
+            number of workers of the ``LocalCluster`` started.
+        distributed: ``None``; ``"dask"`` (the running ``dask.distributed`` client, else a
+            ``LocalCluster``); a scheduler address such as ``"tcp://10.0.0.5:8786"``; or a
+            ``dask.distributed.Client``.
+    """
+    if distributed is not None:
+        from neuroflow._dask_executor import DaskExecutor
+
+        return DaskExecutor(distributed, n_jobs=n_jobs)
+    if n_jobs is None or n_jobs == 1:
+        return SerialExecutor()
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ValueError(
+            f"Expected `n_jobs` to be a positive integer, -1 (one per core) or None. "
+            f"Received: n_jobs={n_jobs!r}"
+        )
+    from neuroflow._process_executor import ProcessExecutor
+
+    return ProcessExecutor(n_jobs)
