@@ -101,6 +101,7 @@ CASES = {
     "MaxPooling2D": [(lambda: L.MaxPooling2D((2, 3), strides=1), IMG)],
     "Masking": [(L.Masking, SEQ), (lambda: L.Masking(mask_value=-1.0), SEQ)],
     "Maximum": [(L.Maximum, PAIR)],
+    "Maxout": [(lambda: L.Maxout(2), ONE), (lambda: L.Maxout(3, axis=1), IMG)],
     "Minimum": [(L.Minimum, PAIR)],
     "Multiply": [(L.Multiply, PAIR)],
     "Normalization": [

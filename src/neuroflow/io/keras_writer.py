@@ -46,7 +46,10 @@ _MODULES = {
     "constraint": "keras.constraints",
 }
 # neuroflow layers that hold Python code, or that Keras does not have
-_NOT_WRITABLE = {"Lambda": "it holds Python code, which a Keras file would have to carry"}
+_NOT_WRITABLE = {
+    "Lambda": "it holds Python code, which a Keras file would have to carry",
+    "Maxout": "Keras has no Maxout layer (it is TensorFlow Addons'), so Keras could not load it",
+}
 # config keys a Keras class refuses, with the only value Keras's behaviour matches
 _LOSS_KEYS_KERAS_LACKS = {"SparseCategoricalCrossentropy": {"axis": -1}}
 # neuroflow slot names -> Keras's optimizer variables, per variable, in Keras's order

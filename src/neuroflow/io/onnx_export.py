@@ -206,6 +206,13 @@ def _relu(g: _Graph, layer, x: str, shape: tuple) -> str:
     return g.op("Relu", [x])
 
 
+def _maxout(g: _Graph, layer, x: str, shape: tuple) -> str:
+    axis, k = layer._grouping(shape)  # features j, j + num_units, ... form unit j, as in call
+    after = [-1 if d is None else d for d in shape[axis + 1 :]]
+    target = g.const("shape", np.array([0] * axis + [k, layer.num_units, *after], np.int64))
+    return g.op("ReduceMax", [g.op("Reshape", [x, target])], axes=[axis], keepdims=0)
+
+
 def _broadcastable(values, rank: int, axes) -> np.ndarray:
     """Per-feature ``values`` shaped to broadcast against a rank-``rank`` input: their sizes
     on ``axes``, 1 elsewhere (the batch axis included)."""
@@ -637,6 +644,7 @@ _EXPORTERS = {
     layers.LeakyReLU: lambda g, layer, x, shape: g.op("LeakyRelu", [x], alpha=layer.negative_slope),
     layers.ELU: lambda g, layer, x, shape: g.op("Elu", [x], alpha=layer.alpha),
     layers.ReLU: _relu,
+    layers.Maxout: _maxout,
     layers.BatchNormalization: _batch_norm,
     layers.LayerNormalization: _layer_norm,
     layers.Normalization: _normalization,

@@ -15,6 +15,7 @@ from neuroflow.layers.core import (
 )
 from neuroflow.layers.embedding import Embedding, Masking
 from neuroflow.layers.lambda_layer import Identity, Lambda
+from neuroflow.layers.maxout import Maxout
 from neuroflow.layers.merge import (
     Add,
     Average,
@@ -102,6 +103,7 @@ __all__ = [
     "Embedding", "Masking",
     "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell", "StackedRNNCells",
     "Bidirectional", "TimeDistributed",
+    "Maxout",
 ]  # fmt: skip
 
 
