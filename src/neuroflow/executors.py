@@ -30,7 +30,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Executor", "Outcome", "SerialExecutor", "get_executor"]
+__all__ = [
+    "DaskExecutor",
+    "Executor",
+    "Outcome",
+    "ProcessExecutor",
+    "SerialExecutor",
+    "get_executor",
+]
 
 
 @dataclass
@@ -115,3 +122,16 @@ def get_executor(n_jobs: int | None = 1, distributed: Any = None) -> Executor:
     from neuroflow._process_executor import ProcessExecutor
 
     return ProcessExecutor(n_jobs)
+
+
+def __getattr__(name: str):
+    # the engines load on first use, so ``import neuroflow`` does not import multiprocessing or dask
+    if name == "ProcessExecutor":
+        from neuroflow._process_executor import ProcessExecutor
+
+        return ProcessExecutor
+    if name == "DaskExecutor":
+        from neuroflow._dask_executor import DaskExecutor
+
+        return DaskExecutor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

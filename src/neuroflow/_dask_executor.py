@@ -1,0 +1,192 @@
+"""Dask distributed for :mod:`neuroflow.executors` (``get_executor(distributed=...)``).
+
+Dask is the cluster engine: its scheduler places the tasks, its nannies restart a worker
+that died and it runs the lost tasks again elsewhere. This module only submits one task per
+item and reads the results back as they finish. ``dask`` is imported here, never by
+``import neuroflow``; it comes with the ``search`` extra (``pip install "neuroflow[search]"``).
+
+On a real cluster, start a scheduler and workers (one thread each suits trials that train a
+model) and give the scheduler's address::
+
+    dask scheduler                                   # prints tcp://10.0.0.5:8786
+    dask worker tcp://10.0.0.5:8786 --nworkers 8 --nthreads 1   # on each machine
+
+    get_executor(distributed="tcp://10.0.0.5:8786")
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+
+from neuroflow._process_executor import pin_threads, usable_cores
+from neuroflow.executors import Executor, Outcome
+
+_ADDRESS_SCHEMES = ("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError as e:
+        raise ImportError(
+            "Running on Dask needs dask.distributed: pip install 'neuroflow[search]' "
+            "(or pip install 'dask[distributed]')."
+        ) from e
+    return distributed
+
+
+def _run_on_worker(fn, item):
+    """The task Dask runs: pins the BLAS threads, runs ``fn(item)``, returns (ok, value).
+
+    An exception is returned as its traceback's text rather than raised, so Dask does not
+    retry a task that fails by itself (``retries`` is for lost workers) and the text names
+    the line on the worker that raised.
+    """
+    if "NEUROFLOW_NUM_THREADS" not in os.environ:
+        # a worker with nthreads=T runs up to T tasks at once on its T cores: one each
+        pin_threads(1)
+    try:
+        return True, fn(item)
+    except Exception:
+        return False, traceback.format_exc()
+
+
+class DaskExecutor(Executor):
+    """Runs tasks on a Dask cluster, one Dask task per item.
+
+    Args:
+        distributed: ``"dask"``: the client already running in this process (a
+            ``dask.distributed.Client`` made earlier), else a ``LocalCluster`` started here
+            with ``n_jobs`` single-threaded worker processes and closed by :meth:`close`; a
+            scheduler address such as ``"tcp://10.0.0.5:8786"``; or a ``Client``, used as is
+            and not closed.
+        n_jobs: workers of the ``LocalCluster`` started for ``"dask"`` (``None`` or ``-1``:
+            one per usable core); ignored for an existing cluster.
+        timeout: seconds to wait for a scheduler given by address before a ``RuntimeError``.
+
+    >>> import neuroflow.executors as ex  # doctest: +SKIP
+    >>> with ex.get_executor(n_jobs=2, distributed="dask") as dask_ex:  # doctest: +SKIP
+    ...     sorted(o.value for o in dask_ex.map_unordered(abs, [-2, 1]))
+    [1, 2]
+    """
+
+    def __init__(self, distributed="dask", n_jobs: int | None = None, *, timeout: float = 10.0):
+        dd = _import_distributed()
+        self.cluster = None
+        self._owns_client = False
+        if isinstance(distributed, dd.Client):
+            self.client = distributed
+        elif distributed == "dask":
+            try:
+                self.client = dd.get_client()
+            except ValueError:  # no client running: a cluster of our own on this machine
+                self._start_local_cluster(dd, n_jobs)
+        elif isinstance(distributed, str) and (
+            distributed.startswith(_ADDRESS_SCHEMES) or ":" in distributed
+        ):
+            self._connect(dd, distributed, timeout)
+        else:
+            raise ValueError(
+                f'Expected `distributed` to be "dask", a Dask scheduler address such as '
+                f'"tcp://10.0.0.5:8786", or a dask.distributed.Client. '
+                f"Received: distributed={distributed!r}"
+            )
+        self.n_workers = max(1, sum(self.client.nthreads().values()))
+
+    def _start_local_cluster(self, dd, n_jobs) -> None:
+        if n_jobs is not None and (
+            isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1
+        ):
+            raise ValueError(
+                f"Expected `n_jobs` to be a positive integer, -1 (one per core) or None. "
+                f"Received: n_jobs={n_jobs!r}"
+            )
+        cores = usable_cores()
+        workers = cores if n_jobs in (None, -1) else n_jobs
+        blas = str(max(1, cores // workers))  # each worker's share of the cores
+        self.cluster = dd.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            env={name: blas for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                          "MKL_NUM_THREADS", "NEUROFLOW_NUM_THREADS")},
+        )  # fmt: skip
+        try:
+            self.client = dd.Client(self.cluster)
+        except BaseException:
+            self.cluster.close()
+            raise
+        self._owns_client = True
+
+    def _connect(self, dd, address: str, timeout: float) -> None:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ValueError(
+                f"Expected `timeout` to be a positive number of seconds. Received: {timeout!r}"
+            )
+        try:
+            self.client = dd.Client(address, timeout=timeout)
+        except (OSError, TimeoutError) as e:
+            raise RuntimeError(
+                f"Could not reach the Dask scheduler at {address!r} within {timeout:g} s ({e}). "
+                f"Start one with `dask scheduler` (and workers with `dask worker {address}`), "
+                f"or check the address and that its port is open."
+            ) from None
+        self._owns_client = True
+
+    def map_unordered(self, fn, items, *, retries=1):
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise ValueError(
+                f"Expected `retries` to be a non-negative integer. Received: retries={retries!r}"
+            )
+        return self._run(fn, list(items), retries)
+
+    def _run(self, fn, items, retries):
+        dd = _import_distributed()
+        submitted = [
+            self.client.submit(_run_on_worker, fn, item, pure=False, retries=retries)
+            for item in items
+        ]
+        index_of = {future.key: index for index, future in enumerate(submitted)}
+        remaining = dict(zip(index_of, submitted))
+        del submitted  # as_completed and `remaining` hold the futures; done ones are dropped
+        try:
+            for future in dd.as_completed(list(remaining.values())):
+                del remaining[future.key]
+                yield self._outcome(dd, future, index_of[future.key])
+                future.release()
+        finally:
+            if remaining:  # the caller stopped early: the rest is not needed
+                self.client.cancel(list(remaining.values()))
+
+    @staticmethod
+    def _outcome(dd, future, index: int) -> Outcome:
+        if future.status == "finished":
+            ok, value = future.result()
+            return Outcome(index, value=value) if ok else Outcome(index, error=value)
+        if future.status == "cancelled":
+            return Outcome(index, error="the task was cancelled on the Dask cluster")
+        error = future.exception()
+        if isinstance(error, dd.KilledWorker):
+            return Outcome(
+                index,
+                error=f"worker died while running item {index}: Dask ran it on workers that "
+                f"died each time and gave up (KilledWorker: {error})",
+            )
+        text = "".join(traceback.format_exception(type(error), error, future.traceback()))
+        return Outcome(index, error=text)
+
+    def close(self) -> None:
+        """Closes the client and the ``LocalCluster`` this executor started (nothing else)."""
+        if self._owns_client:
+            self.client.close()
+            self._owns_client = False
+        if self.cluster is not None:
+            self.cluster.close()
+            self.cluster = None
+
+    def __repr__(self) -> str:
+        where = "LocalCluster" if self.cluster is not None else self.client.scheduler.address
+        return f"DaskExecutor({where}, {self.n_workers} worker threads)"

@@ -1,0 +1,302 @@
+"""Local worker processes for :mod:`neuroflow.executors` (``get_executor(n_jobs=k)``).
+
+Each worker is a fresh Python started with the ``spawn`` method, holds one task at a time,
+and talks to the parent over its own pipe, so the parent always knows which task a worker was
+running when it died. A worker killed mid-task (``os._exit``, SIGKILL, out of memory) is
+replaced by a new one and its task is run again, up to ``retries`` times; the other workers
+keep going.
+
+Why ``spawn`` and not ``fork``: ``fork`` is faster to start on Linux, but it copies a parent
+that may hold running threads (OpenBLAS's pool, a Dask client's event loop, a progress bar)
+with their locks in whatever state they were in, and a child can hang on such a lock. A
+spawned worker costs an interpreter start and ``import numpy`` once per worker (workers live
+as long as the executor, not one task), and it lets the parent set the BLAS environment
+variables before the worker imports NumPy, which is the only moment OpenBLAS reads them.
+``start_method="forkserver"`` or ``"fork"`` can be asked for; the worker then pins its
+threads with threadpoolctl instead.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+import traceback
+from collections import deque
+from multiprocessing.connection import wait
+
+from neuroflow.executors import Executor, Outcome
+
+_BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NEUROFLOW_NUM_THREADS")
+_START_METHODS = ("spawn", "forkserver", "fork")
+_environ_lock = threading.Lock()  # os.environ is changed only while a worker starts
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def pin_threads(n: int) -> None:
+    """Runs this process's matrix products on ``n`` BLAS threads (neuroflow's and NumPy's)."""
+    from neuroflow import threads
+
+    threads.set_num_threads(n)
+    try:  # products NumPy runs outside neuroflow.ops, if threadpoolctl is there
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(n, user_api="blas")
+    except Exception:  # noqa: BLE001 (no threadpoolctl, or it cannot read the libraries)
+        pass
+
+
+def _worker_main(conn, n_threads: int) -> None:
+    """A worker's loop: receive a message, run the current function, send the result.
+
+    Messages from the parent are pickled tuples of plain values: ``("fn", fn_bytes)`` sets the
+    function, ``("task", index, item_bytes)`` runs it on the item, ``None`` ends the worker.
+    The function and items are unpickled here, inside ``try``, so a failure to unpickle one
+    is reported as that task's error.
+    """
+    pin_threads(n_threads)
+    fn = fn_error = None
+    while True:
+        try:
+            message = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):  # the parent went away
+            return
+        if message is None:
+            return
+        if message[0] == "fn":
+            try:
+                fn, fn_error = pickle.loads(message[1]), None
+            except Exception:
+                fn, fn_error = None, "Could not unpickle the function:\n" + traceback.format_exc()
+            continue
+        _, index, item_bytes = message
+        try:
+            if fn_error is not None:
+                raise RuntimeError(fn_error)
+            reply = (index, True, fn(pickle.loads(item_bytes)))
+        except Exception:  # reported to the parent: one failed task does not end the worker
+            reply = (index, False, traceback.format_exc())
+        try:
+            payload = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # the task returned something that cannot be pickled
+            error = "The task's return value could not be pickled:\n" + traceback.format_exc()
+            payload = pickle.dumps((index, False, error))
+        conn.send_bytes(payload)
+
+
+def _death_reason(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exit code {exitcode}"
+
+
+class _Worker:
+    """One worker process, its end of the pipe, and the task it holds (if any)."""
+
+    def __init__(self, ctx, n_threads: int, spawned: bool):
+        parent_end, child_end = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(
+            target=_worker_main, args=(child_end, n_threads), daemon=True, name="neuroflow-worker"
+        )
+        if spawned:  # the BLAS variables must be in the environment the new interpreter starts in
+            with _environ_lock:
+                saved = {name: os.environ.get(name) for name in _BLAS_ENV}
+                os.environ.update(dict.fromkeys(_BLAS_ENV, str(n_threads)))
+                try:
+                    self.process.start()
+                finally:
+                    for name, value in saved.items():
+                        if value is None:
+                            os.environ.pop(name, None)
+                        else:
+                            os.environ[name] = value
+        else:
+            self.process.start()
+        child_end.close()
+        self.conn = parent_end
+        self.fn_id: int | None = None  # the function this worker holds
+        self.task: list | None = None  # [index, item bytes, attempts]
+
+    def send(self, data: bytes) -> bool:
+        try:
+            self.conn.send_bytes(data)
+            return True
+        except (BrokenPipeError, OSError):  # it died before reading
+            return False
+
+    def stop(self, timeout: float = 2.0, kill: bool = False) -> None:
+        """Ends the process (asked to finish, else killed), reaps it and closes the pipe."""
+        if self.process.is_alive() and not kill:
+            self.send(pickle.dumps(None))
+            self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout)
+        self.conn.close()
+        if not self.process.is_alive():
+            self.process.close()
+
+
+class ProcessExecutor(Executor):
+    """Runs tasks on ``n_jobs`` local worker processes (``-1``: one per usable core).
+
+    Each worker runs its matrix products on ``max(1, cores // n_workers)`` BLAS threads.
+    Workers start on the first :meth:`map_unordered` and live until :meth:`close`.
+
+    >>> from neuroflow._process_executor import ProcessExecutor
+    >>> with ProcessExecutor(2) as ex:
+    ...     sorted(o.value for o in ex.map_unordered(abs, [-3, 1, -2]))
+    [1, 2, 3]
+    """
+
+    def __init__(self, n_jobs: int = -1, *, start_method: str = "spawn"):
+        if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+            raise ValueError(
+                f"Expected `n_jobs` to be a positive integer or -1 (one per core). "
+                f"Received: n_jobs={n_jobs!r}"
+            )
+        if start_method not in _START_METHODS:
+            raise ValueError(
+                f"Expected `start_method` to be one of {_START_METHODS}. "
+                f"Received: start_method={start_method!r}"
+            )
+        cores = usable_cores()
+        self.n_workers = cores if n_jobs == -1 else n_jobs
+        self.threads_per_worker = max(1, cores // self.n_workers)
+        self.start_method = start_method
+        self._ctx = multiprocessing.get_context(start_method)
+        self._workers: list[_Worker] = []
+        self._fn_counter = 0
+        self._closed = False
+
+    def _new_worker(self) -> _Worker:
+        return _Worker(self._ctx, self.threads_per_worker, self.start_method == "spawn")
+
+    def map_unordered(self, fn, items, *, retries=1):
+        if self._closed:
+            raise RuntimeError("This ProcessExecutor was closed; make a new one.")
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise ValueError(
+                f"Expected `retries` to be a non-negative integer. Received: retries={retries!r}"
+            )
+        try:
+            fn_bytes = pickle.dumps(("fn", pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)))
+        except Exception as e:
+            raise TypeError(
+                f"Expected `fn` to be picklable (a function defined at the top of a module, not "
+                f"a lambda or a local function), so that worker processes can run it. "
+                f"Received: fn={fn!r} ({type(e).__name__}: {e})"
+            ) from e
+        self._fn_counter += 1
+        return self._run(fn_bytes, self._fn_counter, list(items), retries)
+
+    def _run(self, fn_bytes, fn_id, items, retries):
+        pending: deque[list] = deque()
+        for index, item in enumerate(items):
+            try:
+                data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:
+                yield Outcome(index, error="Could not pickle the item:\n" + traceback.format_exc())
+                continue
+            pending.append([index, data, 0])
+        while len(self._workers) < min(self.n_workers, len(pending)):
+            self._workers.append(self._new_worker())
+        busy: dict[object, _Worker] = {}  # connection -> worker holding a task
+        try:
+            while pending or busy:
+                for worker in self._workers:
+                    if not pending:
+                        break
+                    if worker.task is None:
+                        self._assign(worker, pending.popleft(), fn_bytes, fn_id)
+                        busy[worker.conn] = worker
+                waitables = list(busy) + [w.process.sentinel for w in busy.values()]
+                ready = set(wait(waitables))
+                for worker in list(busy.values()):
+                    outcome = None
+                    if worker.conn in ready or worker.process.sentinel in ready:
+                        outcome = self._collect(worker, pending, retries)
+                    if worker.task is None:
+                        busy.pop(worker.conn, None)
+                        if not worker.process.is_alive():  # died: a fresh one takes its place
+                            self._replace(worker)
+                    if outcome is not None:
+                        yield outcome
+        finally:
+            if busy:  # the caller stopped early: the running tasks' workers are discarded
+                for worker in busy.values():
+                    self._workers.remove(worker)
+                    worker.stop(kill=True)
+
+    def _assign(self, worker: _Worker, task: list, fn_bytes: bytes, fn_id: int) -> None:
+        task[2] += 1
+        worker.task = task
+        if worker.fn_id != fn_id:
+            worker.send(fn_bytes)
+            worker.fn_id = fn_id
+        worker.send(pickle.dumps(("task", task[0], task[1]), protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _collect(self, worker: _Worker, pending: deque, retries: int) -> Outcome | None:
+        """The outcome of the worker's task, or None when its task went back to ``pending``."""
+        index, _, attempts = worker.task
+        try:
+            if worker.conn.poll():
+                _, ok, value = pickle.loads(worker.conn.recv_bytes())
+                worker.task = None
+                if ok:
+                    return Outcome(index, value=value, attempts=attempts)
+                return Outcome(index, error=value, attempts=attempts)
+        except (EOFError, OSError):  # its end of the pipe closed: it is exiting
+            worker.process.join(5.0)
+        if worker.process.is_alive():
+            return None  # nothing to read yet
+        worker.process.join()
+        reason = _death_reason(worker.process.exitcode)
+        task, worker.task = worker.task, None
+        if attempts <= retries:
+            pending.appendleft(task)
+            return None
+        return Outcome(
+            index,
+            error=f"worker died ({reason}) while running item {index}; "
+            f"{attempts} attempt{'s' if attempts > 1 else ''}, none finished",
+            attempts=attempts,
+        )
+
+    def _replace(self, worker: _Worker) -> None:
+        position = self._workers.index(worker)
+        worker.stop()
+        self._workers[position] = self._new_worker()
+
+    def close(self) -> None:
+        """Stops the workers (asks each to finish, kills those that do not) and reaps them."""
+        for worker in self._workers:
+            worker.stop()
+        self._workers = []
+        self._closed = True
+
+    def __del__(self):
+        if getattr(self, "_workers", None):
+            try:
+                self.close()
+            except Exception:  # noqa: BLE001 (interpreter shutdown)
+                pass
+
+    def __repr__(self) -> str:
+        return (
+            f"ProcessExecutor(n_jobs={self.n_workers}, start_method={self.start_method!r}; "
+            f"{self.threads_per_worker} BLAS thread{'s' if self.threads_per_worker > 1 else ''} "
+            f"per worker)"
+        )
