@@ -30,14 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = [
-    "DaskExecutor",
-    "Executor",
-    "Outcome",
-    "ProcessExecutor",
-    "SerialExecutor",
-    "get_executor",
-]
+__all__ = ["Executor", "Outcome", "SerialExecutor", "get_executor"]  # engines: __getattr__
 
 
 @dataclass
