@@ -105,13 +105,15 @@ def get_executor(n_jobs: int | None = 1, distributed: Any = None) -> Executor:
         from neuroflow._dask_executor import DaskExecutor
 
         return DaskExecutor(distributed, n_jobs=n_jobs)
-    if n_jobs is None or n_jobs == 1:
-        return SerialExecutor()
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+    if n_jobs is not None and (
+        isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1
+    ):
         raise ValueError(
             f"Expected `n_jobs` to be a positive integer, -1 (one per core) or None. "
             f"Received: n_jobs={n_jobs!r}"
         )
+    if n_jobs is None or n_jobs == 1:
+        return SerialExecutor()
     from neuroflow._process_executor import ProcessExecutor
 
     return ProcessExecutor(n_jobs)
