@@ -153,7 +153,7 @@ class DaskExecutor(Executor):
         remaining = dict(zip(index_of, submitted))
         del submitted  # as_completed and `remaining` hold the futures; done ones are dropped
         try:
-            for future in dd.as_completed(list(remaining.values())):
+            for future in dd.as_completed(list(remaining.values()), loop=self.client.loop):
                 del remaining[future.key]
                 yield self._outcome(dd, future, index_of[future.key])
                 future.release()
