@@ -1,0 +1,477 @@
+"""The tuner: runs the trials an oracle chooses, records them, and answers for the best.
+
+Each trial is a picklable task (the hypermodel, the trial's hyperparameter values, the
+arguments of ``fit`` and the paths to write) handed to an executor
+(:func:`neuroflow.executors.get_executor`): in this process for ``n_jobs=1``, on worker
+processes for ``n_jobs=k``, on a Dask cluster with ``distributed=``. The task builds the
+model, trains it, saves the weights of its best epoch (neuroflow's format, atomically) and
+returns the epoch logs; the oracle, in this process, scores the trial and chooses the next.
+
+Files (``directory/project_name/``), each written atomically::
+
+    oracle.json                  the oracle's state (space, order of trials, seeds, retries)
+    trial_<id>/trial.json        the trial's values, metrics, score and status
+    trial_<id>/checkpoint.neuroflow   the weights of the trial's best epoch
+
+With ``overwrite=False`` (the default), a tuner made on an existing project reloads it and
+``search`` goes on from there: finished trials are not run again, and a trial that was
+running when the search stopped runs again.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import statistics
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from neuroflow.callbacks import Callback
+from neuroflow.tuner.hypermodel import HyperModel, get_hypermodel
+from neuroflow.tuner.hyperparameters import HyperParameters
+from neuroflow.tuner.objective import DefaultObjective, Objective
+from neuroflow.tuner.oracle import Oracle
+from neuroflow.tuner.trial import Trial, TrialStatus
+
+__all__ = ["Tuner"]
+
+CHECKPOINT = "checkpoint.neuroflow"
+
+
+class _SaveBestEpoch(Callback):
+    """Saves the weights at each epoch that improves the objective (every epoch when the
+    objective is not in the logs, as KerasTuner does)."""
+
+    def __init__(self, objective: Objective, filepath: str):
+        super().__init__()
+        self.objective = objective
+        self.filepath = filepath
+        self.best_value = -np.inf if objective.direction == "max" else np.inf
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self.objective.has_value(logs):
+            self.model.save_weights(self.filepath)
+            return
+        value = float(self.objective.get_value(logs))
+        if self.objective.better_than(value, self.best_value):
+            self.best_value = value
+            self.model.save_weights(self.filepath)
+
+
+class _FatalTrialError(Exception):
+    """A mistake in the user's code that every trial would repeat (no retry)."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass
+class _TrialTask:
+    """Everything a worker needs to run one trial (picklable)."""
+
+    hypermodel: HyperModel
+    hp_config: dict
+    trial_id: str
+    fit_args: tuple
+    fit_kwargs: dict
+    checkpoint: str
+    objective: Objective
+    executions_per_trial: int = 1
+    initial_weights: str | None = None
+    max_model_size: int | None = None
+    seed: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def build_checked(hypermodel: HyperModel, hp: HyperParameters, max_model_size=None):
+    """``hypermodel``'s model for ``hp``, checked to be a compiled neuroflow model."""
+    from neuroflow.models import Model
+
+    model = hypermodel._build(hp)
+    if not isinstance(model, Model):
+        raise _FatalTrialError(
+            "TypeError",
+            "Expected the model-building function, or HyperModel.build(), to return a "
+            f"compiled neuroflow model (neuroflow.keras.Model). Received: {model!r} of type "
+            f"{type(model).__module__}.{type(model).__name__}.",
+        )
+    if not model.compiled:
+        raise _FatalTrialError(
+            "ValueError",
+            "Expected the model-building function, or HyperModel.build(), to return a "
+            f"compiled model: call model.compile(optimizer=..., loss=...) in build(hp). "
+            f"Received: the model {model.name!r}, not compiled.",
+        )
+    if max_model_size is not None and model.built and model.count_params() > max_model_size:
+        raise RuntimeError(
+            f"Oversized model: {model.count_params()} parameters (max_model_size="
+            f"{max_model_size}). Skip model."
+        )
+    return model
+
+
+def _as_logs(result) -> dict:
+    """One execution's result as ``{"history": {metric: [per epoch]}}``."""
+    from neuroflow.callbacks import History
+
+    if isinstance(result, History):
+        return {"history": {k: [float(v) for v in vs] for k, vs in result.history.items()}}
+    if isinstance(result, dict):
+        return {"history": {k: [float(v)] for k, v in result.items()}}
+    if isinstance(result, (int, float, np.floating, np.integer)) and not isinstance(result, bool):
+        return {"value": float(result)}
+    if result is None:
+        raise _FatalTrialError(
+            "TypeError",
+            "The return value of HyperModel.fit() is None. Did you forget to return the "
+            "metrics (the History that model.fit returns)?",
+        )
+    raise _FatalTrialError(
+        "TypeError",
+        "Expected the return value of HyperModel.fit() to be a History, a dict of metrics or "
+        f"a float. Received: {result!r} of type {type(result).__name__}",
+    )
+
+
+def run_trial_task(task: _TrialTask) -> dict:
+    """Runs one trial: builds, trains and checkpoints; returns each execution's logs.
+
+    A mistake every trial would repeat (``build`` returning something that is not a
+    compiled model, ``fit`` returning nothing) comes back as ``{"fatal": ...}`` so that the
+    search stops with it; any other exception is the trial's failure (retried, then FAILED).
+    """
+    from neuroflow.backend import using_rng
+
+    hp = HyperParameters.from_config(task.hp_config)
+    checkpoint_cb = _SaveBestEpoch(task.objective, task.checkpoint)
+    user_callbacks = list(task.fit_kwargs.get("callbacks") or [])
+    executions = []
+    try:
+        for execution in range(task.executions_per_trial):
+            seed = zlib.crc32(f"{task.seed}/{task.trial_id}/{execution}".encode())
+            with using_rng(np.random.default_rng(seed)):
+                model = build_checked(task.hypermodel, hp, task.max_model_size)
+                if task.initial_weights:
+                    model.load_weights(task.initial_weights)
+                kwargs = dict(task.fit_kwargs)
+                try:
+                    callbacks = copy.deepcopy(user_callbacks)
+                except Exception:  # a callback that cannot be copied is shared, as given
+                    callbacks = list(user_callbacks)
+                kwargs["callbacks"] = [*callbacks, checkpoint_cb]
+                result = task.hypermodel.fit(hp, model, *task.fit_args, **kwargs)
+                executions.append(_as_logs(result))
+    except _FatalTrialError as e:
+        return {"fatal": e.kind, "message": str(e)}
+    return {"executions": executions, "hyperparameters": hp.get_config()}
+
+
+def _best_epoch(history: dict, objective: Objective) -> tuple[dict, int]:
+    """The metrics of the epoch with the best objective, and that epoch."""
+    epochs = max((len(v) for v in history.values()), default=0)
+    best_epoch, best = 0, None
+    for epoch in range(epochs):
+        logs = history.get(objective.name, [])
+        if epoch >= len(logs):
+            continue
+        value = logs[epoch]
+        if best is None or objective.better_than(value, best):
+            best_epoch, best = epoch, value
+    metrics = {k: v[best_epoch] for k, v in history.items() if best_epoch < len(v)}
+    return metrics, best_epoch
+
+
+class Tuner:
+    """Runs a search: the oracle chooses values, the tuner builds and trains the models.
+
+    Args:
+        oracle: the :class:`~neuroflow.tuner.Oracle` that chooses each trial's values.
+        hypermodel: a function ``build(hp)`` returning a compiled neuroflow model, or a
+            :class:`~neuroflow.tuner.HyperModel`.
+        max_model_size: models with more parameters are skipped (the trial fails).
+        directory: where the project folder goes (default ``"."``).
+        project_name: the project folder's name (default ``"untitled_project"``).
+        overwrite: ``True`` deletes an existing project of that name first; ``False``
+            reloads it and goes on with its search.
+        executions_per_trial: models trained (from new initial weights) per trial; their
+            metrics are averaged.
+        n_jobs: ``1`` runs the trials here; ``k`` on ``k`` worker processes; ``-1`` one per
+            core.
+        distributed: ``None``, ``"dask"``, a Dask scheduler address or a
+            ``dask.distributed.Client`` (see :func:`neuroflow.executors.get_executor`).
+        tuner_id: the name of this tuner in the oracle's records.
+    """
+
+    def __init__(
+        self,
+        oracle: Oracle,
+        hypermodel=None,
+        max_model_size=None,
+        directory=None,
+        project_name=None,
+        overwrite: bool = False,
+        executions_per_trial: int = 1,
+        n_jobs=1,
+        distributed=None,
+        tuner_id=None,
+    ):
+        if not isinstance(oracle, Oracle):
+            raise ValueError(
+                "Expected `oracle` argument to be an instance of `Oracle`. "
+                f"Received: oracle={oracle!r} (of type {type(oracle).__name__})."
+            )
+        if hypermodel is None and type(self).run_trial is Tuner.run_trial:
+            raise ValueError(
+                "Received `hypermodel=None`. We only allow not specifying `hypermodel` if the "
+                "user defines the search space in `Tuner.run_trial()` by subclassing a "
+                "`Tuner` class without using a `HyperModel` instance."
+            )
+        if (
+            isinstance(executions_per_trial, bool)
+            or not isinstance(executions_per_trial, int)
+            or executions_per_trial < 1
+        ):
+            raise ValueError(
+                "Expected `executions_per_trial` to be a positive integer. "
+                f"Received: executions_per_trial={executions_per_trial!r}"
+            )
+        self.oracle = oracle
+        self.hypermodel = get_hypermodel(hypermodel)
+        self.max_model_size = max_model_size
+        self.executions_per_trial = executions_per_trial
+        self.n_jobs = n_jobs
+        self.distributed = distributed
+        self.tuner_id = tuner_id or "tuner0"
+        self.directory = str(directory or ".")
+        self.project_name = project_name or "untitled_project"
+        self.oracle._set_project_dir(self.project_dir)
+        if overwrite and self.project_dir.exists():
+            shutil.rmtree(self.project_dir)
+        self.reloaded = False
+        if not overwrite and (self.project_dir / "oracle.json").exists():
+            print(f"Reloading Tuner from {self.project_dir / 'oracle.json'}")
+            self.oracle.reload()
+            self.reloaded = True
+        else:
+            self.project_dir.mkdir(parents=True, exist_ok=True)
+            self._populate_initial_space()
+            self.oracle.save()
+
+    # -- the project
+    @property
+    def project_dir(self) -> Path:
+        return Path(self.directory) / self.project_name
+
+    def get_trial_dir(self, trial_id: str) -> Path:
+        return self.project_dir / f"trial_{trial_id}"
+
+    def _get_checkpoint_fname(self, trial_id: str) -> str:
+        return str(self.get_trial_dir(trial_id) / CHECKPOINT)
+
+    @property
+    def remaining_trials(self):
+        """Trials left before ``max_trials`` (``None`` without a limit)."""
+        return self.oracle.remaining_trials()
+
+    # -- the space
+    def _populate_initial_space(self) -> None:
+        """Builds the hypermodel until every conditional scope has been active once, so the
+        oracle knows the whole space (KerasTuner's discovery of conditional parameters)."""
+        if self.hypermodel is None:
+            return
+        hp = self.oracle.get_space()
+        self.hypermodel.declare_hyperparameters(hp)
+        self.oracle.update_space(hp)
+        never_active: list = []
+        once_active: list = []
+        hp = self.oracle.get_space()
+        while True:
+            try:
+                build_checked(self.hypermodel, hp)
+            except _FatalTrialError as e:
+                raise (TypeError if e.kind == "TypeError" else ValueError)(str(e)) from None
+            self.oracle.update_space(hp)
+            for conditions in hp.active_scopes:
+                if conditions not in once_active:
+                    once_active.append(copy.deepcopy(conditions))
+                if conditions in never_active:
+                    never_active.remove(conditions)
+            for conditions in hp.inactive_scopes:
+                if conditions not in once_active and conditions not in never_active:
+                    never_active.append(copy.deepcopy(conditions))
+            if not never_active:
+                break
+            hp = self.oracle.get_space()
+            for condition in never_active[0]:
+                hp.values[condition.name] = condition.values[0]
+            hp.ensure_active_values()
+
+    def search_space_summary(self, extended: bool = False) -> None:
+        """Prints the search space as KerasTuner does."""
+        print("Search space summary")
+        hp = self.oracle.get_space()
+        print(f"Default search space size: {len(hp.space)}")
+        for p in hp.space:
+            config = p.get_config()
+            name = config.pop("name")
+            print(f"{name} ({type(p).__name__})")
+            print(config)
+
+    # -- the search
+    def _check_search_space(self) -> None:
+        fit_overridden = type(self.hypermodel).fit is not HyperModel.fit
+        if not self.oracle.hyperparameters.space and not fit_overridden:
+            raise ValueError(
+                "The search space is empty: build(hp) defined no hyperparameters "
+                "(hp.Int, hp.Float, hp.Choice, hp.Boolean), so there is nothing to search. "
+                "Define at least one in build(hp), or pass `hyperparameters=`."
+            )
+
+    def _make_task(self, trial: Trial, fit_args: tuple, fit_kwargs: dict) -> _TrialTask:
+        return _TrialTask(
+            hypermodel=self.hypermodel,
+            hp_config=trial.hyperparameters.get_config(),
+            trial_id=trial.trial_id,
+            fit_args=fit_args,
+            fit_kwargs=fit_kwargs,
+            checkpoint=self._get_checkpoint_fname(trial.trial_id),
+            objective=self.oracle.objective,
+            executions_per_trial=self.executions_per_trial,
+            max_model_size=self.max_model_size,
+            seed=self.oracle.seed,
+        )
+
+    def run_trial(self, trial: Trial, *fit_args, **fit_kwargs) -> _TrialTask:
+        """The task that runs ``trial`` (subclasses adjust ``fit``'s arguments here)."""
+        self.get_trial_dir(trial.trial_id).mkdir(parents=True, exist_ok=True)
+        return self._make_task(trial, fit_args, fit_kwargs)
+
+    def search(self, *fit_args, **fit_kwargs) -> None:
+        """Runs trials until the oracle stops (``max_trials`` reached or space exhausted).
+
+        Takes ``fit``'s arguments: ``search(x, y, epochs=..., validation_data=...,
+        validation_split=..., batch_size=..., callbacks=[...], verbose=...)``. ``verbose``
+        also sets how much the search itself prints.
+        """
+        from neuroflow.executors import get_executor
+
+        if "verbose" in fit_kwargs:
+            self.oracle.verbose = fit_kwargs["verbose"]
+        self._check_search_space()
+        finished_before = len(self.oracle.end_order)
+        ran = 0
+        with get_executor(self.n_jobs, self.distributed) as executor:
+            while True:
+                wave = []
+                for slot in range(max(1, executor.n_workers)):
+                    trial = self.oracle.create_trial(f"{self.tuner_id}/{slot}")
+                    if trial.status != TrialStatus.RUNNING:  # STOPPED, or IDLE: run the wave
+                        break
+                    wave.append(trial)
+                if not wave:  # Oracle triggered exit.
+                    break
+                tasks = [self.run_trial(t, *fit_args, **fit_kwargs) for t in wave]
+                for outcome in executor.map_unordered(run_trial_task, tasks, retries=0):
+                    self._end_trial(wave[outcome.index], outcome)
+                    ran += 1
+        if ran == 0 and self.oracle.verbose:
+            print("Oracle triggered exit")
+            if finished_before:
+                print(
+                    f"The search in {self.project_dir} is already finished: "
+                    f"{finished_before} trials were run before (max_trials="
+                    f"{self.oracle.max_trials}), so no new trial ran. Pass `overwrite=True` "
+                    "to start over, another `project_name`, or a larger `max_trials`."
+                )
+
+    def _end_trial(self, trial: Trial, outcome) -> None:
+        if not outcome.ok:
+            trial.status = TrialStatus.INVALID
+            trial.message = outcome.error
+            self.oracle.end_trial(trial)
+            return
+        result = outcome.value
+        if "fatal" in result:
+            error = TypeError if result["fatal"] == "TypeError" else ValueError
+            raise error(result["message"])
+        trial.hyperparameters = HyperParameters.from_config(result["hyperparameters"])
+        metrics, step = self._metrics_of(result["executions"])
+        self.oracle.update_trial(trial.trial_id, metrics, step=step)
+        trial.status = TrialStatus.COMPLETED
+        self.oracle.end_trial(trial)
+
+    def _metrics_of(self, executions: list) -> tuple[dict, int]:
+        """The trial's metrics (the best epoch of each execution, averaged) and its step."""
+        objective = self.oracle.objective
+        per_execution, steps = [], []
+        for logs in executions:
+            if "value" in logs:
+                per_execution.append({objective.name: logs["value"]})
+                steps.append(0)
+                continue
+            history = logs["history"]
+            if not objective.has_value(history):
+                if isinstance(objective, DefaultObjective):
+                    raise ValueError(
+                        "Expected an `objective` (a metric name such as 'val_accuracy', or "
+                        "`kt.Objective(name, direction)`), or HyperModel.fit() returning a "
+                        f"single float. The logs hold: {sorted(history)}"
+                    )
+                raise ValueError(
+                    f"The objective {objective.name!r} is not in the logs of the trial's "
+                    f"training. Available metrics: {sorted(history)}. Use one of these as "
+                    "`objective` (a metric starting with 'val_' needs validation_data or "
+                    "validation_split in search(), and metrics=[...] in compile)."
+                )
+            metrics, epoch = _best_epoch(history, objective)
+            per_execution.append(metrics)
+            steps.append(epoch)
+        names = {k for m in per_execution for k in m}
+        averaged = {
+            k: float(np.mean([m[k] for m in per_execution if k in m])) for k in sorted(names)
+        }
+        return averaged, int(statistics.mean(steps)) if steps else 0
+
+    # -- results
+    def get_best_hyperparameters(self, num_trials: int = 1) -> list[HyperParameters]:
+        """The hyperparameters of the best trials, best first."""
+        return [t.hyperparameters for t in self.oracle.get_best_trials(num_trials)]
+
+    def load_model(self, trial: Trial):
+        """The model of ``trial``, rebuilt and with the weights of its best epoch."""
+        try:
+            model = build_checked(self.hypermodel, trial.hyperparameters)
+        except _FatalTrialError as e:
+            raise (TypeError if e.kind == "TypeError" else ValueError)(str(e)) from None
+        path = self._get_checkpoint_fname(trial.trial_id)
+        if not Path(path).exists():
+            raise FileNotFoundError(
+                f"No weights were saved for trial {trial.trial_id} (status {trial.status}): "
+                f"{path} does not exist."
+            )
+        model.load_weights(path)
+        return model
+
+    def get_best_models(self, num_models: int = 1) -> list:
+        """The best trials' models, rebuilt with their saved weights, best first."""
+        return [self.load_model(t) for t in self.oracle.get_best_trials(num_models)]
+
+    def results_summary(self, num_trials: int = 10) -> None:
+        """Prints the best trials as KerasTuner does."""
+        print("Results summary")
+        print(f"Results in {self.project_dir}")
+        print(f"Showing {num_trials} best trials")
+        print(f"{self.oracle.objective}")
+        for trial in self.oracle.get_best_trials(num_trials):
+            print()
+            trial.summary()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(objective={self.oracle.objective}, "
+            f"max_trials={self.oracle.max_trials}, project_dir='{self.project_dir}')"
+        )
