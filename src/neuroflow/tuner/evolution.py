@@ -49,7 +49,6 @@ from neuroflow.tuner.hyperparameters import (
     Choice,
     Fixed,
     Float,
-    HyperParameters,
     Int,
 )
 from neuroflow.tuner.oracle import Oracle
@@ -234,30 +233,33 @@ class EvolutionarySearchOracle(Oracle):
     def _complete(self, values: dict, rng: random.Random) -> dict:
         """``values`` for exactly the active hyperparameters: kept where valid, drawn where
         missing (a condition that became true), dropped where inactive."""
-        hps = HyperParameters()
-        for hp in self.hyperparameters.space:
-            hps.merge([hp])
-            if hps.is_active(hp):
+        out: dict = {}
+        for hp in self.hyperparameters.space:  # parents come before their conditional children
+            if _active(hp, out) and hp.name not in out:
                 value = values.get(hp.name)
                 if value is None or not _valid(hp, value):
                     value = hp.prob_to_value(rng.random())
-                hps.values[hp.name] = value
-        return dict(hps.values)
+                out[hp.name] = value
+        return out
 
     def _mutate(self, values: dict, rng: random.Random) -> dict:
-        hps = HyperParameters()
-        mutable = []
-        for hp in self.hyperparameters.space:
-            hps.merge([hp])
-            hps.values = values
-            if hps.is_active(hp) and not isinstance(hp, Fixed) and len(_choices(hp)) != 1:
-                mutable.append(hp)
+        mutable = [
+            hp
+            for hp in self.hyperparameters.space
+            if _active(hp, values) and hp.name in values and len(_choices(hp)) != 1
+        ]
         if not mutable:
             return values
         hp = rng.choice(mutable)
         values = dict(values)
-        values[hp.name] = _mutated(hp, values.get(hp.name, hp.default), rng)
+        values[hp.name] = _mutated(hp, values[hp.name], rng)
         return values
+
+    def end_trial(self, trial) -> None:
+        super().end_trial(trial)
+        # the base class saves before it forgets the trial as ongoing, and a reload retries
+        # the ongoing ones: save again so that a resumed search does not run it twice
+        self.save()
 
     # -- state
     def get_state(self) -> dict:
@@ -268,6 +270,10 @@ class EvolutionarySearchOracle(Oracle):
     def set_state(self, state: dict) -> None:
         super().set_state(state)
         self.generations = [list(members) for members in state["generations"]]
+
+
+def _active(hp, values: dict) -> bool:
+    return all(condition.is_active(values) for condition in hp.conditions)
 
 
 def _choices(hp) -> tuple:
