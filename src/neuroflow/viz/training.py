@@ -31,7 +31,7 @@ def plot_history(history, *, metrics=None, ax=None, fig=None):
 
     Each panel draws the training value of one quantity (``loss``, ``accuracy``, ...) and,
     when ``fit`` validated, its ``val_`` twin in the same axes; the best validation epoch is
-    marked. Epochs count from 1, as ``fit`` prints them.
+    marked. The loss comes first. Epochs count from 1, as ``fit`` prints them.
 
     Parameters
     ----------
@@ -67,6 +67,7 @@ def plot_history(history, *, metrics=None, ax=None, fig=None):
         )
     available = [key for key in logs if not key.startswith("val_")]
     available += [key[4:] for key in logs if key.startswith("val_") and key[4:] not in logs]
+    available.sort(key=lambda key: key != "loss")  # the loss first, as Keras 3 sorts the rest
     if metrics is None:
         names = available
     else:
