@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 RANKDIRS = ("TB", "LR", "BT", "RL")
 SPLINES = ("ortho", "spline", "curved", "polyline", "line")
 _MOVETO, _LINETO, _CURVE4 = 1, 2, 4  # matplotlib.path.Path's codes (no import needed here)
+_LOOP = 9.0  # how far a loop (an edge from a node to itself) reaches beyond its box
 
 
 def text_size(text: str, size: float, weight: str = "normal") -> tuple[float, float]:
@@ -162,10 +163,12 @@ def layout(
     clusters: dict | None = None,
     pull_sources: bool = True,
     sinks_last: bool = False,
+    centred: frozenset | set = frozenset(),
 ) -> Placed:
     """Places ``nodes`` (keys; ``sizes[key] = (w, h)`` in points, or a :class:`Cluster` in
     ``clusters``, laid out with the same ``turned``) and routes ``edges``, top to bottom, or
-    left to right when ``turned``; see the module docstring. :func:`orient` flips the result
+    left to right when ``turned``; see the module docstring. Edges meet the nodes in
+    ``centred`` (round ones) at the middle of their sides. :func:`orient` flips the result
     for ``BT``/``RL``."""
     clusters = clusters or {}
 
@@ -175,6 +178,10 @@ def layout(
     real = {k: clusters[k].size if k in clusters else sizes[k] for k in nodes}
     breadth = {k: canon(*real[k])[0] for k in nodes}
     depth = {k: canon(*real[k])[1] for k in nodes}
+    loops = {e.source for e in edges if e.source == e.target}  # a layer fed its own output
+    own_breadth = dict(breadth)
+    for k in loops:  # room on the far side for the loop
+        breadth[k] += 2 * _LOOP
 
     # ---- ranks
     index = {k: i for i, k in enumerate(nodes)}
@@ -288,7 +295,7 @@ def layout(
     def port_box(node, box):
         """(dx, dy, breadth, depth) of ``box`` inside ``node`` (the node itself by default)."""
         if box is None or box == node or node not in clusters:
-            return 0.0, 0.0, breadth[node], depth[node]
+            return 0.0, 0.0, own_breadth[node], depth[node]
         cluster = clusters[node]
         bx, by, bw, bh = cluster.placed.boxes[box]
         ox, oy = cluster.offset
@@ -299,6 +306,8 @@ def layout(
     tails: dict = {}
     heads: dict = {}
     for i, e in enumerate(edges):
+        if e.source == e.target:
+            continue
         tails.setdefault((e.source, e.tail), []).append(i)
         heads.setdefault((e.target, e.head), []).append(i)
 
@@ -325,11 +334,13 @@ def layout(
         for (node, box), ids in groups.items():
             dx, _, bw, _ = port_box(node, box)
             for j, i in enumerate(sorted(ids, key=key)):
-                fraction = 0.5 + 0.7 * ((j + 1) / (len(ids) + 1) - 0.5)
+                fraction = 0.5 if node in centred else 0.5 + 0.7 * ((j + 1) / (len(ids) + 1) - 0.5)
                 port_x[(i, end)] = node_left(node) + dx + bw * fraction
 
     def side(node, box):  # the stretch of a box's side a port may sit on
         dx, _, bw, _ = port_box(node, box)
+        if node in centred:
+            return node_left(node) + dx + bw / 2, node_left(node) + dx + bw / 2
         return node_left(node) + dx + 0.08 * bw, node_left(node) + dx + 0.92 * bw
 
     def clamp(value, lo, hi):
@@ -340,6 +351,8 @@ def layout(
     spread(heads, last_before, "head")
     # the only edge on a side may slide along it, to meet the other end straight on
     for i, e in enumerate(edges):
+        if e.source == e.target:
+            continue
         chain = chains.get((e.source, e.target), [])
         lone_tail = len(tails[(e.source, e.tail)]) == 1
         lone_head = len(heads[(e.target, e.head)]) == 1
@@ -394,7 +407,14 @@ def layout(
     # ---- routes (canonical points, then turned)
     routes = []
     for i, e in enumerate(edges):
-        if e.source == e.target:
+        if e.source == e.target:  # out of the far side, round, and back in
+            tx, ty, tb, td = port_box(e.source, e.tail)
+            hx, hy, hb, hd = port_box(e.target, e.head)
+            left, top = node_left(e.source), node_top(e.source)
+            far = left + own_breadth[e.source] + _LOOP
+            verts = [(left + tx + tb, top + ty + 0.7 * td), (far, top + ty + 0.7 * td),
+                     (far, top + hy + 0.3 * hd), (left + hx + hb, top + hy + 0.3 * hd)]  # fmt: skip
+            routes.append((e, verts, [_MOVETO] + [_LINETO] * 3))
             continue
         chain = chains.get((e.source, e.target), [])
         _, ty, _, td = port_box(e.source, e.tail)
