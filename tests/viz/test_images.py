@@ -9,6 +9,7 @@ from neuroflow.keras import layers, models  # noqa: E402
 from neuroflow.keras.utils import to_categorical  # noqa: E402
 from neuroflow.viz import plot_images, plot_misclassified  # noqa: E402
 
+
 def _shown(fig):
     return [axis for axis in fig.axes if axis.images]
 
