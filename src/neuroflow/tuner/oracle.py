@@ -287,13 +287,13 @@ class Oracle:
         self._run_times[trial.trial_id] += 1
         if not self._retry(trial):
             self.end_order.append(trial.trial_id)
-        self._save_trial(trial)
-        self.save()
-        self._display.on_trial_end(trial)
         for tuner_id, ongoing in list(self.ongoing_trials.items()):
             if ongoing.trial_id == trial.trial_id:
                 del self.ongoing_trials[tuner_id]
                 break
+        self._save_trial(trial)
+        self.save()
+        self._display.on_trial_end(trial)
         self._check_consecutive_failures()
 
     def _retry(self, trial: Trial) -> bool:
