@@ -166,6 +166,18 @@ def _figure(ax, fig, figsize):
     return figure_and_axes(ax, fig, figsize=figsize)
 
 
+def _sklearn_metrics():
+    """scikit-learn's metrics module, or an ImportError naming the extra that installs it."""
+    try:
+        import sklearn.metrics
+    except ImportError as e:
+        raise ImportError(
+            f"This picture is drawn by scikit-learn's displays, and scikit-learn is not "
+            f'installed ({e}). Install it with: pip install "neuroflow[sklearn]"'
+        ) from None
+    return sklearn.metrics
+
+
 def plot_confusion_matrix(
     model_or_y_true,
     x_or_y_pred=None,
@@ -218,7 +230,7 @@ def plot_confusion_matrix(
     >>> fig.axes[0].images[0].get_array().tolist()
     [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
     """
-    from sklearn.metrics import ConfusionMatrixDisplay
+    skm = _sklearn_metrics()
 
     y_true, predictions = _truth_and_predictions(model_or_y_true, x_or_y_pred, y, "y_pred")
     if predictions is None:
@@ -235,7 +247,7 @@ def plot_confusion_matrix(
     n_labels = len(labels) if labels is not None else len(np.unique(np.r_[y_true, y_pred]))
     side = min(4.0 + 0.45 * n_labels, 11.0)
     fig, ax = _figure(ax, fig, (side + 1.0, side))
-    ConfusionMatrixDisplay.from_predictions(
+    skm.ConfusionMatrixDisplay.from_predictions(
         y_true,
         y_pred,
         labels=labels,
@@ -298,7 +310,7 @@ def plot_roc(
     >>> fig.axes[0].get_legend().get_texts()[0].get_text()
     'class 1 (AUC = 0.75)'
     """
-    from sklearn.metrics import RocCurveDisplay, roc_auc_score
+    skm = _sklearn_metrics()
 
     y_true, predictions = _truth_and_predictions(model_or_y_true, x_or_y_score, y, "y_score")
     if predictions is None:
@@ -323,7 +335,7 @@ def plot_roc(
         if pos_label is None:
             pos_label = classes[-1] if len(classes) else 1
         positive = np.asarray(y_true) == pos_label
-        RocCurveDisplay.from_predictions(
+        skm.RocCurveDisplay.from_predictions(
             positive,
             scores,
             pos_label=True,
@@ -331,11 +343,11 @@ def plot_roc(
             ax=ax,
             plot_chance_level=True,
         )
-        auc = roc_auc_score(positive, scores)
+        auc = skm.roc_auc_score(positive, scores)
         default = f"ROC curve of class {names.get(pos_label, pos_label)} (AUC {auc:.3f})"
     else:  # one curve per class, against the rest
         for i, label in enumerate(classes):
-            RocCurveDisplay.from_predictions(
+            skm.RocCurveDisplay.from_predictions(
                 np.asarray(y_true) == label,
                 scores[:, i],
                 pos_label=True,
@@ -347,7 +359,7 @@ def plot_roc(
         if not (np.all(scores >= 0) and np.allclose(scores.sum(axis=1), 1.0, atol=1e-3)):
             probabilities = _softmax(scores)  # decision_function scores
         probabilities = probabilities / probabilities.sum(axis=1, keepdims=True)
-        macro = roc_auc_score(y_true, probabilities, multi_class="ovr", labels=classes)
+        macro = skm.roc_auc_score(y_true, probabilities, multi_class="ovr", labels=classes)
         default = f"ROC curves, each class vs the rest (macro AUC {macro:.3f})"
         ax.legend(loc="lower right", fontsize="small")
     ax.set_xlabel("False positive rate")
@@ -440,9 +452,8 @@ def plot_decision_boundary(
     predicted = _class_predictions(model, X if _is_estimator(model) else X.astype(np.float32))
     k = len(classes)
     names = list(class_names) if class_names is not None else [str(c) for c in classes]
-    colors = _colors(k)
-
     fig, ax = _figure(ax, fig, (6.0, 5.0))
+    colors = _colors(k)
     ax.contourf(g0, g1, region, levels=np.arange(k + 1) - 0.5, colors=colors, alpha=0.25)
     if k > 1:
         ax.contour(g0, g1, region, levels=np.arange(k - 1) + 0.5, colors="black", linewidths=1.0)

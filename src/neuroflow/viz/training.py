@@ -56,8 +56,6 @@ def plot_history(history, *, metrics=None, ax=None, fig=None):
     >>> fig.axes[0].lines[1].get_xydata().tolist()
     [[1.0, 1.0], [2.0, 0.7], [3.0, 0.75]]
     """
-    from matplotlib.ticker import MaxNLocator
-
     logs, epochs = _history_dict(history)
     logs = {key: list(values) for key, values in logs.items() if len(values)}
     if not logs:
@@ -81,6 +79,8 @@ def plot_history(history, *, metrics=None, ax=None, fig=None):
     fig, axes = figure_and_axes(
         ax, fig, nrows=1, ncols=len(names), squeeze=False, figsize=(4.6 * len(names), 3.8)
     )
+    from matplotlib.ticker import MaxNLocator  # after figure_and_axes: it names the install
+
     for axis, name in zip(axes.flat, names):
         lower_is_better = "loss" in name or "error" in name
         for key, label, style in ((name, "training", "o-"), (f"val_{name}", "validation", "s--")):
