@@ -356,8 +356,18 @@ __all__ = [
     "ModelCheckpoint",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "TensorBoard",
     "TerminateOnNaN",
 ]
+
+
+def __getattr__(name):
+    # TensorBoard lives in its own module (it writes with the optional tensorboardX)
+    if name == "TensorBoard":
+        from neuroflow.tensorboard import TensorBoard
+
+        return TensorBoard
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ModelCheckpoint(Callback):
