@@ -90,6 +90,7 @@ def test_feature_maps_one_row_per_image_layer_with_its_outputs(save_png):
     names = ["input", "conv", "max", "conv2", "relu", "avg"]
     assert [row[0].get_ylabel().split("\n")[0] for row in grid] == names
     assert grid[2, 0].get_ylabel().split("\n")[1:3] == ["MaxPooling2D", "4x4x3"]
+    assert fig._suptitle.get_text().endswith("(the first 4 channels of each)")  # conv2 has 5
     x = image[None]
     expected = {"input": x}
     h = x
@@ -145,3 +146,22 @@ def test_feature_maps_bad_input():
         plot_feature_maps(dense, np.zeros(4))
     with pytest.raises(ValueError, match="max_maps"):
         plot_feature_maps(model, np.zeros((10, 10, 2)), max_maps=0)
+
+
+def test_seed002_worked_pooling_example_annotated(save_png):
+    """Seed 002's 4x4 example: 2x2 max pooling gives [[20, 30], [112, 37]] and average
+    pooling [[13, 8], [79, 19.5]] (the seed rounds the last to 20); each number is written
+    on its pixel."""
+    seed = np.array([[12, 20, 30, 0], [8, 12, 2, 0], [34, 70, 37, 4], [112, 100, 25, 12]])
+    inputs = keras.Input((4, 4, 1))
+    pooled = [layers.MaxPooling2D(name="max")(inputs), layers.AveragePooling2D(name="avg")(inputs)]
+    model = keras.Model(inputs, layers.Concatenate()(pooled))
+    fig = plot_feature_maps(model, seed[..., None], layers=["max", "avg"], annotate=True)
+    image, maxed, averaged = (a for a in fig.axes if a.images)
+    np.testing.assert_array_equal(image.images[0].get_array(), seed)
+    np.testing.assert_array_equal(maxed.images[0].get_array(), [[20, 30], [112, 37]])
+    np.testing.assert_allclose(averaged.images[0].get_array(), [[13, 8], [79, 19.5]])
+    assert [t.get_text() for t in maxed.texts] == ["20", "30", "112", "37"]
+    assert [t.get_text() for t in averaged.texts] == ["13", "8", "79", "19.5"]
+    assert len(image.texts) == 16
+    save_png(fig, "pooling")

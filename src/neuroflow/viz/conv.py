@@ -164,6 +164,16 @@ def _as_batch(model, image) -> np.ndarray:
     )
 
 
+def _write_values(a, image, values: np.ndarray) -> None:
+    """Each pixel's value written on it, dark on light pixels and light on dark ones."""
+    size = max(5, min(10, 40 // max(values.shape)))
+    for (i, j), v in np.ndenumerate(values):
+        r, g, b, _ = image.cmap(image.norm(v))
+        light = 0.299 * r + 0.587 * g + 0.114 * b > 0.5
+        a.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=size,
+               color="k" if light else "w")  # fmt: skip
+
+
 def _image_layers(model) -> list:
     """The layers whose output is a stack of images (batch, height, width, channels)."""
     return [
@@ -203,6 +213,7 @@ def plot_feature_maps(
     layers=None,
     max_maps: int = 8,
     show_input: bool = True,
+    annotate: bool = False,
     cmap: str = "viridis",
     ax=None,
     fig=None,
@@ -212,8 +223,9 @@ def plot_feature_maps(
     One row per layer (Conv2D, activations, pooling, ...: every layer whose output is a stack
     of images), one panel per output channel (the first ``max_maps``); the panel of channel
     ``c`` shows ``output[0, :, :, c]`` of that layer for the image, on a colour scale shared
-    by its row. The first row is the image itself. The outputs come from a Keras-style
-    intermediate model, ``Model(model.inputs, [layer.output for layer in layers])``.
+    by its row (its [min, max] is written under the layer's name and output shape). The
+    first row is the image itself. The outputs come from a Keras-style intermediate model,
+    ``Model(model.inputs, [layer.output for layer in layers])``.
 
     Parameters
     ----------
@@ -229,6 +241,9 @@ def plot_feature_maps(
         Channels shown per layer.
     show_input : bool, default True
         Whether the first row shows the input image's channels.
+    annotate : bool, default False
+        Whether to write each pixel's value in it (for small worked examples, such as
+        seed 002's 4x4 max and average pooling).
     cmap : str, default "viridis"
     ax : array of Axes, optional
         ``rows x max_maps`` Axes.
@@ -278,7 +293,7 @@ def plot_feature_maps(
     cols = min(max_maps, max(r[2].shape[-1] for r in rows))
     fig, axes = figure_and_axes(
         ax, fig, nrows=len(rows), ncols=cols, squeeze=False,
-        figsize=(1.5 * cols + 1.0, 1.55 * len(rows) + 0.5),
+        figsize=(max(1.5 * cols + 1.0, 4.0), 1.55 * len(rows) + 0.5),
     )  # fmt: skip
     axes = np.asarray(axes).reshape(len(rows), cols)
     for r, (name, kind, maps) in enumerate(rows):
@@ -291,13 +306,17 @@ def plot_feature_maps(
             if c >= maps.shape[-1]:
                 a.axis("off")
                 continue
-            a.imshow(maps[..., c], cmap="gray_r" if kind == "image" else cmap,
-                     vmin=low, vmax=high)  # fmt: skip
+            shown_image = a.imshow(maps[..., c], cmap="gray_r" if kind == "image" else cmap,
+                                   vmin=low, vmax=high)  # fmt: skip
             a.set_title(f"channel {c}", fontsize=7)
+            if annotate:
+                _write_values(a, shown_image, maps[..., c])
         h, w, ch = maps.shape
         axes[r, 0].set_ylabel(f"{name}\n{kind}\n{h}x{w}x{ch}\n[{low:.3g}, {high:.3g}]", fontsize=8)
+    cut = any(r[2].shape[-1] > cols for r in rows)
     fig.suptitle(
-        "Feature maps of one image, layer by layer (each row's colours span the [min, max] "
-        "under its name)"
+        "Feature maps of one image, layer by layer"
+        + (f" (the first {cols} channels of each)" if cut else ""),
+        fontsize=11,
     )
     return fig
