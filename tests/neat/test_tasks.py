@@ -4,6 +4,7 @@ equations, the ended-row rules, the fitness functions, and bad input."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -342,3 +343,87 @@ def test_bad_actions():
     pole.reset(2)
     with pytest.raises(ValueError, match="finite"):
         pole.step([0.5, np.nan])
+
+
+# ----------------------------------------------------------------------------------------------
+# the fitness functions on real genomes (neuroflow.neat)
+
+CONFIGS = Path(__file__).resolve().parents[2] / "examples" / "neat_configs"
+
+
+def population(config_name: str, seed: int = 0, size: int = 24):
+    import neuroflow.neat as neat
+
+    config = neat.Config(
+        neat.DefaultGenome,
+        neat.DefaultReproduction,
+        neat.DefaultSpeciesSet,
+        neat.DefaultStagnation,
+        str(CONFIGS / config_name),
+    )
+    pop = neat.Population(config, seed=seed)
+    return list(pop.population.items())[:size], config
+
+
+def test_double_pole_fitness_is_each_genomes_own_episode():
+    from neuroflow.neat import nn
+
+    genomes, config = population("double_pole.ini")
+    tasks.eval_genomes_double_pole(genomes, config, max_steps=300)
+    batch = [g.fitness for _, g in genomes]
+    assert len(set(batch)) > 3  # the genomes differ, and so do their scores
+    assert all(1 <= f <= 300 for f in batch)
+    for _, genome in genomes[:6]:  # one genome alone, its network one input at a time
+        net = nn.FeedForwardNetwork.create(genome, config)
+        env = DoublePole(max_steps=300)
+        obs = env.reset(1)
+        steps = 0
+        while not env.done[0]:
+            obs, *_ = env.step([net.activate((obs[0] / env.input_scale).tolist())[0]])
+            steps += 1
+        assert genome.fitness == steps
+        assert tasks.eval_genome_double_pole(genome, config, max_steps=300) == steps
+
+
+def test_cartpole_fitness_is_the_mean_over_shared_starts():
+    from neuroflow.neat import nn
+
+    genomes, config = population("cartpole.ini", size=8)
+    tasks.eval_genomes_cartpole(genomes, config, episodes=3, seed=5)
+    starts = CartPole()._start(np.random.default_rng(5), 3)  # the float64 states behind them
+    for _, genome in genomes[:4]:
+        net = nn.FeedForwardNetwork.create(genome, config)
+        returns = []
+        for start in starts:  # each episode alone, the network one input at a time
+            env = CartPole()
+            obs = env.reset(1, state=start[None])
+            total = 0.0
+            while not env.done[0]:
+                obs, reward, *_ = env.step([int(net.activate(obs[0].tolist())[0] > 0.5)])
+                total += reward[0]
+            returns.append(total)
+        assert genome.fitness == pytest.approx(np.mean(returns))
+    assert len({g.fitness for _, g in genomes}) > 1
+
+
+def test_xor_fitness_of_a_population(tmp_path):
+    import neuroflow.neat as neat
+    from neuroflow.neat import nn
+
+    path = tmp_path / "config-feedforward"
+    path.write_text(neat.config_example())
+    config = neat.Config(
+        neat.DefaultGenome,
+        neat.DefaultReproduction,
+        neat.DefaultSpeciesSet,
+        neat.DefaultStagnation,
+        str(path),
+    )
+    genomes = list(neat.Population(config, seed=2).population.items())[:10]
+    tasks.eval_genomes_xor(genomes, config)
+    for _, genome in genomes:  # neat-python's example, written out
+        net = nn.FeedForwardNetwork.create(genome, config)
+        expected = 4.0
+        for xi, xo in zip(tasks.XOR_INPUTS.tolist(), tasks.XOR_OUTPUTS.tolist()):
+            expected -= (net.activate(xi)[0] - xo[0]) ** 2
+        assert genome.fitness == pytest.approx(expected, abs=1e-12)

@@ -108,10 +108,22 @@ class VectorEnv:
         self.max_steps = _positive_int("max_steps", max_steps)
         self.state: np.ndarray | None = None
 
-    def reset(self, n: int = 1, seed: int | None = None) -> np.ndarray:
-        """Starts ``n`` episodes; returns their observations, shape ``(n, observation_size)``."""
+    def reset(self, n: int = 1, seed: int | None = None, *, state=None) -> np.ndarray:
+        """Starts ``n`` episodes; returns their observations, shape ``(n, observation_size)``.
+
+        The start states are drawn from ``seed``, or given as ``state`` (one row each).
+        """
         n = _positive_int("n", n)
-        self.state = self._start(np.random.default_rng(seed), n)
+        start = self._start(np.random.default_rng(seed), n)
+        if state is not None:
+            state = np.array(state, dtype=np.float64)
+            if state.shape != start.shape or not np.isfinite(state).all():
+                raise ValueError(
+                    f"Expected `state` to be finite start states of shape {start.shape}. "
+                    f"Received: shape {state.shape}"
+                )
+            start = state
+        self.state = start
         self.steps = np.zeros(n, dtype=np.int64)
         self.terminated = np.zeros(n, dtype=bool)
         self.truncated = np.zeros(n, dtype=bool)
@@ -379,16 +391,19 @@ def rollout(
     env: VectorEnv,
     n: int,
     seed: int | None = None,
+    *,
+    state=None,
 ) -> np.ndarray:
     """Runs ``n`` episodes of ``env`` together; returns each one's total reward, shape ``(n,)``.
 
     ``policy(obs, running)`` gets every row's observation and the mask of rows still running
-    and returns one action per row (those of ended rows are ignored).
+    and returns one action per row (those of ended rows are ignored). ``seed`` and ``state``
+    are ``reset``'s.
 
     >>> rollout(lambda obs, running: (obs[:, 2] > 0).astype(int), CartPole(), 3, seed=0)
     array([...])
     """
-    obs = env.reset(n, seed)
+    obs = env.reset(n, seed, state=state)
     total = np.zeros(n)
     running = np.ones(n, dtype=bool)
     while running.any():
@@ -398,24 +413,13 @@ def rollout(
     return total
 
 
-def _networks(genomes, config) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """One callable running genome ``i``'s network on row ``i`` of a batch of inputs."""
+def _networks(genomes, config) -> Callable[[np.ndarray], np.ndarray]:
+    """All genomes' networks as one callable: inputs ``(G, k)`` or ``(G, n, k)``, row ``g``
+    for genome ``g`` -> outputs ``(G, outputs)`` or ``(G, n, outputs)``."""
     from neuroflow.neat import nn
 
-    population_network = getattr(nn, "PopulationNetwork", None)
-    if population_network is not None:  # all genomes' networks as one NumPy program
-        batch = population_network.create(genomes, config)
-        return lambda inputs, running: np.asarray(batch.activate(inputs), dtype=np.float64)
-    nets = [nn.FeedForwardNetwork.create(genome, config) for genome in genomes]
-    n_out = len(config.genome_config.output_keys)
-
-    def activate(inputs, running):
-        out = np.zeros((len(nets), n_out))
-        for i in np.flatnonzero(running):
-            out[i] = nets[i].activate(inputs[i].tolist())
-        return out
-
-    return activate
+    batch = nn.compile_population(genomes, config)
+    return lambda inputs: np.asarray(batch.activate(inputs), dtype=np.float64)
 
 
 def _check_fitness(values: np.ndarray) -> np.ndarray:
@@ -440,23 +444,23 @@ def xor_fitness(outputs) -> np.ndarray:
 
 
 def _pole_fitness(genomes, config, env: VectorEnv, seed, episodes: int, to_action) -> np.ndarray:
-    """Each genome's mean return over ``episodes`` episodes; rows genome-major."""
+    """Each genome's mean return over ``episodes`` episodes (the same starts for every genome),
+    all genomes' networks stepped together; the batch's rows are genome-major."""
     genomes = [genome for _, genome in genomes]
     networks = _networks(genomes, config)
     scale = getattr(env, "input_scale", 1.0)
-    if episodes == 1:
-        policy = lambda obs, running: to_action(networks(obs / scale, running))  # noqa: E731
-    else:
+    n = len(genomes)
 
-        def policy(obs, running):
-            # the batch is genome-major: row g * episodes + e; a genome runs while any row does
-            inputs = (obs / scale).reshape(len(genomes), episodes, -1)
-            alive = running.reshape(len(genomes), episodes).any(axis=1)
-            outs = np.stack([networks(inputs[:, e], alive) for e in range(episodes)], axis=1)
-            return to_action(outs.reshape(len(genomes) * episodes, -1))
+    def policy(obs, running):
+        inputs = (obs / scale).reshape(n, episodes, -1)
+        outputs = networks(inputs[:, 0] if episodes == 1 else inputs)
+        return to_action(outputs.reshape(n * episodes, -1))
 
-    returns = rollout(policy, env, len(genomes) * episodes, seed)
-    return _check_fitness(returns.reshape(len(genomes), episodes).mean(axis=1))
+    # every genome starts from the same states: row g * episodes + e gets start e
+    env.reset(episodes, seed)
+    starts = np.repeat(env.state[None], n, axis=0).reshape(n * episodes, -1)
+    returns = rollout(policy, env, n * episodes, state=starts)
+    return _check_fitness(returns.reshape(n, episodes).mean(axis=1))
 
 
 def _assign(genomes, fitness) -> None:
@@ -473,13 +477,12 @@ def _binary(outputs):
 
 
 def eval_genomes_xor(genomes, config) -> None:
-    """neat-python's XOR ``eval_genomes``: ``fitness = 4 - sum of squared errors``."""
+    """neat-python's XOR ``eval_genomes``: ``fitness = 4 - sum of squared errors``, every
+    genome's network run on the four cases at once."""
     from neuroflow.neat import nn
 
-    for _, genome in genomes:
-        net = nn.FeedForwardNetwork.create(genome, config)
-        outputs = [net.activate(x) for x in XOR_INPUTS.tolist()]
-        genome.fitness = float(_check_fitness(np.atleast_1d(xor_fitness(outputs)))[0])
+    batch = nn.compile_population([genome for _, genome in genomes], config)
+    _assign(genomes, _check_fitness(xor_fitness(batch.activate_batch(XOR_INPUTS))))
 
 
 def eval_genome_xor(genome, config) -> float:
