@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from neuroflow.executors import Outcome, SerialExecutor, get_executor
@@ -196,3 +197,22 @@ def test_import_neuroflow_starts_no_engine():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def array_sum_and_flags(pair):
+    x, i = pair
+    return float(x.sum()) + i, x.flags.writeable, id(x)
+
+
+def test_large_arrays_are_sent_once_and_shared_read_only(pool):
+    x = np.ones((600, 1000), np.float32)  # 2.4 MB: above ArrayTable.MIN_BYTES
+    small = np.ones(10)
+    got = [o.value for o in pool.map_unordered(array_sum_and_flags, [(x, i) for i in range(4)])]
+    assert sorted(v[0] for v in got) == [600000.0 + i for i in range(4)]
+    assert not any(v[1] for v in got)  # read-only in the workers: no task can change it
+    assert len({v[2] for v in got}) <= 2  # one copy per worker, not one per task
+    assert all(len(w.tokens) == 1 for w in pool._workers)
+    x[0, 0] = 3.0  # changed in place between two calls: sent again
+    got = [o.value for o in pool.map_unordered(array_sum_and_flags, [(x, 0), (small, 0)])]
+    assert sorted(v[0] for v in got) == [10.0, 600002.0]
+    assert sorted(v[1] for v in got) == [False, True]  # small arrays travel as usual

@@ -14,18 +14,28 @@ as long as the executor, not one task), and it lets the parent set the BLAS envi
 variables before the worker imports NumPy, which is the only moment OpenBLAS reads them.
 ``start_method="forkserver"`` or ``"fork"`` can be asked for; the worker then pins its
 threads with threadpoolctl instead.
+
+Large arrays travel once: a search hands every trial the same training data inside its task,
+so NumPy arrays of 1 MB or more found in ``fn`` or the items are sent to each worker the first
+time a task needs them and named by a token afterwards (:class:`ArrayTable`); the worker keeps
+them, read-only, while the tasks of a ``map_unordered`` call use them.
 """
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import pickle
 import signal
 import threading
 import traceback
+import weakref
+import zlib
 from collections import deque
 from multiprocessing.connection import wait
+
+import numpy as np
 
 from neuroflow.executors import Executor, Outcome
 
@@ -55,16 +65,81 @@ def pin_threads(n: int) -> None:
         pass
 
 
+class ArrayTable:
+    """Names large NumPy arrays by tokens, so that they are sent to a worker once.
+
+    An array gets the same token while it is the same object with the same contents (a
+    fingerprint of a sample of its values is checked, so one changed in place between two
+    calls gets a new token); small, non-contiguous and object arrays are pickled as usual.
+    """
+
+    MIN_BYTES = 1 << 20
+
+    def __init__(self):
+        self._by_id: dict[int, tuple] = {}  # id(array) -> (weakref, fingerprint, token)
+        self._count = 0
+
+    def token(self, array) -> str | None:
+        if (
+            type(array) is not np.ndarray
+            or array.nbytes < self.MIN_BYTES
+            or not array.flags.c_contiguous
+            or array.dtype.hasobject
+        ):
+            return None
+        flat = array.reshape(-1)
+        sample = np.ascontiguousarray(flat[:: max(1, flat.size // 4096)])
+        fingerprint = (array.shape, array.dtype.str, zlib.crc32(sample.view(np.uint8)))
+        entry = self._by_id.get(id(array))
+        if entry is not None and entry[0]() is array and entry[1] == fingerprint:
+            return entry[2]
+        self._count += 1
+        token = f"array{self._count}"
+        self._by_id[id(array)] = (weakref.ref(array), fingerprint, token)
+        return token
+
+    def dumps(self, obj, pickler=pickle.Pickler) -> tuple[bytes, dict]:
+        """``obj`` pickled with its large arrays left out; returns the bytes and
+        ``{token: array}`` for the arrays left out."""
+        found: dict = {}
+        table = self
+
+        class _Pickler(pickler):
+            def persistent_id(self, o):
+                if type(o) is np.ndarray:
+                    token = table.token(o)
+                    if token is not None:
+                        found[token] = o
+                        return token
+                return None
+
+        buffer = io.BytesIO()
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+        return buffer.getvalue(), found
+
+
+def loads_with_arrays(data: bytes, arrays: dict):
+    """Unpickles what :meth:`ArrayTable.dumps` wrote, taking the arrays from ``arrays``."""
+
+    class _Unpickler(pickle.Unpickler):
+        def persistent_load(self, token):
+            return arrays[token]
+
+    return _Unpickler(io.BytesIO(data)).load()
+
+
 def _worker_main(conn, n_threads: int) -> None:
     """A worker's loop: receive a message, run the current function, send the result.
 
-    Messages from the parent are pickled tuples of plain values: ``("fn", fn_bytes)`` sets the
-    function, ``("task", index, item_bytes)`` runs it on the item, ``None`` ends the worker.
-    The function and items are unpickled here, inside ``try``, so a failure to unpickle one
-    is reported as that task's error.
+    Messages from the parent are pickled tuples of plain values: ``("arrays", {token:
+    array})`` adds large arrays; ``("fn", fn_bytes, tokens)`` sets the function and keeps only
+    the arrays named; ``("task", index, item_bytes)`` runs the function on the item; ``None``
+    ends the worker. The function and items are unpickled here, inside ``try``, so a failure
+    to unpickle one is reported as that task's error.
     """
     pin_threads(n_threads)
     fn = fn_error = None
+    arrays: dict = {}
     while True:
         try:
             message = pickle.loads(conn.recv_bytes())
@@ -72,9 +147,15 @@ def _worker_main(conn, n_threads: int) -> None:
             return
         if message is None:
             return
+        if message[0] == "arrays":
+            for token, array in message[1].items():
+                array.flags.writeable = False  # shared by the tasks: none may change it
+                arrays[token] = array
+            continue
         if message[0] == "fn":
+            arrays = {token: arrays[token] for token in message[2] if token in arrays}
             try:
-                fn, fn_error = pickle.loads(message[1]), None
+                fn, fn_error = loads_with_arrays(message[1], arrays), None
             except Exception:
                 fn, fn_error = None, "Could not unpickle the function:\n" + traceback.format_exc()
             continue
@@ -82,7 +163,7 @@ def _worker_main(conn, n_threads: int) -> None:
         try:
             if fn_error is not None:
                 raise RuntimeError(fn_error)
-            reply = (index, True, fn(pickle.loads(item_bytes)))
+            reply = (index, True, fn(loads_with_arrays(item_bytes, arrays)))
         except Exception:  # reported to the parent: one failed task does not end the worker
             reply = (index, False, traceback.format_exc())
         try:
@@ -127,7 +208,8 @@ class _Worker:
         child_end.close()
         self.conn = parent_end
         self.fn_id: int | None = None  # the function this worker holds
-        self.task: list | None = None  # [index, item bytes, attempts]
+        self.tokens: set[str] = set()  # the large arrays it holds
+        self.task: list | None = None  # [index, item bytes, attempts, tokens]
 
     def send(self, data: bytes) -> bool:
         try:
@@ -178,6 +260,7 @@ class ProcessExecutor(Executor):
         self.start_method = start_method
         self._ctx = multiprocessing.get_context(start_method)
         self._workers: list[_Worker] = []
+        self._arrays = ArrayTable()
         self._fn_counter = 0
         self._closed = False
 
@@ -192,7 +275,7 @@ class ProcessExecutor(Executor):
                 f"Expected `retries` to be a non-negative integer. Received: retries={retries!r}"
             )
         try:
-            fn_bytes = pickle.dumps(("fn", pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)))
+            fn_bytes, fn_arrays = self._arrays.dumps(fn)
         except Exception as e:
             raise TypeError(
                 f"Expected `fn` to be picklable (a function defined at the top of a module, not "
@@ -200,17 +283,21 @@ class ProcessExecutor(Executor):
                 f"Received: fn={fn!r} ({type(e).__name__}: {e})"
             ) from e
         self._fn_counter += 1
-        return self._run(fn_bytes, self._fn_counter, list(items), retries)
+        return self._run(fn_bytes, fn_arrays, self._fn_counter, list(items), retries)
 
-    def _run(self, fn_bytes, fn_id, items, retries):
+    def _run(self, fn_bytes, fn_arrays, fn_id, items, retries):
         pending: deque[list] = deque()
+        arrays = dict(fn_arrays)  # every large array of this call, by token
         for index, item in enumerate(items):
             try:
-                data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+                data, item_arrays = self._arrays.dumps(item)
             except Exception:
                 yield Outcome(index, error="Could not pickle the item:\n" + traceback.format_exc())
                 continue
-            pending.append([index, data, 0])
+            arrays.update(item_arrays)
+            pending.append([index, data, 0, set(item_arrays)])
+        fn_message = pickle.dumps(("fn", fn_bytes, sorted(arrays)))
+        fn_tokens = set(fn_arrays)
         while len(self._workers) < min(self.n_workers, len(pending)):
             self._workers.append(self._new_worker())
         busy: dict[object, _Worker] = {}  # connection -> worker holding a task
@@ -220,7 +307,8 @@ class ProcessExecutor(Executor):
                     if not pending:
                         break
                     if worker.task is None:
-                        self._assign(worker, pending.popleft(), fn_bytes, fn_id)
+                        task = pending.popleft()
+                        self._assign(worker, task, fn_message, fn_id, fn_tokens, arrays)
                         busy[worker.conn] = worker
                 waitables = list(busy) + [w.process.sentinel for w in busy.values()]
                 ready = set(wait(waitables))
@@ -240,17 +328,22 @@ class ProcessExecutor(Executor):
                     self._workers.remove(worker)
                     worker.stop(kill=True)
 
-    def _assign(self, worker: _Worker, task: list, fn_bytes: bytes, fn_id: int) -> None:
+    def _assign(self, worker, task, fn_message, fn_id, fn_tokens, arrays) -> None:
         task[2] += 1
         worker.task = task
-        if worker.fn_id != fn_id:
-            worker.send(fn_bytes)
+        missing = (task[3] | fn_tokens) - worker.tokens
+        if worker.fn_id != fn_id or missing:
+            if missing:  # the large arrays it has not got yet, once
+                message = ("arrays", {token: arrays[token] for token in sorted(missing)})
+                worker.send(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+            worker.send(fn_message)  # after the arrays: unpickling fn may need them
             worker.fn_id = fn_id
+            worker.tokens = set(arrays) & (worker.tokens | missing)
         worker.send(pickle.dumps(("task", task[0], task[1]), protocol=pickle.HIGHEST_PROTOCOL))
 
     def _collect(self, worker: _Worker, pending: deque, retries: int) -> Outcome | None:
         """The outcome of the worker's task, or None when its task went back to ``pending``."""
-        index, _, attempts = worker.task
+        index, _, attempts, _ = worker.task
         try:
             if worker.conn.poll():
                 _, ok, value = pickle.loads(worker.conn.recv_bytes())
