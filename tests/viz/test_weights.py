@@ -1,5 +1,8 @@
 """plot_weights and plot_aggregated_weights: the images drawn are the kernels' columns."""
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -146,3 +149,31 @@ def test_kernels_that_do_not_chain():
                                layers.Dense(4)])  # fmt: skip
     with pytest.raises(ValueError, match=r"'dense_1' has 3 input rows but .* 6 units"):
         plot_aggregated_weights(model, shape=(6,))
+
+
+@pytest.mark.slow
+def test_seed004_example_saves_its_three_pictures(tmp_path, capsys):
+    from tests.conftest import load_real
+
+    (_, _), (x_test, y_test) = load_real("mnist")
+    model = models.Sequential([layers.Input((784,)), layers.Dense(512, activation="relu"),
+                               layers.Dense(10, activation="softmax")])  # fmt: skip
+    model.save(tmp_path / "seed004.keras")
+    path = Path(__file__).resolve().parents[2] / "examples" / "seed004_inspect.py"
+    spec = importlib.util.spec_from_file_location("seed004_inspect", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    out_dir = tmp_path / "gallery"
+    args = ["--model", str(tmp_path / "seed004.keras"), "--out", str(out_dir)]
+    assert example.main([*args, "--misclassified", "4"]) == 0
+    predicted = np.argmax(
+        model.predict(x_test.reshape(-1, 784).astype("float32") / 255, verbose=0), axis=1
+    )
+    wrong = int(np.sum(predicted != y_test))
+    assert f"Out of 10000 testing images, {wrong} misclassified images." in capsys.readouterr().out
+    for name in ("weights", "aggregated_weights", "misclassified"):
+        png = (out_dir / f"seed004_{name}.png").read_bytes()
+        assert png[:4] == b"\x89PNG" and len(png) > 10_000
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "seed004_aggregated_weights.png", "seed004_misclassified.png", "seed004_weights.png"
+    ]  # fmt: skip

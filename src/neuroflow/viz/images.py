@@ -63,7 +63,11 @@ def _as_images(x, shape=None) -> np.ndarray:
 
 
 def _default_ncols(n: int) -> int:
-    return n if n <= 5 else min(10, math.ceil(math.sqrt(n)))
+    """One row up to 5 images; else near-square, at most 10 wide, with few empty cells."""
+    if n <= 5:
+        return n
+    widths = range(math.ceil(math.sqrt(n)), min(n, 10) + 1)
+    return min(widths, key=lambda ncols: ncols * math.ceil(n / ncols) - n)  # empty cells
 
 
 def _name(value, class_names) -> str:

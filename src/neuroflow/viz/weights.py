@@ -195,7 +195,11 @@ def plot_weights(
         cell=cell, colorbar_label="weight",
     )  # fmt: skip
     shown = f"the first {units} of {kernel.shape[1]}" if units < kernel.shape[1] else units
-    fig.suptitle(f"Weights of Dense layer '{name}': {shown} units, one image each")
+    fig.suptitle(
+        f"Weights of Dense layer '{name}': {shown} units, one {shape[0]}x{shape[1]} image each\n"
+        "red: a bright input pixel there raises the unit's input; blue: lowers it",
+        fontsize="xx-large" if units > 64 else "large",
+    )
     return fig
 
 
@@ -268,5 +272,8 @@ def plot_aggregated_weights(
         cell=1.7, colorbar_label="aggregated weight",
     )  # fmt: skip
     chain = " @ ".join(f"W({name})" for name, _ in kernels)
-    fig.suptitle(f"Aggregated weights {chain}, one image per output class")
+    fig.suptitle(
+        f"Aggregated weights {chain}, one image per output class\n"
+        "red pixels speak for the class, blue ones against it (activations and biases left out)"
+    )
     return fig
