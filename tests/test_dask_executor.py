@@ -7,6 +7,7 @@ import signal
 import socket
 import time
 
+import numpy as np
 import pytest
 
 distributed = pytest.importorskip("distributed")
@@ -153,3 +154,24 @@ def test_bad_distributed_values(bad):
 def test_bad_retries(client):
     with pytest.raises(ValueError, match="Received: retries=-1"):
         DaskExecutor(client).map_unordered(abs, [1], retries=-1)
+
+
+def array_sum_and_flags(pair):
+    x, i = pair
+    return float(x.sum()) + i, x.flags.writeable
+
+
+def test_large_arrays_are_scattered_once(client):
+    x = np.ones((600, 1000), np.float32)  # 2.4 MB: scattered, not sent inside each task
+    with DaskExecutor(client) as ex:
+        got = [o.value for o in ex.map_unordered(array_sum_and_flags, [(x, i) for i in range(4)])]
+        assert sorted(v[0] for v in got) == [600000.0 + i for i in range(4)]
+        assert not any(v[1] for v in got)  # read-only on the workers
+        assert len(ex._scattered) == 1
+        (future,) = ex._scattered.values()
+        assert len(client.who_has([future])[future.key]) == 2  # a copy on each worker
+        x[0, 0] = 3.0  # changed in place: scattered again, the old copy released
+        (outcome,) = ex.map_unordered(array_sum_and_flags, [(x, 0)])
+        assert outcome.value[0] == 600002.0 and future.key not in {
+            f.key for f in ex._scattered.values()
+        }

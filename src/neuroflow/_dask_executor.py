@@ -2,8 +2,11 @@
 
 Dask is the cluster engine: its scheduler places the tasks, its nannies restart a worker
 that died and it runs the lost tasks again elsewhere. This module only submits one task per
-item and reads the results back as they finish. ``dask`` is imported here, never by
-``import neuroflow``; it comes with the ``search`` extra (``pip install "neuroflow[search]"``).
+item and reads the results back as they finish. Large NumPy arrays in ``fn`` or the items (a
+search's training data, in every trial's task) are scattered to the workers once and passed
+to the tasks as Dask futures, instead of travelling inside every task. ``dask`` is imported
+here, never by ``import neuroflow``; it comes with the ``search`` extra
+(``pip install "neuroflow[search]"``).
 
 On a real cluster, start a scheduler and workers (one thread each suits trials that train a
 model) and give the scheduler's address::
@@ -19,7 +22,7 @@ from __future__ import annotations
 import os
 import traceback
 
-from neuroflow._process_executor import pin_threads, usable_cores
+from neuroflow._process_executor import ArrayTable, loads_with_arrays, pin_threads, usable_cores
 from neuroflow.executors import Executor, Outcome
 
 _ADDRESS_SCHEMES = ("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")
@@ -34,6 +37,19 @@ def _import_distributed():
             "(or pip install 'dask[distributed]')."
         ) from e
     return distributed
+
+
+def _run_packed(fn_bytes, item_bytes, tokens, *arrays):
+    """The task Dask runs: ``fn`` and the item unpickled with their large arrays (which Dask
+    fetched from the scattered futures), then :func:`_run_on_worker`."""
+    try:
+        table = dict(zip(tokens, arrays))
+        for array in arrays:
+            array.flags.writeable = False  # shared by the worker's tasks: none may change it
+        fn, item = loads_with_arrays(fn_bytes, table), loads_with_arrays(item_bytes, table)
+    except Exception:
+        return False, "Could not unpickle the task on the worker:\n" + traceback.format_exc()
+    return _run_on_worker(fn, item)
 
 
 def _run_on_worker(fn, item):
@@ -75,6 +91,8 @@ class DaskExecutor(Executor):
         dd = _import_distributed()
         self.cluster = None
         self._owns_client = False
+        self._arrays = ArrayTable()
+        self._scattered: dict = {}  # token -> the future of an array on the workers
         if isinstance(distributed, dd.Client):
             self.client = distributed
         elif distributed == "dask":
@@ -141,15 +159,47 @@ class DaskExecutor(Executor):
             raise ValueError(
                 f"Expected `retries` to be a non-negative integer. Received: retries={retries!r}"
             )
-        return self._run(fn, list(items), retries)
+        from cloudpickle import CloudPickler  # pickles functions of __main__ by value, as Dask
 
-    def _run(self, fn, items, retries):
+        try:
+            fn_bytes, fn_arrays = self._arrays.dumps(fn, CloudPickler)
+        except Exception as e:
+            raise TypeError(
+                f"Expected `fn` to be picklable, so that Dask workers can run it. "
+                f"Received: fn={fn!r} ({type(e).__name__}: {e})"
+            ) from e
+        return self._run(fn_bytes, fn_arrays, list(items), retries, CloudPickler)
+
+    def _run(self, fn_bytes, fn_arrays, items, retries, pickler):
         dd = _import_distributed()
-        submitted = [
-            self.client.submit(_run_on_worker, fn, item, pure=False, retries=retries)
-            for item in items
-        ]
-        index_of = {future.key: index for index, future in enumerate(submitted)}
+        arrays, tasks = dict(fn_arrays), []
+        for index, item in enumerate(items):
+            try:
+                item_bytes, item_arrays = self._arrays.dumps(item, pickler)
+            except Exception:
+                yield Outcome(index, error="Could not pickle the item:\n" + traceback.format_exc())
+                continue
+            arrays.update(item_arrays)
+            tasks.append((index, item_bytes, sorted({*fn_arrays, *item_arrays})))
+        new = [token for token in arrays if token not in self._scattered]
+        if new:  # on every worker now, so that a worker's death loses no copy
+            futures = self.client.scatter([arrays[t] for t in new], broadcast=True, hash=False)
+            self._scattered.update(zip(new, futures))
+        # the arrays of earlier calls are released
+        self._scattered = {t: f for t, f in self._scattered.items() if t in arrays}
+        submitted, index_of = [], {}
+        for index, item_bytes, tokens in tasks:
+            future = self.client.submit(
+                _run_packed,
+                fn_bytes,
+                item_bytes,
+                tokens,
+                *[self._scattered[t] for t in tokens],
+                pure=False,
+                retries=retries,
+            )
+            submitted.append(future)
+            index_of[future.key] = index
         remaining = dict(zip(index_of, submitted))
         del submitted  # as_completed and `remaining` hold the futures; done ones are dropped
         try:
@@ -180,6 +230,7 @@ class DaskExecutor(Executor):
 
     def close(self) -> None:
         """Closes the client and the ``LocalCluster`` this executor started (nothing else)."""
+        self._scattered = {}
         if self._owns_client:
             self.client.close()
             self._owns_client = False
