@@ -413,13 +413,14 @@ def rollout(
     return total
 
 
-def _networks(genomes, config) -> Callable[[np.ndarray], np.ndarray]:
-    """All genomes' networks as one callable: inputs ``(G, k)`` or ``(G, n, k)``, row ``g``
-    for genome ``g`` -> outputs ``(G, outputs)`` or ``(G, n, outputs)``."""
+def _networks(genomes, config) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """All genomes' networks as one callable ``(inputs, running) -> outputs``: inputs
+    ``(G, k)`` or ``(G, n, k)``, row ``g`` for genome ``g`` -> ``(G, outputs)`` or
+    ``(G, n, outputs)``; ``running`` (``(G,)`` or ``(G, n)``) marks the rows that matter."""
     from neuroflow.neat import nn
 
     batch = nn.compile_population(genomes, config)
-    return lambda inputs: np.asarray(batch.activate(inputs), dtype=np.float64)
+    return lambda inputs, running: np.asarray(batch.activate(inputs), dtype=np.float64)
 
 
 def _check_fitness(values: np.ndarray) -> np.ndarray:
@@ -453,7 +454,10 @@ def _pole_fitness(genomes, config, env: VectorEnv, seed, episodes: int, to_actio
 
     def policy(obs, running):
         inputs = (obs / scale).reshape(n, episodes, -1)
-        outputs = networks(inputs[:, 0] if episodes == 1 else inputs)
+        if episodes == 1:
+            outputs = networks(inputs[:, 0], running)
+        else:
+            outputs = networks(inputs, running.reshape(n, episodes))
         return to_action(outputs.reshape(n * episodes, -1))
 
     # every genome starts from the same states: row g * episodes + e gets start e
