@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -34,9 +35,29 @@ def test_gallery_renders_every_picture(tmp_path):
     assert "15/15 pictures" in result.stdout
 
 
-def test_gallery_only_and_bad_names(tmp_path):
-    result = _run("--quick", "--out", str(tmp_path), "--only", "draw_graph,plot_activations")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["draw_graph.png", "plot_activations.png"]
-    result = _run("--out", str(tmp_path), "--only", "plot_everything")
-    assert result.returncode == 2 and "unknown picture(s) ['plot_everything']" in result.stderr
+def _gallery():
+    spec = importlib.util.spec_from_file_location("gallery", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gallery_only_and_bad_names(tmp_path, capsys):
+    gallery = _gallery()
+    assert sorted(gallery.PICTURES) == sorted(viz._WHERE)  # one renderer per public name
+    assert gallery.main(["--quick", "--out", str(tmp_path), "--only", "draw_graph,plot_model"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["draw_graph.png", "plot_model.png"]
+    with pytest.raises(SystemExit) as exit_:
+        gallery.main(["--out", str(tmp_path), "--only", "plot_everything"])
+    assert exit_.value.code == 2
+    assert "unknown picture(s) ['plot_everything']" in capsys.readouterr().err
+
+
+def test_gallery_reports_a_missing_function_and_goes_on(tmp_path, monkeypatch, capsys):
+    gallery = _gallery()
+    monkeypatch.setitem(viz._WHERE, "plot_future", "future_module")
+    monkeypatch.setitem(gallery.PICTURES, "plot_future", lambda ctx: None)
+    assert gallery.render(["plot_future", "draw_graph"], tmp_path, quick=True) == 1
+    out = capsys.readouterr().out
+    assert "plot_future" in out and "SKIPPED" in out and "neuroflow.viz.future_module" in out
+    assert (tmp_path / "draw_graph.png").stat().st_size > 0
