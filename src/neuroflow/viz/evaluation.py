@@ -346,8 +346,9 @@ def plot_roc(
         auc = skm.roc_auc_score(positive, scores)
         default = f"ROC curve of class {names.get(pos_label, pos_label)} (AUC {auc:.3f})"
     else:  # one curve per class, against the rest
+        curves = []
         for i, label in enumerate(classes):
-            skm.RocCurveDisplay.from_predictions(
+            display = skm.RocCurveDisplay.from_predictions(
                 np.asarray(y_true) == label,
                 scores[:, i],
                 pos_label=True,
@@ -355,6 +356,11 @@ def plot_roc(
                 ax=ax,
                 plot_chance_level=i == len(classes) - 1,
             )
+            # three decimals: good models' curves all read "AUC = 1.00" at scikit-learn's two
+            display.line_.set_label(
+                f"class {names.get(label, label)} vs rest (AUC = {display.roc_auc:.3f})"
+            )
+            curves.append(display)
         probabilities = scores
         if not (np.all(scores >= 0) and np.allclose(scores.sum(axis=1), 1.0, atol=1e-3)):
             probabilities = _softmax(scores)  # decision_function scores
@@ -362,10 +368,25 @@ def plot_roc(
         macro = skm.roc_auc_score(y_true, probabilities, multi_class="ovr", labels=classes)
         default = f"ROC curves, each class vs the rest (macro AUC {macro:.3f})"
         ax.legend(loc="lower right", fontsize="small")
+        if macro > 0.99:  # the curves crowd the top-left corner: show it magnified
+            _corner_inset(ax, curves)
     ax.set_xlabel("False positive rate")
     ax.set_ylabel("True positive rate")
     ax.set_title(title if title is not None else default)
     return fig
+
+
+def _corner_inset(ax, curves) -> None:
+    """A magnified view of the ROC plot's top-left corner, where good classifiers' curves are."""
+    inset = ax.inset_axes((0.22, 0.5, 0.45, 0.36))
+    for display in curves:
+        inset.plot(display.fpr, display.tpr, color=display.line_.get_color(), linewidth=1)
+    low = min(float(np.interp(0.1, d.fpr, d.tpr)) for d in curves)
+    inset.set_xlim(0.0, 0.1)
+    inset.set_ylim(max(0.0, low - 0.02), 1.002)
+    inset.set_title("top-left corner, magnified", fontsize="small")
+    inset.tick_params(labelsize="x-small")
+    inset.grid(alpha=0.3)
 
 
 def _colors(n: int):
