@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 RANKDIRS = ("TB", "LR", "BT", "RL")
 SPLINES = ("ortho", "spline", "curved", "polyline", "line")
 _MOVETO, _LINETO, _CURVE4 = 1, 2, 4  # matplotlib.path.Path's codes (no import needed here)
+_PORT_GAP = 7.0  # the least distance between two edge ends on one side of a box
 _LOOP = 9.0  # how far a loop (an edge from a node to itself) reaches beyond its box
 
 
@@ -175,7 +176,14 @@ def layout(
     def canon(w, h):  # (breadth, depth) of a box: along the rank and across it
         return (h, w) if turned else (w, h)
 
-    real = {k: clusters[k].size if k in clusters else sizes[k] for k in nodes}
+    real = {k: clusters[k].size if k in clusters else tuple(sizes[k]) for k in nodes}
+    for k in nodes:  # a box long enough along its sides for its ports to stand apart
+        ports = max(sum(e.source == k != e.target for e in edges),
+                    sum(e.target == k != e.source for e in edges))  # fmt: skip
+        w, h = real[k]
+        if k not in clusters and ports > 1:
+            need = (ports + 1) * _PORT_GAP / 0.7
+            real[k] = (w, max(h, need)) if turned else (max(w, need), h)
     breadth = {k: canon(*real[k])[0] for k in nodes}
     depth = {k: canon(*real[k])[1] for k in nodes}
     loops = {e.source for e in edges if e.source == e.target}  # a layer fed its own output
