@@ -117,7 +117,7 @@ def _sigmoid(z):
 
 
 def _elu(z):
-    return np.where(z > 0.0, z, np.expm1(np.minimum(z, 0.0)))
+    return np.where(z > 0.0, z, np.exp(np.minimum(z, 0.0)) - 1)  # as neat-python: not expm1
 
 
 def _selu(z):
@@ -125,26 +125,78 @@ def _selu(z):
     return np.where(z > 0.0, _SELU_LAMBDA * z, neg)
 
 
+def _tanh(z):
+    return np.tanh(np.clip(2.5 * z, -60.0, 60.0))
+
+
+def _sin(z):
+    return np.sin(np.clip(5.0 * z, -60.0, 60.0))
+
+
+def _gauss(z):
+    return np.exp(-5.0 * np.clip(z, -3.4, 3.4) ** 2)
+
+
+def _relu(z):
+    return np.where(z > 0.0, z, 0.0)
+
+
+def _lelu(z):
+    return np.where(z > 0.0, z, 0.005 * z)
+
+
+def _softplus(z):
+    return 0.2 * np.log(1 + np.exp(np.clip(5.0 * z, -60.0, 60.0)))
+
+
+def _identity(z):
+    return z
+
+
+def _clamped(z):
+    return np.clip(z, -1.0, 1.0)
+
+
+def _log(z):
+    return np.log(np.maximum(1e-7, z))
+
+
+def _exp(z):
+    return np.exp(np.clip(z, -60.0, 60.0))
+
+
+def _hat(z):
+    return np.maximum(0.0, 1 - np.abs(z))
+
+
+def _square(z):
+    return z**2
+
+
+def _cube(z):
+    return z**3
+
+
 #: name -> NumPy function of an array, equal to the scalar function element by element.
 VECTORIZED = {
     "sigmoid": _sigmoid,
-    "tanh": lambda z: np.tanh(np.clip(2.5 * z, -60.0, 60.0)),
-    "sin": lambda z: np.sin(np.clip(5.0 * z, -60.0, 60.0)),
-    "gauss": lambda z: np.exp(-5.0 * np.clip(z, -3.4, 3.4) ** 2),
-    "relu": lambda z: np.where(z > 0.0, z, 0.0),
+    "tanh": _tanh,
+    "sin": _sin,
+    "gauss": _gauss,
+    "relu": _relu,
     "elu": _elu,
-    "lelu": lambda z: np.where(z > 0.0, z, 0.005 * z),
+    "lelu": _lelu,
     "selu": _selu,
-    "softplus": lambda z: 0.2 * np.log(1 + np.exp(np.clip(5.0 * z, -60.0, 60.0))),
-    "identity": lambda z: z,
-    "clamped": lambda z: np.clip(z, -1.0, 1.0),
+    "softplus": _softplus,
+    "identity": _identity,
+    "clamped": _clamped,
     "inv": _inv,
-    "log": lambda z: np.log(np.maximum(1e-7, z)),
-    "exp": lambda z: np.exp(np.clip(z, -60.0, 60.0)),
+    "log": _log,
+    "exp": _exp,
     "abs": np.abs,
-    "hat": lambda z: np.maximum(0.0, 1 - np.abs(z)),
-    "square": lambda z: z**2,
-    "cube": lambda z: z**3,
+    "hat": _hat,
+    "square": _square,
+    "cube": _cube,
 }
 
 

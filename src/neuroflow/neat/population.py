@@ -68,6 +68,10 @@ class Population:
                 f"Received: {config.fitness_criterion!r}"
             )
         if initial_state is None:
+            # new node keys start after the outputs again, so a seed repeats a run even when
+            # the config served an earlier one (neat-python carries the counter over)
+            if hasattr(config.genome_config, "node_indexer"):
+                config.genome_config.node_indexer = None
             self.population = self.reproduction.create_new(
                 config.genome_type, config.genome_config, config.pop_size
             )
