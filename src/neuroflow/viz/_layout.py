@@ -20,6 +20,7 @@ down, the order goes right) and turned at the end for ``LR``, ``BT`` and ``RL``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 RANKDIRS = ("TB", "LR", "BT", "RL")
@@ -29,6 +30,7 @@ _PORT_GAP = 7.0  # the least distance between two edge ends on one side of a box
 _LOOP = 9.0  # how far a loop (an edge from a node to itself) reaches beyond its box
 
 
+@functools.lru_cache(maxsize=4096)
 def text_size(text: str, size: float, weight: str = "normal") -> tuple[float, float]:
     """Width and height in points of ``text`` drawn in matplotlib's default font at ``size``."""
     from matplotlib.font_manager import FontProperties
@@ -517,6 +519,9 @@ def table_size(rows: list[list[Cell]]) -> tuple[float, float]:
 def draw_table(ax, box, rows: list[list[Cell]], scale: float, gid: str) -> list:
     """Draws ``rows`` filling ``box`` = (x, y, w, h) (y down); returns the Text artists.
 
+    (Patches here go in with ``add_artist``: ``add_patch`` would work out data limits for
+    each, slow for arrows, and :func:`canvas` sets the view anyway.)
+
     The outer frame is one Rectangle with ``gid`` (what tests count); the cells of a row
     share its width in proportion to their text.
     """
@@ -535,14 +540,14 @@ def draw_table(ax, box, rows: list[list[Cell]], scale: float, gid: str) -> list:
         left = x
         for cell, cw in zip(row, natural):
             cw += extra
-            ax.add_patch(Rectangle((left, top), cw, rh, facecolor=cell.fill, edgecolor="#444444",
+            ax.add_artist(Rectangle((left, top), cw, rh, facecolor=cell.fill, edgecolor="#444444",
                                    linewidth=0.6 * scale, zorder=2))  # fmt: skip
             texts.append(ax.text(left + cw / 2, top + rh / 2, cell.text, ha="center",
                                  va="center_baseline", fontsize=cell.size * scale,
                                  fontweight=cell.weight, color=cell.color, zorder=3))  # fmt: skip
             left += cw
         top += rh
-    ax.add_patch(Rectangle((x, y), w, h, facecolor="none", edgecolor="black",
+    ax.add_artist(Rectangle((x, y), w, h, facecolor="none", edgecolor="black",
                            linewidth=1.2 * scale, zorder=4, gid=gid))  # fmt: skip
     return texts
 
@@ -557,7 +562,7 @@ def draw_routes(ax, placed: Placed, scale: float, gid, color: str = "#333333") -
         arrow = FancyArrowPatch(path=Path(verts, codes), arrowstyle="-|>",
                                 mutation_scale=9 * scale, linewidth=1.0 * scale, color=color,
                                 shrinkA=0, shrinkB=0, zorder=1, gid=gid(edge))  # fmt: skip
-        ax.add_patch(arrow)
+        ax.add_artist(arrow)
         arrows.append(arrow)
     return arrows
 
@@ -567,7 +572,7 @@ def draw_clusters(ax, placed: Placed, scale: float) -> None:
     from matplotlib.patches import Rectangle
 
     for label, x, y, w, h in placed.clusters:
-        ax.add_patch(Rectangle((x, y), w, h, facecolor="#f6f6f6", edgecolor="#777777",
+        ax.add_artist(Rectangle((x, y), w, h, facecolor="#f6f6f6", edgecolor="#777777",
                                linestyle="--", linewidth=1.0 * scale, zorder=0,
                                gid=f"cluster:{label}"))  # fmt: skip
         ax.text(x + 5, y + 3, label, ha="left", va="top", fontsize=8.5 * scale,
@@ -586,7 +591,8 @@ def canvas(ax, fig, placed: Placed, margin: float = 8.0):
     own = ax is None and fig is None
     fig, ax = figure_and_axes(ax, fig, figsize=(width / 72, height / 72) if own else None)
     if own:
-        ax.set_position([0, 0, 1, 1])  # the whole figure: one data unit is one point
+        fig.set_layout_engine("none")  # nothing to lay out: the axes fill the figure
+        ax.set_position([0, 0, 1, 1])  # one data unit is one point
         scale = 1.0
     else:
         bbox = ax.get_window_extent().transformed(fig.dpi_scale_trans.inverted())

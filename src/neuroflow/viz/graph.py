@@ -201,7 +201,7 @@ def draw_graph(
 
     for key, (x, y, w, h) in placed.boxes.items():
         if key in symbols:
-            ax.add_patch(Ellipse((x + w / 2, y + h / 2), w, h, facecolor="#dceeff",
+            ax.add_artist(Ellipse((x + w / 2, y + h / 2), w, h, facecolor="#dceeff",
                                  edgecolor="#1f5f9f", linewidth=1.0 * scale, zorder=2,
                                  gid=f"op:{symbols[key]}"))  # fmt: skip
             ax.text(x + w / 2, y + h / 2, symbols[key], ha="center", va="center_baseline",
