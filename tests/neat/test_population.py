@@ -1,4 +1,4 @@
-"""Runs: neat-python's XOR example, seeds, checkpoints, reporters, parallel evaluation, bad input."""
+"""Runs: neat-python's XOR example, seeds, checkpoints, reporters, parallel evaluation, errors."""
 
 from __future__ import annotations
 
