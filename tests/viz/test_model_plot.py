@@ -316,6 +316,9 @@ def test_draws_into_a_given_axes(save_png):
     assert out is fig
     assert len(_patches_of(right, "layer:")) == 13 and not _patches_of(left, "layer:")
     save_png(fig)
+    given = plt.figure(figsize=(3, 5))
+    assert plot_model(_cnn(), None, fig=given) is given and len(given.axes) == 1
+    save_png(given)
 
 
 def _patches_of(ax, prefix):
