@@ -262,3 +262,18 @@ def test_decision_boundary_bad_input(fitted, blobs):
         plot_decision_boundary(fitted["perceptron"], X, [0, 1])
     with pytest.raises(TypeError, match="with a `predict` method"):
         plot_decision_boundary(object(), X, y)
+
+
+def test_roc_of_sigmoid_outputs_per_class_uses_them_unchanged():
+    x = np.random.default_rng(4).normal(size=(90, 3)).astype("float32")
+    y = np.argmax(x + np.random.default_rng(5).normal(size=(90, 3)), axis=1)
+    model = models.Sequential([layers.Input((3,)), layers.Dense(3, activation="sigmoid")])
+    out = model.predict(x, verbose=0).astype(np.float64)
+    fig = plot_roc(model, x, y)
+    curves = [line for line in fig.axes[0].lines if "vs rest" in line.get_label()]
+    for k, line in enumerate(curves):
+        fpr, tpr, _ = metrics.roc_curve(y == k, out[:, k])
+        np.testing.assert_allclose(line.get_xdata(), fpr)
+        np.testing.assert_allclose(line.get_ydata(), tpr)
+    macro = metrics.roc_auc_score(y, out / out.sum(axis=1, keepdims=True), multi_class="ovr")
+    assert fig.axes[0].get_title().endswith(f"(macro AUC {macro:.3f})")

@@ -103,7 +103,7 @@ def _class_predictions(model, x) -> _Predictions:
         )
         predicted = (out > (0.5 if probability else 0.0)).astype(np.int64)
         return _Predictions(np.arange(2), predicted, out)
-    probability = activation == "softmax" or (
+    probability = activation in ("softmax", "sigmoid") or (  # sigmoid: one per class
         activation != "linear" and np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-3)
     )
     scores = out if probability else _softmax(out)
@@ -361,10 +361,11 @@ def plot_roc(
                 f"class {names.get(label, label)} vs rest (AUC = {display.roc_auc:.3f})"
             )
             curves.append(display)
-        probabilities = scores
-        if not (np.all(scores >= 0) and np.allclose(scores.sum(axis=1), 1.0, atol=1e-3)):
-            probabilities = _softmax(scores)  # decision_function scores
-        probabilities = probabilities / probabilities.sum(axis=1, keepdims=True)
+        # roc_auc_score's one-vs-rest mode wants rows of probabilities summing to 1
+        if np.all((scores >= 0) & (scores <= 1)) and np.all(scores.sum(axis=1) > 0):
+            probabilities = scores / scores.sum(axis=1, keepdims=True)
+        else:  # decision_function scores or logits
+            probabilities = _softmax(scores)
         macro = skm.roc_auc_score(y_true, probabilities, multi_class="ovr", labels=classes)
         default = f"ROC curves, each class vs the rest (macro AUC {macro:.3f})"
         ax.legend(loc="lower right", fontsize="small")
