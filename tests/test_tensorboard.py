@@ -54,14 +54,24 @@ def small_model(lib, learning_rate=0.05):
     return model
 
 
-def read_run(folder) -> dict:
-    """``{tag: {"steps", "values" | "histo" | "images" | "text"}}`` for one run folder, from
-    TensorBoard's EventAccumulator; scalars written as tensors (TensorFlow's way) and as
-    simple values (tensorboardX's) read the same."""
+def accumulator(folder):
     acc = event_accumulator.EventAccumulator(
         str(folder), size_guidance={kind: 0 for kind in event_accumulator.DEFAULT_SIZE_GUIDANCE}
     )
     acc.Reload()
+    return acc
+
+
+def op_graph(folder) -> list:
+    """``(name, op, inputs)`` for each node of the run's graph."""
+    return [(n.name, n.op, list(n.input)) for n in accumulator(folder).Graph().node]
+
+
+def read_run(folder) -> dict:
+    """``{tag: {"steps", "values" | "histo" | "images" | "text"}}`` for one run folder, from
+    TensorBoard's EventAccumulator; scalars written as tensors (TensorFlow's way) and as
+    simple values (tensorboardX's) read the same."""
+    acc = accumulator(folder)
     tags = acc.Tags()
     out = {}
     for tag in tags["scalars"]:
@@ -132,6 +142,30 @@ def test_epoch_scalars_equal_the_history_in_train_and_validation_runs(tmp_path):
     graph = train["keras"]
     assert graph["steps"] == [0] and graph["plugin"] == "graph_keras_model"
     assert json.loads(graph["text"][0]) == json.loads(model.to_json())
+    assert op_graph(tmp_path / "train") == [
+        ("net/conv", "Conv2D", []),
+        ("net/flat", "Flatten", ["net/conv"]),
+        ("net/hidden", "Dense", ["net/flat"]),
+        ("net/out", "Dense", ["net/hidden"]),
+    ]
+
+
+def test_the_op_graph_of_a_functional_model_follows_its_connections(tmp_path):
+    inputs = layers.Input((3,), name="x")
+    total = layers.Add(name="sum")(
+        [layers.Dense(2, name="a")(inputs), layers.Dense(2, name="b")(inputs)]
+    )
+    model = models.Model(inputs, total, name="fn")
+    model.compile("sgd", "mse")
+    model.fit(
+        X[:8, 0, :3, 0], Y[:8, None] * np.ones((1, 2)), verbose=0, callbacks=[TensorBoard(tmp_path)]
+    )
+    assert op_graph(tmp_path / "train") == [
+        ("fn/x", "InputLayer", []),
+        ("fn/a", "Dense", ["fn/x"]),
+        ("fn/b", "Dense", ["fn/x"]),
+        ("fn/sum", "Add", ["fn/a", "fn/b"]),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -236,10 +270,11 @@ def test_a_failing_fit_keeps_its_epochs_and_the_next_fit_writes_new_files(tmp_pa
     # on_train_end never ran, yet both epochs are on disk (flushed at each epoch's end)
     assert runs(tmp_path)["train"]["epoch_loss"]["steps"] == [0, 1]
     history = model.fit(X, Y, epochs=2, verbose=0, callbacks=[board])
-    assert len(os.listdir(tmp_path / "train")) == 2  # a second file, the first one kept
-    train = runs(tmp_path)["train"]["epoch_loss"]
-    assert train["steps"] == [0, 1, 0, 1]
-    assert train["values"][2:] == as_f32(history.history["loss"])
+    files = sorted((tmp_path / "train").iterdir(), key=os.path.getmtime)
+    assert len(files) == 2  # a second file, the first one kept
+    first, second = (read_run(path)["epoch_loss"] for path in files)
+    assert first["steps"] == second["steps"] == [0, 1]
+    assert second["values"] == as_f32(history.history["loss"])
     assert board._writers == {}  # closed by on_train_end
 
 
@@ -437,6 +472,10 @@ def test_tensorboard_server_serves_the_logged_scalars_histograms_and_images(tens
         f"{url}/data/plugin/graphs/graph?run=train&conceptual=true&tag=keras", timeout=10
     ) as response:
         graph = response.read().decode()
+    info = get_json(url, "/data/plugin/graphs/info")["train"]
+    assert info["run_graph"] and info["tags"]["keras"]["conceptual_graph"]
+    with urllib.request.urlopen(f"{url}/data/plugin/graphs/graph?run=train", timeout=10) as r:
+        assert 'name: "net/hidden"' in r.read().decode()  # the op graph: the layers' graph
     # the conceptual graph TensorBoard builds from the model's Keras JSON: a node per layer
     for name in ("conv", "flat", "hidden", "out"):
         assert f'name: "net/{name}"' in graph

@@ -327,12 +327,15 @@ class TensorBoard(Callback):
                     _write_images(writer, f"{tag}/image", images, epoch)
 
     def _write_model_graph(self) -> None:
-        """The model's Keras JSON under the tag ``keras``: TensorBoard's conceptual graph."""
+        """The model's Keras JSON under the tag ``keras`` (TensorBoard's conceptual graph, as
+        Keras writes it) and a graph of its layers as the run's graph (the "Op graph" view,
+        which TensorBoard opens first and which Keras on TensorFlow fills with its ops)."""
         try:
             config = self.model.to_json()
         except Exception as e:  # as Keras: a model that does not serialize is not drawn
             warnings.warn(f"Model failed to serialize as JSON. Ignoring... {e}", stacklevel=2)
             return
+        from tensorboardX.proto.event_pb2 import Event
         from tensorboardX.proto.summary_pb2 import Summary, SummaryMetadata
         from tensorboardX.proto.tensor_pb2 import TensorProto
 
@@ -341,7 +344,10 @@ class TensorBoard(Callback):
         )
         tensor = TensorProto(dtype="DT_STRING", string_val=[config.encode()])
         value = Summary.Value(tag="keras", metadata=metadata, tensor=tensor)
-        self._writer("train").add_summary(Summary(value=[value]), 0)
+        writer = self._writer("train")
+        writer.add_summary(Summary(value=[value]), 0)
+        graph = _layer_graph(json.loads(config))
+        writer._events.write_event(Event(wall_time=time.time(), graph_def=graph))
 
     def _embedding_layers(self) -> list:
         from neuroflow.layers import Embedding
@@ -401,6 +407,41 @@ def weight_paths(model) -> list[tuple[str, object]]:
             stack.extend((sub, f"{path}/{sub.name}") for sub in reversed(owner._sublayers))
         out.extend((found.get(id(w), f"{prefix}{layer.name}/{w.name}"), w) for w in layer.weights)
     return out
+
+
+def _layer_graph(config: dict) -> bytes:
+    """A serialized GraphDef with a node per layer (its op the layer's class, its inputs the
+    layers it is called on), named ``<model>/<layer>`` as in the conceptual graph."""
+    from tensorboardX.proto.graph_pb2 import GraphDef
+    from tensorboardX.proto.node_def_pb2 import NodeDef
+
+    model = config.get("config", {})
+    prefix = model.get("name", "model")
+    nodes, previous = [], None
+    for layer in model.get("layers", []):
+        name = layer.get("config", {}).get("name") or layer.get("name")
+        if config.get("class_name") == "Sequential":
+            inputs = [] if previous is None else [previous]
+        else:
+            inputs = list(dict.fromkeys(_keras_history(layer.get("inbound_nodes", []))))
+        node = NodeDef(
+            name=f"{prefix}/{name}", op=layer["class_name"], input=[f"{prefix}/{i}" for i in inputs]
+        )
+        nodes.append(node)
+        previous = name
+    return GraphDef(node=nodes).SerializeToString()
+
+
+def _keras_history(value) -> list[str]:
+    """The names of the layers whose outputs a Keras JSON ``inbound_nodes`` entry refers to."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            history = (value.get("config") or {}).get("keras_history")
+            return [history[0]] if history else []
+        return [name for item in value.values() for name in _keras_history(item)]
+    if isinstance(value, list):
+        return [name for item in value for name in _keras_history(item)]
+    return []
 
 
 def _weight_images(values: np.ndarray):
