@@ -137,7 +137,7 @@ def _truth_and_predictions(first, second, y, second_name: str):
     if hasattr(first, "predict"):
         if second is None or y is None:
             raise TypeError(
-                "Expected `x` and `y` after a model: plot(model, x, y). "
+                "Expected `x` and `y` after a model: (model, x, y). "
                 f"Received: x={'None' if second is None else 'an array'}, "
                 f"y={'None' if y is None else 'an array'}"
             )
@@ -157,13 +157,10 @@ def _truth_and_predictions(first, second, y, second_name: str):
     if y is not None:
         raise TypeError(
             f"Expected no third argument with (y_true, {second_name}): the first argument "
-            f"has no `predict`, so it is read as the true labels. Received: y={y!r}"
+            f"has no `predict`, so it is read as the true labels. Received: a third argument "
+            f"of type {type(y).__name__}"
         )
     return _as_labels(first, "y_true"), None
-
-
-def _figure(ax, fig, figsize):
-    return figure_and_axes(ax, fig, figsize=figsize)
 
 
 def _sklearn_metrics():
@@ -246,7 +243,7 @@ def plot_confusion_matrix(
             labels = predictions.classes
     n_labels = len(labels) if labels is not None else len(np.unique(np.r_[y_true, y_pred]))
     side = min(4.0 + 0.45 * n_labels, 11.0)
-    fig, ax = _figure(ax, fig, (side + 1.0, side))
+    fig, ax = figure_and_axes(ax, fig, figsize=(side + 1.0, side))
     skm.ConfusionMatrixDisplay.from_predictions(
         y_true,
         y_pred,
@@ -330,7 +327,7 @@ def plot_roc(
             f"Expected one score per sample ({len(y_true)}). Received: {len(scores)} scores"
         )
     names = dict(zip(classes.tolist(), class_names)) if class_names is not None else {}
-    fig, ax = _figure(ax, fig, (6.5, 6.0))
+    fig, ax = figure_and_axes(ax, fig, figsize=(6.5, 6.0))
     if scores.ndim == 1:  # two classes: one curve
         if pos_label is None:
             pos_label = classes[-1] if len(classes) else 1
@@ -474,7 +471,7 @@ def plot_decision_boundary(
     predicted = _class_predictions(model, X if _is_estimator(model) else X.astype(np.float32))
     k = len(classes)
     names = list(class_names) if class_names is not None else [str(c) for c in classes]
-    fig, ax = _figure(ax, fig, (6.0, 5.0))
+    fig, ax = figure_and_axes(ax, fig, figsize=(6.0, 5.0))
     colors = _colors(k)
     ax.contourf(g0, g1, region, levels=np.arange(k + 1) - 0.5, colors=colors, alpha=0.25)
     if k > 1:

@@ -217,14 +217,14 @@ def plot_misclassified(
     >>> fig.get_suptitle().startswith("Misclassified")
     True
     """
-    from neuroflow.viz.evaluation import _as_labels, _class_predictions, _is_estimator
+    from neuroflow.viz.evaluation import _as_labels, _class_predictions
 
     x = np.asarray(x)
     n = int(n)
     if n < 1:
         raise ValueError(f"Expected `n` >= 1 images to show. Received: n={n}")
     predictions = _class_predictions(model, x)
-    truth = np.asarray(y) if _is_estimator(model) else _as_labels(y)
+    truth = _as_labels(y)
     if len(truth) != len(x):
         raise ValueError(
             f"Expected one label in `y` per image in `x` ({len(x)}). Received: {len(truth)}"
