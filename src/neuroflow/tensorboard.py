@@ -410,13 +410,13 @@ def weight_paths(model) -> list[tuple[str, object]]:
 
 
 def _layer_graph(config: dict) -> bytes:
-    """A serialized GraphDef with a node per layer (its op the layer's class, its inputs the
-    layers it is called on), named ``<model>/<layer>`` as in the conceptual graph."""
+    """A serialized GraphDef with a node per layer, named after it (its op the layer's class,
+    its inputs the layers it is called on); not under the model's name, so that TensorBoard
+    shows the layers at once instead of one box to open."""
     from tensorboardX.proto.graph_pb2 import GraphDef
     from tensorboardX.proto.node_def_pb2 import NodeDef
 
     model = config.get("config", {})
-    prefix = model.get("name", "model")
     nodes, previous = [], None
     for layer in model.get("layers", []):
         name = layer.get("config", {}).get("name") or layer.get("name")
@@ -424,10 +424,7 @@ def _layer_graph(config: dict) -> bytes:
             inputs = [] if previous is None else [previous]
         else:
             inputs = list(dict.fromkeys(_keras_history(layer.get("inbound_nodes", []))))
-        node = NodeDef(
-            name=f"{prefix}/{name}", op=layer["class_name"], input=[f"{prefix}/{i}" for i in inputs]
-        )
-        nodes.append(node)
+        nodes.append(NodeDef(name=name, op=layer["class_name"], input=inputs))
         previous = name
     return GraphDef(node=nodes).SerializeToString()
 
