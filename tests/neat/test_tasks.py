@@ -427,3 +427,36 @@ def test_xor_fitness_of_a_population(tmp_path):
         for xi, xo in zip(tasks.XOR_INPUTS.tolist(), tasks.XOR_OUTPUTS.tolist()):
             expected -= (net.activate(xi)[0] - xo[0]) ** 2
         assert genome.fitness == pytest.approx(expected, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------
+# the example, evolving for real
+
+
+def load_example():
+    import importlib.util
+
+    path = CONFIGS.parent / "neat_pole_balancing.py"
+    spec = importlib.util.spec_from_file_location("example_neat_pole_balancing", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_example_solves_cartpole_and_tests_the_champion(capsys):
+    example = load_example()
+    assert example.main(["--task", "cartpole", "--generations", "30", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "cartpole: solved in" in out
+    mean_return = float(out.split("mean_return: ")[1].split()[0])
+    assert mean_return >= 475.0  # gym's "solved" on 100 starts the champion never saw
+
+
+@pytest.mark.slow
+def test_example_solves_double_pole_balancing(capsys):
+    example = load_example()
+    args = ["--task", "double", "--max-steps", "10000", "--generations", "60", "--quiet"]
+    assert example.main(args) == 0
+    out = capsys.readouterr().out
+    assert "double: solved in" in out
+    assert "steps_from_the_start_state: 10000" in out
