@@ -234,6 +234,20 @@ def test_histograms_and_images_hold_the_weights_of_their_epoch(tmp_path):
         assert image["size"][1] == (expected[0].shape[1], expected[0].shape[0])
 
 
+def test_a_weight_with_nan_gets_a_warning_instead_of_a_histogram(tmp_path):
+    model = small_model(nf.keras)
+    weights = model.get_weights()
+    weights[1][0] = np.nan  # the conv bias
+    model.set_weights(weights)
+    board = TensorBoard(tmp_path, histogram_freq=1)
+    board.set_model(model)
+    with pytest.warns(UserWarning, match=r"no histogram of net/conv/bias at epoch 0"):
+        board.on_epoch_end(0, {"loss": 1.0})
+    board.on_train_end()
+    tags = set(runs(tmp_path)["train"])
+    assert "net/conv/kernel/histogram" in tags and "net/conv/bias/histogram" not in tags
+
+
 def test_png_encoder_round_trips_grey_rgb_and_rgba():
     for channels in (1, 3, 4):
         image = RNG.integers(0, 256, size=(5, 7, channels), dtype=np.uint8)

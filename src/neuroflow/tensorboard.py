@@ -320,7 +320,14 @@ class TensorBoard(Callback):
         for path, weight in weight_paths(self.model):
             values = np.asarray(weight.numpy() if hasattr(weight, "numpy") else weight)
             tag = path.replace(":", "_")
-            writer.add_histogram(f"{tag}/histogram", values, epoch)
+            if values.size and np.isfinite(values).all():
+                writer.add_histogram(f"{tag}/histogram", values, epoch)
+            else:  # no range to bin (a diverged training): the other weights still logged
+                warnings.warn(
+                    f"TensorBoard: no histogram of {path} at epoch {epoch}: "
+                    "it holds NaN or infinite values.",
+                    stacklevel=2,
+                )
             if self.write_images:
                 images = _weight_images(values)
                 if images is not None:
