@@ -175,3 +175,15 @@ def test_large_arrays_are_scattered_once(client):
         assert outcome.value[0] == 600002.0 and future.key not in {
             f.key for f in ex._scattered.values()
         }
+
+
+def test_a_map_leaves_pythons_random_stream_alone(client):
+    import random
+
+    random.seed(5)
+    expected = [random.random() for _ in range(3)]
+    with DaskExecutor(client) as ex:
+        random.seed(5)
+        # 30 results gathered by the scheduler in this process, messages with long lists
+        assert sorted(o.value for o in ex.map_unordered(abs, range(-15, 15)))[-1] == 15
+        assert [random.random() for _ in range(3)] == expected  # a seeded program repeats

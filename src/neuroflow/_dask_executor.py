@@ -19,13 +19,44 @@ model) and give the scheduler's address::
 
 from __future__ import annotations
 
+import importlib
 import os
+import random
 import traceback
 
 from neuroflow._process_executor import ArrayTable, loads_with_arrays, pin_threads, usable_cores
 from neuroflow.executors import Executor, Outcome
 
 _ADDRESS_SCHEMES = ("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")
+
+
+# Dask modules that draw from Python's global `random` in the client's process: the
+# scheduler of a LocalCluster picks a worker to gather each result from (random.choice), and
+# dask.sizeof samples long lists of the messages it sends (random.sample).
+_DASK_RANDOM_USERS = (
+    "dask.sizeof",
+    "distributed.utils_comm",
+    "distributed.scheduler",
+    "distributed.comm.core",
+    "distributed.worker",
+    "distributed.worker_state_machine",
+)
+
+
+def _private_random_for_dask() -> None:
+    """Gives Dask's modules in this process a generator of their own.
+
+    Their draws would otherwise move the global stream of ``random`` at moments set by
+    message timing, so a program that seeds ``random`` (NEAT does, as neat-python) would not
+    repeat itself on Dask. Dask only balances load and estimates sizes with these draws.
+    """
+    for name in _DASK_RANDOM_USERS:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if getattr(module, "random", None) is random:
+            module.random = random.Random()
 
 
 def _import_distributed():
@@ -36,6 +67,7 @@ def _import_distributed():
             "Running on Dask needs dask.distributed: pip install 'neuroflow[search]' "
             "(or pip install 'dask[distributed]')."
         ) from e
+    _private_random_for_dask()
     return distributed
 
 
