@@ -158,7 +158,7 @@ def test_bad_retries(client):
 
 def array_sum_and_flags(pair):
     x, i = pair
-    return float(x.sum()) + i, x.flags.writeable
+    return float(x.sum()) + i, x.flags.writeable, x.flags.aligned
 
 
 def test_large_arrays_are_scattered_once(client):
@@ -167,6 +167,7 @@ def test_large_arrays_are_scattered_once(client):
         got = [o.value for o in ex.map_unordered(array_sum_and_flags, [(x, i) for i in range(4)])]
         assert sorted(v[0] for v in got) == [600000.0 + i for i in range(4)]
         assert not any(v[1] for v in got)  # read-only on the workers
+        assert all(v[2] for v in got)  # aligned: Dask's unaligned views run NumPy's slow paths
         assert len(ex._scattered) == 1
         (future,) = ex._scattered.values()
         assert len(client.who_has([future])[future.key]) == 2  # a copy on each worker
