@@ -216,3 +216,16 @@ def test_large_arrays_are_sent_once_and_shared_read_only(pool):
     got = [o.value for o in pool.map_unordered(array_sum_and_flags, [(x, 0), (small, 0)])]
     assert sorted(v[0] for v in got) == [10.0, 600002.0]
     assert sorted(v[1] for v in got) == [False, True]  # small arrays travel as usual
+
+
+def test_ctrl_c_in_the_terminal_is_left_to_the_parent(pool):
+    import threading
+
+    def interrupt_workers():
+        time.sleep(0.5)
+        for worker in pool._workers:
+            os.kill(worker.process.pid, signal.SIGINT)
+
+    threading.Thread(target=interrupt_workers).start()
+    (outcome,) = pool.map_unordered(slow_first, [0])  # 1.5 s: the SIGINT lands mid-task
+    assert outcome.ok and outcome.value == 0 and outcome.attempts == 1

@@ -137,6 +137,9 @@ def _worker_main(conn, n_threads: int) -> None:
     ends the worker. The function and items are unpickled here, inside ``try``, so a failure
     to unpickle one is reported as that task's error.
     """
+    # Ctrl-C reaches every process of the terminal's group: the parent handles it (and ends
+    # the workers), so a worker does not die mid-task printing a KeyboardInterrupt of its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     pin_threads(n_threads)
     fn = fn_error = None
     arrays: dict = {}
