@@ -255,12 +255,6 @@ class EvolutionarySearchOracle(Oracle):
         values[hp.name] = _mutated(hp, values[hp.name], rng)
         return values
 
-    def end_trial(self, trial) -> None:
-        super().end_trial(trial)
-        # the base class saves before it forgets the trial as ongoing, and a reload retries
-        # the ongoing ones: save again so that a resumed search does not run it twice
-        self.save()
-
     # -- state
     def get_state(self) -> dict:
         state = super().get_state()
