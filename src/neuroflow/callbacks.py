@@ -356,7 +356,7 @@ __all__ = [
     "ModelCheckpoint",
     "ProgbarLogger",
     "ReduceLROnPlateau",
-    "TensorBoard",
+    "TensorBoard",  # noqa: F822 (module __getattr__ below: it lives in neuroflow.tensorboard)
     "TerminateOnNaN",
 ]
 
