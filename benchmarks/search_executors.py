@@ -19,8 +19,13 @@ trial training times) / trials``: sending the data and the task, building the mo
 the checkpoint, the oracle's bookkeeping, and workers idle at the end of a wave. It is given
 against the mean training time of a trial (target: under 5%), for processes also without the
 workers' start-up (spawning them and importing neuroflow, measured apart), which a search
-pays once, not per trial. Results go to
-benchmarks/results/search_executors.json (``--output`` to change), with the CPU and the load.
+pays once, not per trial.
+
+A second part runs the same trials without the tuner, as one ``map_unordered`` call on
+workers already started and holding the data: the executor's own overhead per task, apart
+from the tuner's waves (a wave of ``workers`` trials ends when its slowest trial does) and
+its bookkeeping. Results go to benchmarks/results/search_executors.json (``--output`` to
+change), with the CPU and the load.
 """
 
 from __future__ import annotations
@@ -66,6 +71,55 @@ class TimedMLP(kt.HyperModel):
         history.history["fit_seconds"] = [seconds] * len(history.epoch)
         history.history["fit_cpu_seconds"] = [cpu] * len(history.epoch)
         return history
+
+
+def train_task(data, seed):
+    """A trial without the tuner: builds seed 000's MLP and trains it one epoch on ``data``;
+    returns its wall and CPU seconds, measured in the worker (``seed=None``: only warms up)."""
+    if seed is None:
+        return 0.0, 0.0
+    from neuroflow.utils import set_random_seed
+
+    start, cpu = time.perf_counter(), time.process_time()
+    set_random_seed(seed)
+    model = TimedMLP().build(kt.HyperParameters())
+    x, y, x_val, y_val = data
+    model.fit(x, y, epochs=1, validation_data=(x_val, y_val), verbose=0)
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+def run_executor(name, trials, data, executor) -> dict:
+    """N trials as one map_unordered call on warm workers (started, data already sent)."""
+    import functools
+
+    fn = functools.partial(train_task, data)
+    with executor:
+        workers = executor.n_workers
+        list(executor.map_unordered(fn, [None] * workers))  # start-up and data, not timed
+        start = time.perf_counter()
+        outcomes = list(executor.map_unordered(fn, range(trials)))
+        wall = time.perf_counter() - start
+    if not all(o.ok for o in outcomes):
+        raise RuntimeError(f"{name}: {[o.error for o in outcomes if not o.ok][0]}")
+    tasks = [o.value[0] for o in outcomes]
+    mean = sum(tasks) / trials
+    overhead = (wall * workers - sum(tasks)) / trials
+    result = {
+        "engine": name,
+        "workers": workers,
+        "trials": trials,
+        "wall_s": round(wall, 3),
+        "mean_task_s": round(mean, 3),
+        "mean_task_cpu_s": round(sum(o.value[1] for o in outcomes) / trials, 3),
+        "overhead_per_task_s": round(overhead, 4),
+        "overhead_pct_of_task": round(100 * overhead / mean, 2),
+    }
+    print(
+        f"{name:10s} {workers} worker(s): {wall:7.2f} s for {trials} tasks of {mean:.2f} s "
+        f"({result['mean_task_cpu_s']:.2f} s CPU); executor overhead {overhead * 1e3:.1f} "
+        f"ms/task ({result['overhead_pct_of_task']:.2f}% of the task)"
+    )
+    return result
 
 
 def _import_tuner(_):
@@ -171,6 +225,7 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=16)
     parser.add_argument("--samples", type=int, default=60000, help="MNIST training images")
     parser.add_argument("--engines", default="serial,processes,dask1,dask2")
+    parser.add_argument("--no-executor-part", action="store_true", help="the tuner part only")
     parser.add_argument("--output", default=str(HERE / "results" / "search_executors.json"))
     args = parser.parse_args()
 
@@ -200,6 +255,25 @@ def main() -> int:
                 cluster.close()
         else:
             parser.error(f"unknown engine {engine!r}")
+    print("\nThe executor alone: the same trials as one map_unordered call on warm workers")
+    executor_results = []
+    if not args.no_executor_part:
+        from neuroflow._dask_executor import DaskExecutor
+        from neuroflow._process_executor import ProcessExecutor
+
+        for engine in args.engines.split(","):
+            if engine == "processes":
+                for k in (1, 2):
+                    ex = ProcessExecutor(k)
+                    executor_results.append(run_executor(f"processes{k}", args.trials, data, ex))
+            elif engine in ("dask1", "dask2"):
+                cluster, client = local_cluster(int(engine[-1]))
+                try:
+                    ex = DaskExecutor(client)
+                    executor_results.append(run_executor(engine, args.trials, data, ex))
+                finally:
+                    client.close()
+                    cluster.close()
     by_name = {r["engine"]: r for r in results}
     speedups = {}
     for two, one in (("processes", "serial"), ("dask2", "dask1"), ("dask2", "serial")):
@@ -215,6 +289,7 @@ def main() -> int:
         "samples": len(data[0]),
         "results": results,
         "speedups": speedups,
+        "executor_alone": executor_results,
     }
     from neuroflow.utils.files import atomic_write_bytes
 
