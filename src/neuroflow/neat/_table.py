@@ -17,13 +17,20 @@ class GeneTable:
     for connections), ``innov`` (connections' innovation numbers, -1 for none) and one
     column per attribute of ``gene_type._gene_attributes``, in that order."""
 
-    __slots__ = ("gene_type", "keys", "innov", "cols")
+    __slots__ = ("gene_type", "keys", "innov", "cols", "members")
 
     def __init__(self, gene_type, keys, cols, innov=None):
         self.gene_type = gene_type
         self.keys = keys
         self.cols = cols
         self.innov = innov
+        self.members = None  # the population whose genomes point at these rows, if any
+
+    def __getstate__(self):
+        return (self.gene_type, self.keys, self.cols, self.innov)
+
+    def __setstate__(self, state):
+        self.__init__(*state)
 
     def __len__(self) -> int:
         return len(self.keys)

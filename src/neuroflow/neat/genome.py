@@ -21,16 +21,19 @@ from __future__ import annotations
 import random
 import sys
 from itertools import count
+from operator import attrgetter, is_
 
 import numpy as np
 
+from neuroflow.neat import _mutation
+from neuroflow.neat._mutation import new_rows as _new_rows
 from neuroflow.neat._table import GeneTable, gather, ranges
 from neuroflow.neat.activations import ActivationFunctionSet
 from neuroflow.neat.aggregations import AggregationFunctionSet
 from neuroflow.neat.attributes import FloatAttribute, IntegerAttribute
 from neuroflow.neat.config import ConfigParameter, write_pretty_params
 from neuroflow.neat.genes import DefaultConnectionGene, DefaultNodeGene
-from neuroflow.neat.graphs import creates_cycle, required_for_output
+from neuroflow.neat.graphs import required_for_output
 from neuroflow.neat.innovation import InnovationTracker
 
 __all__ = ["DefaultGenome", "DefaultGenomeConfig", "distances_to", "offspring"]
@@ -317,29 +320,35 @@ class DefaultGenome:
     def configure_crossover(self, genome1, genome2, config):
         """Makes this the child of ``genome1`` and ``genome2``: matching genes (same
         innovation number) from either parent at random, the others from the fitter one."""
-        (child,) = _crossover(config, [(self.key, genome1, genome2)], type(self))
-        self._set_refs(child._nref, child._cref)
+        _, pop = _crossover(config, [(self.key, genome1, genome2)], type(self))
+        pop.genomes = [self]
+        pop.adopt()
 
     def mutate(self, config):
         """Structural mutations (with the configured probabilities), then every gene's."""
         _mutate(config, [self])
 
     def _edit(self, config, op):
-        editor = _Editor(config, [self])
-        op(editor, 0)
-        editor.finish()
+        """One structural mutation of this genome (choices drawn from Python's ``random``)."""
+        pop = _Population([self], config if config is not None else _Bare(self))
+        rng = config.get_rng() if config is not None else None
+        batch = _mutation._Batch(config, pop, rng, _python_uniform)
+        result = op(batch, np.zeros(1, np.int64))
+        batch.finish().adopt()
+        return result
 
     def mutate_add_node(self, config):
-        self._edit(config, lambda e, i: e.add_node(i))
+        self._edit(config, _mutation._Batch.add_node)
 
     def mutate_add_connection(self, config):
-        self._edit(config, lambda e, i: e.add_connection(i))
+        self._edit(config, _mutation._Batch.add_connection)
 
     def mutate_delete_node(self, config):
-        self._edit(config, lambda e, i: e.delete_node(i))
+        """Removes a random non-output node and its connections; returns its key (or -1)."""
+        return int(self._edit(config, _mutation._Batch.delete_node)[0])
 
     def mutate_delete_connection(self):
-        self._edit(None, lambda e, i: e.delete_connection(i))
+        self._edit(None, _mutation._Batch.delete_connection)
 
     def add_connection(self, config, input_key, output_key, weight, enabled, innovation=None):
         """Adds the connection ``(input_key, output_key)`` with ``weight`` and ``enabled``."""
@@ -422,10 +431,37 @@ def _full_connections(config, node_keys, direct):
     return links
 
 
-class _Population:
-    """The genes of a list of genomes gathered into two tables (rows grouped by genome)."""
+_NREF = attrgetter("_nref")
+_CREF = attrgetter("_cref")
 
-    def __init__(self, genomes, genome_config):
+
+class _Population:
+    """The genes of a list of genomes gathered into two tables (rows grouped by genome).
+
+    ``nodes``/``conns``: the tables; ``node_counts``/``conn_counts``: rows per genome;
+    ``node_owner``/``conn_owner``: each row's genome (its position in ``genomes``).
+    A generation made by reproduction lives in one table pair that remembers its genomes,
+    so asking for their population again costs a check, not a copy.
+    """
+
+    __slots__ = (
+        "genomes",
+        "nodes",
+        "conns",
+        "node_counts",
+        "conn_counts",
+        "node_owner",
+        "conn_owner",
+        "_nrefs",
+        "_crefs",
+        "_index",
+    )
+
+    def __new__(cls, genomes, genome_config):
+        cached = _cached(genomes)
+        if cached is not None:
+            return cached
+        self = object.__new__(cls)
         self.genomes = genomes
         gc = genome_config
         self.nodes, self.node_counts = gather(
@@ -436,6 +472,71 @@ class _Population:
         )
         self.node_owner = np.repeat(np.arange(len(genomes)), self.node_counts)
         self.conn_owner = np.repeat(np.arange(len(genomes)), self.conn_counts)
+        self._nrefs = self._crefs = self._index = None
+        return self
+
+    def __init__(self, genomes, genome_config):
+        pass
+
+    @classmethod
+    def of_tables(cls, genomes, nodes, conns, node_counts, conn_counts):
+        """The population whose genome ``i`` has the ``node_counts[i]`` rows of ``nodes`` after
+        those of genomes ``0..i-1`` (and likewise for ``conns``); the genomes are not touched."""
+        self = object.__new__(cls)
+        self.genomes = genomes
+        self.nodes, self.conns = nodes, conns
+        self.node_counts, self.conn_counts = node_counts, conn_counts
+        n = len(genomes)
+        self.node_owner = np.repeat(np.arange(n), node_counts)
+        self.conn_owner = np.repeat(np.arange(n), conn_counts)
+        self._nrefs = self._crefs = self._index = None
+        return self
+
+    def adopt(self):
+        """Points every genome at its rows, and lets the tables remember this population."""
+        nodes, conns = self.nodes, self.conns
+        nhi = np.cumsum(self.node_counts).tolist()
+        chi = np.cumsum(self.conn_counts).tolist()
+        self._nrefs = [(nodes, a, b) for a, b in zip([0] + nhi[:-1], nhi)]
+        self._crefs = [(conns, a, b) for a, b in zip([0] + chi[:-1], chi)]
+        for g, nref, cref in zip(self.genomes, self._nrefs, self._crefs):
+            g._nref, g._cref = nref, cref
+            g._nodes = g._connections = None
+        nodes.members = self
+        return self
+
+    def index(self) -> dict:
+        """``{id(genome): position}``."""
+        if self._index is None:
+            self._index = {id(g): i for i, g in enumerate(self.genomes)}
+        return self._index
+
+
+def _still_adopted(pop) -> bool:
+    """Whether every genome of ``pop`` still has exactly the rows ``adopt`` gave it."""
+    return (
+        pop._nrefs is not None
+        and all(map(is_, map(_NREF, pop.genomes), pop._nrefs))
+        and all(map(is_, map(_CREF, pop.genomes), pop._crefs))
+    )
+
+
+def _cached(genomes):
+    """The adopted population of exactly ``genomes`` (same genomes, same rows), or None."""
+    if not genomes:
+        return None
+    ref = getattr(genomes[0], "_nref", None)
+    if ref is None:
+        return None
+    pop = ref[0].members
+    if (
+        pop is None
+        or len(pop.genomes) != len(genomes)
+        or not all(map(is_, genomes, pop.genomes))
+        or not _still_adopted(pop)
+    ):
+        return None
+    return pop
 
 
 def consolidate(genomes, genome_config) -> None:
@@ -444,15 +545,11 @@ def consolidate(genomes, genome_config) -> None:
     A generation then lives in one table, so gathering it again is free.
     """
     table_backed = [g for g in genomes if g._nodes is None and g._connections is None]
-    if not table_backed:
-        return
-    pop = _Population(table_backed, genome_config)
-    nlo = (np.cumsum(pop.node_counts) - pop.node_counts).tolist()
-    clo = (np.cumsum(pop.conn_counts) - pop.conn_counts).tolist()
-    for g, a, na, b, nb in zip(
-        table_backed, nlo, pop.node_counts.tolist(), clo, pop.conn_counts.tolist()
-    ):
-        g._nref, g._cref = (pop.nodes, a, a + na), (pop.conns, b, b + nb)
+    if table_backed and _cached(table_backed) is None:
+        pop = _Population(table_backed, genome_config)
+        _Population.of_tables(
+            table_backed, pop.nodes, pop.conns, pop.node_counts, pop.conn_counts
+        ).adopt()
 
 
 def new_genomes(genome_type, config, keys):
@@ -504,21 +601,10 @@ def new_genomes(genome_type, config, keys):
         rng,
         np.array(innov, np.int64),
     )
-    genomes, nlo, clo = [], 0, 0
-    for key, (nn, nc) in zip(keys, counts):
-        g = genome_type(key)
-        g._set_refs((nt, nlo, nlo + nn), (ct, clo, clo + nc))
-        nlo, clo = nlo + nn, clo + nc
-        genomes.append(g)
+    genomes = [genome_type(key) for key in keys]
+    counts = np.array(counts, np.int64).reshape(-1, 2)
+    _Population.of_tables(genomes, nt, ct, counts[:, 0], counts[:, 1]).adopt()
     return genomes
-
-
-def _new_rows(gene_type, config, keys, rng, innov=None):
-    cols = [
-        a.init_array(config, len(keys), rng).astype(a.dtype, copy=False)
-        for a in gene_type._gene_attributes
-    ]
-    return GeneTable(gene_type, keys, cols, innov)
 
 
 def _key_codes(keys2):
@@ -531,55 +617,72 @@ def _key_codes(keys2):
 
 
 def _match(owner_q, code_q, owner_t, code_t):
-    """For each query (owner, code), its row in the target with the same pair, or -1."""
+    """For each query (owner, code), the row of the target with the same pair, or -1.
+
+    The query codes are codes of target rows (so they lie within the target's range)."""
     if len(code_t) == 0 or len(code_q) == 0:
         return np.full(len(code_q), -1, np.int64)
-    both = np.concatenate([code_q, code_t])
-    _, inv = np.unique(both, return_inverse=True)
-    inv = inv.reshape(-1)
-    m = int(inv.max()) + 1
-    q = owner_q.astype(np.int64) * m + inv[: len(code_q)]
-    t = owner_t.astype(np.int64) * m + inv[len(code_q) :]
-    order = np.argsort(t, kind="stable")
+    lo = int(code_t.min())
+    span = int(code_t.max()) - lo + 1
+    n_owners = int(owner_t.max()) + 1
+    if n_owners * span >= 2**62:  # too wide to combine: rank the codes first
+        both = np.concatenate([code_q, code_t])
+        _, inv = np.unique(both, return_inverse=True)
+        inv = inv.reshape(-1)
+        code_q, code_t, lo, span = inv[: len(code_q)], inv[len(code_q) :], 0, int(inv.max()) + 1
+    t = owner_t * span + (code_t - lo)
+    q = owner_q * span + (code_q - lo)
+    order = np.argsort(t)
     ts = t[order]
-    pos = np.searchsorted(ts, q)
-    pos_c = np.minimum(pos, len(ts) - 1)
-    found = ts[pos_c] == q
-    return np.where(found, order[pos_c], -1)
+    pos = np.minimum(np.searchsorted(ts, q), len(ts) - 1)
+    return np.where(ts[pos] == q, order[pos], -1)
+
+
+def _parents(genomes, config):
+    """``(population, positions)``: a population holding every genome of ``genomes`` and the
+    position of each there (the adopted generation they belong to, when they all do)."""
+    ref = getattr(genomes[0], "_nref", None)
+    pop = None if ref is None else ref[0].members
+    if pop is not None and _still_adopted(pop):
+        index = pop.index()
+        pos = [index.get(k) for k in map(id, genomes)]
+        if None not in pos:
+            return pop, np.array(pos, np.int64)
+    unique = list({id(g): g for g in genomes}.values())
+    index = {id(g): i for i, g in enumerate(unique)}
+    pos = np.fromiter(map(index.__getitem__, map(id, genomes)), np.int64, len(genomes))
+    return _Population(unique, config), pos
 
 
 def _crossover(config, children, genome_type):
-    """Children ``(key, parent_a, parent_b)`` by crossover, all at once (not yet mutated)."""
+    """Children ``(key, parent_a, parent_b)`` by crossover, all at once (not yet mutated).
+
+    Returns the children (no genes yet) and a :class:`_Population` of their genes."""
     rng = config.get_rng()
-    parents, index = [], {}
-    pairs = []
-    for _, a, b in children:
-        fitter, other = (a, b) if a.fitness > b.fitness else (b, a)
-        ids = []
-        for g in (fitter, other):
-            if id(g) not in index:
-                index[id(g)] = len(parents)
-                parents.append(g)
-            ids.append(index[id(g)])
-        pairs.append(ids)
-    pairs = np.array(pairs, np.int64).reshape(-1, 2)
-    pop = _Population(parents, config)
+    keys, first, second = zip(*children)
+    n = len(keys)
+    pop, pos = _parents(first + second, config)
+    a_fitter = np.fromiter(
+        (a.fitness > b.fitness for a, b in zip(first, second)), bool, n
+    )  # neat-python: genome1 if genome1.fitness > genome2.fitness else genome2
+    fitter = np.where(a_fitter, pos[:n], pos[n:])
+    other = np.where(a_fitter, pos[n:], pos[:n])
     tables = []
     for table, counts, owner, conn in (
         (pop.nodes, pop.node_counts, pop.node_owner, False),
         (pop.conns, pop.conn_counts, pop.conn_owner, True),
     ):
         starts = np.cumsum(counts) - counts
-        n1 = counts[pairs[:, 0]]
-        rows = ranges(starts[pairs[:, 0]], n1)  # every gene of the fitter parent
-        child_owner = np.repeat(np.arange(len(pairs)), n1)
+        n1 = counts[fitter]
+        rows = ranges(starts[fitter], n1)  # every gene of the fitter parent
+        child_owner = np.repeat(np.arange(n), n1)
         if conn:
             codes = _key_codes(table.keys) * (int(table.innov.max(initial=-1)) + 2) + (
                 table.innov + 1
             )
         else:
             codes = table.keys
-        mate = _match(pairs[child_owner, 1], codes[rows], owner, codes)
+        mate = _match(other[child_owner], codes[rows], owner, codes)
         child = table.take(rows)
         matched = np.nonzero(mate >= 0)[0]
         if len(matched):
@@ -596,219 +699,8 @@ def _crossover(config, children, genome_type):
                 enabled[off] = False
         tables.append((child, n1))
     (nt, ncount), (ct, ccount) = tables
-    nlo = np.cumsum(ncount) - ncount
-    clo = np.cumsum(ccount) - ccount
-    out = []
-    for i, (key, _, _) in enumerate(children):
-        g = genome_type(key)
-        g._set_refs(
-            (nt, int(nlo[i]), int(nlo[i] + ncount[i])), (ct, int(clo[i]), int(clo[i] + ccount[i]))
-        )
-        out.append(g)
-    return out
-
-
-class _Editor:
-    """Structural mutations of a batch of genomes, applied to their tables in one pass.
-
-    Each genome's node and connection keys are Python lists while it is edited (genomes are
-    small and the choices are one at a time); new genes' attributes are drawn together
-    when the edit finishes, and the genomes then point at one new table each for nodes and
-    connections.
-    """
-
-    def __init__(self, config, genomes):
-        self.config = config
-        self.genomes = genomes
-        gc = config
-        self.pop = pop = (
-            _Population(genomes, gc) if gc is not None else _Population(genomes, _Bare(genomes[0]))
-        )
-        self.nstart = np.cumsum(pop.node_counts) - pop.node_counts
-        self.cstart = np.cumsum(pop.conn_counts) - pop.conn_counts
-        self.node_keep = np.ones(len(pop.nodes), bool)
-        self.conn_keep = np.ones(len(pop.conns), bool)
-        self.enabled = pop.conns.col("enabled")
-        if self.enabled is not None:
-            self.enabled = self.enabled.copy()
-        self.state = {}
-        self._lists = None
-        self.new_nodes = []  # (genome index, key)
-        self.new_conns = []  # (genome index, key, innovation, weight or None, enabled or None)
-
-    def genome_state(self, i):
-        s = self.state.get(i)
-        if s is None:
-            if self._lists is None:
-                self._lists = (
-                    self.pop.nodes.keys.tolist(),
-                    list(map(tuple, self.pop.conns.keys.tolist())),
-                    self.nstart.tolist(),
-                    (self.nstart + self.pop.node_counts).tolist(),
-                    self.cstart.tolist(),
-                    (self.cstart + self.pop.conn_counts).tolist(),
-                )
-            nk, ck, ns, ne, cs, ce = self._lists
-            n0, n1, c0, c1 = ns[i], ne[i], cs[i], ce[i]
-            nodes = dict(zip(nk[n0:n1], range(n0, n1)))
-            conns = dict(zip(ck[c0:c1], range(c0, c1)))  # key -> row (>= 0) or -1 - new index
-            s = self.state[i] = (nodes, conns)
-        return s
-
-    def _weight(self, row):
-        if row >= 0:
-            return float(self.pop.conns.col("weight")[row])
-        return self.new_conns[-1 - row][3]
-
-    def add_node(self, i):
-        config = self.config
-        nodes, conns = self.genome_state(i)
-        if not conns:
-            if config.check_structural_mutation_surer():
-                self.add_connection(i)
-            return
-        key = random.choice(list(conns))
-        row = conns[key]
-        new_id = config.get_new_node_key(nodes)
-        nodes[new_id] = -1 - len(self.new_nodes)
-        self.new_nodes.append((i, new_id))
-        self._set_enabled(row, False)
-        a, b = key
-        tracker = config.get_innovation_tracker()
-        inn_in = tracker.get_innovation_number(a, new_id, "add_node_in")
-        inn_out = tracker.get_innovation_number(new_id, b, "add_node_out")
-        self._new_conn(i, (a, new_id), inn_in, 1.0, True)
-        self._new_conn(i, (new_id, b), inn_out, self._weight(row), True)
-
-    def _set_enabled(self, row, value):
-        if row >= 0:
-            if self.enabled is not None:
-                self.enabled[row] = value
-        else:
-            i, key, inn, w, _ = self.new_conns[-1 - row]
-            self.new_conns[-1 - row] = (i, key, inn, w, value)
-
-    def _new_conn(self, i, key, innovation, weight, enabled):
-        _, conns = self.genome_state(i)
-        conns[key] = -1 - len(self.new_conns)
-        self.new_conns.append((i, key, innovation, weight, enabled))
-
-    def add_connection(self, i):
-        config = self.config
-        nodes, conns = self.genome_state(i)
-        out_node = random.choice(list(nodes))
-        outputs = config.output_keys
-        candidates = [k for k in nodes if k not in outputs] + config.input_keys
-        in_node = random.choice(candidates)
-        key = (in_node, out_node)
-        if key in conns:
-            if config.check_structural_mutation_surer():
-                self._set_enabled(conns[key], True)
-            return
-        if in_node in outputs and out_node in outputs:
-            return
-        if config.feed_forward and creates_cycle(list(conns), key):
-            return
-        inn = config.get_innovation_tracker().get_innovation_number(
-            in_node, out_node, "add_connection"
-        )
-        self._new_conn(i, key, inn, None, None)
-
-    def delete_node(self, i):
-        nodes, conns = self.genome_state(i)
-        available = [k for k in nodes if k not in self.config.output_keys]
-        if not available:
-            return -1
-        del_key = random.choice(available)
-        for key in [k for k in conns if del_key in k]:
-            self._drop(conns.pop(key), conn=True)
-        self._drop(nodes.pop(del_key), conn=False)
-        return del_key
-
-    def delete_connection(self, i):
-        _, conns = self.genome_state(i)
-        if conns:
-            key = random.choice(list(conns))
-            self._drop(conns.pop(key), conn=True)
-
-    def _drop(self, row, conn):
-        if row >= 0:
-            (self.conn_keep if conn else self.node_keep)[row] = False
-        elif conn:
-            self.new_conns[-1 - row] = None
-        else:
-            self.new_nodes[-1 - row] = None
-
-    def finish(self, mutate_attributes=False):
-        """Builds the edited tables (attributes of every gene mutated if asked)."""
-        config, pop = self.config, self.pop
-        rng = config.get_rng() if config is not None else None
-        nodes = pop.nodes.take(np.nonzero(self.node_keep)[0])
-        node_owner = pop.node_owner[self.node_keep]
-        new_nodes = [x for x in self.new_nodes if x is not None]
-        if new_nodes:
-            owners = np.array([i for i, _ in new_nodes], np.int64)
-            t = _new_rows(
-                pop.nodes.gene_type, config, np.array([k for _, k in new_nodes], np.int64), rng
-            )
-            bias = t.col("bias")
-            if bias is not None:
-                bias[:] = 0.0  # a new node starts neutral: no bias whatever bias_init says
-            nodes = GeneTable.concat([nodes, t])
-            node_owner = np.concatenate([node_owner, owners])
-        conns = pop.conns
-        if self.enabled is not None:
-            conns = GeneTable(
-                conns.gene_type,
-                conns.keys,
-                [
-                    self.enabled if a.name == "enabled" else c
-                    for a, c in zip(conns.attributes, conns.cols)
-                ],
-                conns.innov,
-            )
-        conns = conns.take(np.nonzero(self.conn_keep)[0])
-        conn_owner = pop.conn_owner[self.conn_keep]
-        new_conns = [x for x in self.new_conns if x is not None]
-        if new_conns:
-            owners = np.array([x[0] for x in new_conns], np.int64)
-            t = _new_rows(
-                pop.conns.gene_type,
-                config,
-                np.array([x[1] for x in new_conns], np.int64).reshape(-1, 2),
-                rng,
-                np.array([x[2] for x in new_conns], np.int64),
-            )
-            given = np.array([x[3] is not None for x in new_conns])
-            if given.any():
-                t.col("weight")[given] = [x[3] for x in new_conns if x[3] is not None]
-            for j, x in enumerate(new_conns):
-                if x[4] is not None and t.col("enabled") is not None:
-                    t.col("enabled")[j] = x[4]
-            conns = GeneTable.concat([conns, t])
-            conn_owner = np.concatenate([conn_owner, owners])
-        if new_nodes or new_conns:  # group rows by genome again (stable: old rows first)
-            order = np.argsort(node_owner, kind="stable")
-            nodes, node_owner = nodes.take(order), node_owner[order]
-            order = np.argsort(conn_owner, kind="stable")
-            conns, conn_owner = conns.take(order), conn_owner[order]
-        if mutate_attributes:
-            nodes.cols = [
-                a.mutate_array(c, config, rng).astype(a.dtype, copy=False)
-                for a, c in zip(nodes.attributes, nodes.cols)
-            ]
-            conns.cols = [
-                a.mutate_array(c, config, rng).astype(a.dtype, copy=False)
-                for a, c in zip(conns.attributes, conns.cols)
-            ]
-        n = len(self.genomes)
-        ncount = np.bincount(node_owner, minlength=n)
-        ccount = np.bincount(conn_owner, minlength=n)
-        nlo = (np.cumsum(ncount) - ncount).tolist()
-        clo = (np.cumsum(ccount) - ccount).tolist()
-        ncount, ccount = ncount.tolist(), ccount.tolist()
-        for i, g in enumerate(self.genomes):
-            g._set_refs((nodes, nlo[i], nlo[i] + ncount[i]), (conns, clo[i], clo[i] + ccount[i]))
+    kids = [genome_type(key) for key in keys]
+    return kids, _Population.of_tables(kids, nt, ct, ncount, ccount)
 
 
 class _Bare:
@@ -819,46 +711,38 @@ class _Bare:
         self.connection_gene_type = genome.connection_ref()[0].gene_type
 
 
+def _python_uniform(k):
+    return np.array([random.random() for _ in range(k)])
+
+
 def _mutate(config, genomes):
     """neat-python's ``mutate`` for every genome: structural mutations, then attributes."""
-    editor = _Editor(config, genomes)
-    n = len(genomes)
-    if config.single_structural_mutation:
-        probs = [
-            config.node_add_prob,
-            config.node_delete_prob,
-            config.conn_add_prob,
-            config.conn_delete_prob,
-        ]
-        div = max(1.0, sum(probs))
-        edges = np.cumsum(probs) / div
-        r = config.get_rng().random(n)
-        which = np.searchsorted(edges, r, side="right")  # 4: no structural mutation
-        events = [[w] if w < 4 else [] for w in which.tolist()]
-    else:
-        probs = np.array(
-            [
-                config.node_add_prob,
-                config.node_delete_prob,
-                config.conn_add_prob,
-                config.conn_delete_prob,
-            ]
-        )
-        draws = (config.get_rng().random((n, 4)) < probs).tolist()
-        events = [[e for e in range(4) if row[e]] for row in draws]
-    ops = (editor.add_node, editor.delete_node, editor.add_connection, editor.delete_connection)
-    for i, ev in enumerate(events):
-        for e in ev:
-            ops[e](i)
-    editor.finish(mutate_attributes=True)
+    _mutation.mutate(config, _Population(genomes, config), config.get_rng()).adopt()
 
 
-def offspring(config, children, genome_type=DefaultGenome):
-    """Children ``[(key, parent_a, parent_b), ...]``: crossover then mutation, all at once."""
+def offspring(config, children, genome_type=DefaultGenome, elites=()):
+    """Children ``[(key, parent_a, parent_b), ...]``: crossover then mutation, all at once.
+
+    ``elites`` (genomes kept unchanged, in key order, all with smaller keys than the
+    children) share the children's new tables afterwards, so the next generation, elites
+    then children, lives in one table pair. Returns the children.
+    """
     if not children:
+        consolidate(list(elites), config)
         return []
-    kids = _crossover(config, children, genome_type)
-    _mutate(config, kids)
+    kids, pop = _crossover(config, children, genome_type)
+    pop = _mutation.mutate(config, pop, config.get_rng())
+    kept = [g for g in elites if g._nodes is None and g._connections is None]
+    if kept:
+        old = _Population(kept, config)
+        pop = _Population.of_tables(
+            kept + kids,
+            GeneTable.concat([old.nodes, pop.nodes]),
+            GeneTable.concat([old.conns, pop.conns]),
+            np.concatenate([old.node_counts, pop.node_counts]),
+            np.concatenate([old.conn_counts, pop.conn_counts]),
+        )
+    pop.adopt()
     return kids
 
 

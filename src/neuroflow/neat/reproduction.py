@@ -9,7 +9,7 @@ from itertools import count
 import numpy as np
 
 from neuroflow.neat.config import ConfigParameter, DefaultClassConfig
-from neuroflow.neat.genome import DefaultGenome, consolidate, new_genomes, offspring
+from neuroflow.neat.genome import DefaultGenome, new_genomes, offspring
 from neuroflow.neat.innovation import InnovationTracker
 from neuroflow.neat.math_util import mean
 
@@ -152,7 +152,7 @@ class DefaultReproduction(DefaultClassConfig):
         spawn_amounts = self.compute_spawn(adjusted, previous_sizes, pop_size, min_species_size)
         spawn_amounts = self._adjust_spawn_exact(spawn_amounts, pop_size, min_species_size)
 
-        new_population, children = {}, []
+        new_population, children, elites = {}, [], []
         species.species = {}
         for spawn, s in zip(spawn_amounts, remaining):
             spawn = max(spawn, elitism)
@@ -162,6 +162,7 @@ class DefaultReproduction(DefaultClassConfig):
             old_members.sort(reverse=True, key=lambda x: (x[1].fitness, x[0]))
             for i, m in old_members[:elitism]:
                 new_population[i] = m
+                elites.append((i, m))
                 spawn -= 1
             if spawn <= 0:
                 continue
@@ -175,7 +176,10 @@ class DefaultReproduction(DefaultClassConfig):
                 children.append((gid, p1, p2))
                 self.ancestors[gid] = (id1, id2)
         if _fast(config.genome_type):
-            kids = offspring(config.genome_config, children, config.genome_type)
+            elites.sort(key=lambda x: x[0])
+            kids = offspring(
+                config.genome_config, children, config.genome_type, [m for _, m in elites]
+            )
         else:
             kids = []
             for gid, p1, p2 in children:
@@ -186,8 +190,6 @@ class DefaultReproduction(DefaultClassConfig):
         for child in kids:
             new_population[child.key] = child
         new_population = {k: new_population[k] for k in sorted(new_population)}
-        if _fast(config.genome_type):
-            consolidate(list(new_population.values()), config.genome_config)
         return new_population
 
 
