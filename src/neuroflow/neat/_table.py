@@ -17,20 +17,13 @@ class GeneTable:
     for connections), ``innov`` (connections' innovation numbers, -1 for none) and one
     column per attribute of ``gene_type._gene_attributes``, in that order."""
 
-    __slots__ = ("gene_type", "keys", "innov", "cols", "members")
+    __slots__ = ("gene_type", "keys", "innov", "cols")
 
     def __init__(self, gene_type, keys, cols, innov=None):
         self.gene_type = gene_type
         self.keys = keys
         self.cols = cols
         self.innov = innov
-        self.members = None  # the population whose genomes point at these rows, if any
-
-    def __getstate__(self):
-        return (self.gene_type, self.keys, self.cols, self.innov)
-
-    def __setstate__(self, state):
-        self.__init__(*state)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -134,38 +127,32 @@ def ranges(starts, counts) -> np.ndarray:
 def gather(refs, gene_type, connection: bool):
     """One table holding the rows of every ``(table, lo, hi)`` in ``refs``, in order.
 
-    Returns ``(table, counts)``; ``counts[i]`` is the number of rows of ``refs[i]``.
+    Returns ``(table, counts)``; ``counts[i]`` is the number of rows of ``refs[i]``. When
+    the refs are a whole table in order (a generation made by reproduction), that table.
     """
     n = len(refs)
-    counts = np.fromiter((hi - lo for _, lo, hi in refs), np.int64, n)
-    t0 = refs[0][0] if n else None
-    if n and all(r[0] is t0 for r in refs):
-        los = np.fromiter((lo for _, lo, _ in refs), np.int64, n)
-        if (
-            los[0] == 0
-            and len(t0) == int(counts.sum())
-            and np.array_equal(los[1:], np.cumsum(counts)[:-1])
-        ):
+    if n == 0:
+        return GeneTable.empty(gene_type, connection), np.zeros(0, np.int64)
+    tables, los, his = zip(*refs)
+    los = np.array(los, np.int64)
+    counts = np.array(his, np.int64) - los
+    t0 = tables[0]
+    if tables.count(t0) == n:
+        ends = np.cumsum(counts)
+        if los[0] == 0 and len(t0) == ends[-1] and np.array_equal(los[1:], ends[:-1]):
             return t0, counts  # the refs are the whole table in order
         return t0.take(ranges(los, counts)), counts
     groups: dict = {}
-    for i, (t, lo, _) in enumerate(refs):
-        groups.setdefault(id(t), (t, [], []))[1].append(i)
-        groups[id(t)][2].append(lo)
-    if len(groups) == 1:
-        t, members, los = next(iter(groups.values()))
-        if len(t) == int(counts.sum()) and los[0] == 0 and np.all(np.diff(los) == counts[:-1]):
-            return t, counts  # the refs are the whole table in order
-        return t.take(ranges(np.array(los), counts)), counts
+    for i, t in enumerate(tables):
+        groups.setdefault(id(t), (t, []))[1].append(i)
     dst_start = np.cumsum(counts) - counts
     total = int(counts.sum())
-    first = next(iter(groups.values()))[0]
     keys = np.empty((total, 2) if connection else total, np.int64)
-    cols = [np.empty(total, c.dtype) for c in first.cols]
+    cols = [np.empty(total, c.dtype) for c in t0.cols]
     innov = np.empty(total, np.int64) if connection else None
-    for t, members, los in groups.values():
+    for t, members in groups.values():
         members = np.array(members)
-        src = ranges(np.array(los), counts[members])
+        src = ranges(los[members], counts[members])
         dst = ranges(dst_start[members], counts[members])
         keys[dst] = t.keys[src]
         for out, c in zip(cols, t.cols):

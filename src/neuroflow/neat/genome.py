@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 import sys
 from itertools import count
-from operator import attrgetter, is_
+from operator import attrgetter
 
 import numpy as np
 
@@ -435,13 +435,26 @@ _NREF = attrgetter("_nref")
 _CREF = attrgetter("_cref")
 
 
+def _refs(genomes, genome_config, conn: bool) -> list:
+    """Every genome's ``(table, lo, hi)`` (tables made for genomes read as objects)."""
+    try:
+        refs = list(map(_CREF if conn else _NREF, genomes))
+    except AttributeError:
+        refs = [None]
+    if None in refs:
+        if conn:
+            return [g.connection_ref(genome_config) for g in genomes]
+        return [g.node_ref(genome_config) for g in genomes]
+    return refs
+
+
 class _Population:
     """The genes of a list of genomes gathered into two tables (rows grouped by genome).
 
     ``nodes``/``conns``: the tables; ``node_counts``/``conn_counts``: rows per genome;
-    ``node_owner``/``conn_owner``: each row's genome (its position in ``genomes``).
-    A generation made by reproduction lives in one table pair that remembers its genomes,
-    so asking for their population again costs a check, not a copy.
+    ``node_owner``/``conn_owner``: each row's genome (its position in ``genomes``). A
+    generation made by reproduction lives in one table pair in genome order, so gathering
+    it again is free (the tables themselves).
     """
 
     __slots__ = (
@@ -452,31 +465,17 @@ class _Population:
         "conn_counts",
         "node_owner",
         "conn_owner",
-        "_nrefs",
-        "_crefs",
-        "_index",
     )
 
-    def __new__(cls, genomes, genome_config):
-        cached = _cached(genomes)
-        if cached is not None:
-            return cached
-        self = object.__new__(cls)
+    def __init__(self, genomes, genome_config):
         self.genomes = genomes
         gc = genome_config
-        self.nodes, self.node_counts = gather(
-            [g.node_ref(gc) for g in genomes], gc.node_gene_type, False
-        )
+        self.nodes, self.node_counts = gather(_refs(genomes, gc, False), gc.node_gene_type, False)
         self.conns, self.conn_counts = gather(
-            [g.connection_ref(gc) for g in genomes], gc.connection_gene_type, True
+            _refs(genomes, gc, True), gc.connection_gene_type, True
         )
         self.node_owner = np.repeat(np.arange(len(genomes)), self.node_counts)
         self.conn_owner = np.repeat(np.arange(len(genomes)), self.conn_counts)
-        self._nrefs = self._crefs = self._index = None
-        return self
-
-    def __init__(self, genomes, genome_config):
-        pass
 
     @classmethod
     def of_tables(cls, genomes, nodes, conns, node_counts, conn_counts):
@@ -489,54 +488,17 @@ class _Population:
         n = len(genomes)
         self.node_owner = np.repeat(np.arange(n), node_counts)
         self.conn_owner = np.repeat(np.arange(n), conn_counts)
-        self._nrefs = self._crefs = self._index = None
         return self
 
     def adopt(self):
-        """Points every genome at its rows, and lets the tables remember this population."""
+        """Points every genome at its rows of the tables."""
         nodes, conns = self.nodes, self.conns
         nhi = np.cumsum(self.node_counts).tolist()
         chi = np.cumsum(self.conn_counts).tolist()
-        self._nrefs = [(nodes, a, b) for a, b in zip([0] + nhi[:-1], nhi)]
-        self._crefs = [(conns, a, b) for a, b in zip([0] + chi[:-1], chi)]
-        for g, nref, cref in zip(self.genomes, self._nrefs, self._crefs):
-            g._nref, g._cref = nref, cref
+        for g, a, b, c, d in zip(self.genomes, [0] + nhi[:-1], nhi, [0] + chi[:-1], chi):
+            g._nref, g._cref = (nodes, a, b), (conns, c, d)
             g._nodes = g._connections = None
-        nodes.members = self
         return self
-
-    def index(self) -> dict:
-        """``{id(genome): position}``."""
-        if self._index is None:
-            self._index = {id(g): i for i, g in enumerate(self.genomes)}
-        return self._index
-
-
-def _still_adopted(pop) -> bool:
-    """Whether every genome of ``pop`` still has exactly the rows ``adopt`` gave it."""
-    return (
-        pop._nrefs is not None
-        and all(map(is_, map(_NREF, pop.genomes), pop._nrefs))
-        and all(map(is_, map(_CREF, pop.genomes), pop._crefs))
-    )
-
-
-def _cached(genomes):
-    """The adopted population of exactly ``genomes`` (same genomes, same rows), or None."""
-    if not genomes:
-        return None
-    ref = getattr(genomes[0], "_nref", None)
-    if ref is None:
-        return None
-    pop = ref[0].members
-    if (
-        pop is None
-        or len(pop.genomes) != len(genomes)
-        or not all(map(is_, genomes, pop.genomes))
-        or not _still_adopted(pop)
-    ):
-        return None
-    return pop
 
 
 def consolidate(genomes, genome_config) -> None:
@@ -545,7 +507,7 @@ def consolidate(genomes, genome_config) -> None:
     A generation then lives in one table, so gathering it again is free.
     """
     table_backed = [g for g in genomes if g._nodes is None and g._connections is None]
-    if table_backed and _cached(table_backed) is None:
+    if table_backed:
         pop = _Population(table_backed, genome_config)
         _Population.of_tables(
             table_backed, pop.nodes, pop.conns, pop.node_counts, pop.conn_counts
@@ -639,15 +601,8 @@ def _match(owner_q, code_q, owner_t, code_t):
 
 
 def _parents(genomes, config):
-    """``(population, positions)``: a population holding every genome of ``genomes`` and the
-    position of each there (the adopted generation they belong to, when they all do)."""
-    ref = getattr(genomes[0], "_nref", None)
-    pop = None if ref is None else ref[0].members
-    if pop is not None and _still_adopted(pop):
-        index = pop.index()
-        pos = [index.get(k) for k in map(id, genomes)]
-        if None not in pos:
-            return pop, np.array(pos, np.int64)
+    """``(population, positions)``: the distinct genomes of ``genomes`` as a population, and
+    the position of each of ``genomes`` there."""
     unique = list({id(g): g for g in genomes}.values())
     index = {id(g): i for i, g in enumerate(unique)}
     pos = np.fromiter(map(index.__getitem__, map(id, genomes)), np.int64, len(genomes))
