@@ -701,53 +701,57 @@ def offspring(config, children, genome_type=DefaultGenome, elites=()):
     return kids
 
 
-def _homologous(table_rows, rep_table, rep_rows, pos):
-    """Sum over attributes: |difference| for numbers, 1 where other values differ."""
-    d = np.zeros(len(table_rows))
-    for a, col, rcol in zip(table_rows.attributes, table_rows.cols, rep_table.cols):
-        r = rcol[rep_rows][pos]
+def _homologous(table, rows, other, other_rows):
+    """Sum over attributes of the gene pairs: |difference| for numbers, 1 where others differ."""
+    d = np.zeros(len(rows))
+    for a, col, ocol in zip(table.attributes, table.cols, other.cols):
         if isinstance(a, (FloatAttribute, IntegerAttribute)):
-            d += np.abs(col - r)
+            d += np.abs(col[rows] - ocol[other_rows])
         else:
-            d += col != r
+            d += col[rows] != ocol[other_rows]
     return d
+
+
+def distance_matrix(reps: _Population, pop: _Population, config) -> np.ndarray:
+    """neat-python's ``r.distance(g, config)`` for every ``r`` of ``reps`` and ``g`` of ``pop``.
+
+    Genes are matched by key: each gene of ``pop`` is paired with the genes of the same key
+    among the representatives (one sort and two binary searches), and the pairs' attribute
+    differences and counts are summed per (representative, genome) with ``bincount``.
+    """
+    R, G = len(reps.genomes), len(pop.genomes)
+    c_disjoint = config.compatibility_disjoint_coefficient
+    c_weight = config.compatibility_weight_coefficient
+    total = np.zeros((R, G))
+    for rt, r_counts, r_owner, qt, q_counts, q_owner, conn in (
+        (reps.nodes, reps.node_counts, reps.node_owner, pop.nodes, pop.node_counts,
+         pop.node_owner, False),
+        (reps.conns, reps.conn_counts, reps.conn_owner, pop.conns, pop.conn_counts,
+         pop.conn_owner, True),
+    ):  # fmt: skip
+        if conn:
+            codes = _key_codes(np.concatenate([rt.keys, qt.keys]))
+            rcodes, qcodes = codes[: len(rt)], codes[len(rt) :]
+        else:
+            rcodes, qcodes = rt.keys, qt.keys
+        order = np.argsort(rcodes, kind="stable")
+        sorted_codes = rcodes[order]
+        lo = np.searchsorted(sorted_codes, qcodes, "left")
+        n_pairs = np.searchsorted(sorted_codes, qcodes, "right") - lo
+        q_rows = np.repeat(np.arange(len(qcodes)), n_pairs)
+        r_rows = order[ranges(lo, n_pairs)]
+        cell = r_owner[r_rows] * G + q_owner[q_rows]
+        matched = np.bincount(cell, minlength=R * G).reshape(R, G)
+        homolog = np.bincount(
+            cell, weights=_homologous(qt, q_rows, rt, r_rows), minlength=R * G
+        ).reshape(R, G)
+        disjoint = r_counts[:, None] + q_counts[None, :] - 2 * matched
+        size = np.maximum(r_counts[:, None], q_counts[None, :])
+        part = (homolog * c_weight + c_disjoint * disjoint) / np.maximum(size, 1)
+        total += np.where(size > 0, part, 0.0)
+    return total
 
 
 def distances_to(rep, pop: _Population, config) -> np.ndarray:
     """neat-python's ``rep.distance(g, config)`` for every genome ``g`` of ``pop`` at once."""
-    n = len(pop.genomes)
-    c_disjoint = config.compatibility_disjoint_coefficient
-    c_weight = config.compatibility_weight_coefficient
-    total = np.zeros(n)
-    for table, counts, owner, ref, conn in (
-        (pop.nodes, pop.node_counts, pop.node_owner, rep.node_ref(config), False),
-        (pop.conns, pop.conn_counts, pop.conn_owner, rep.connection_ref(config), True),
-    ):
-        rt, lo, hi = ref
-        n_rep = hi - lo
-        rep_rows = np.arange(lo, hi)
-        if conn:
-            both = np.concatenate([rt.keys[lo:hi], table.keys])
-            codes = _key_codes(both)
-            rcodes, qcodes = codes[:n_rep], codes[n_rep:]
-        else:
-            rcodes, qcodes = rt.keys[lo:hi], table.keys
-        order = np.argsort(rcodes)
-        sorted_codes = rcodes[order]
-        if n_rep:
-            pos = np.minimum(np.searchsorted(sorted_codes, qcodes), n_rep - 1)
-            hit = sorted_codes[pos] == qcodes
-        else:
-            pos = np.zeros(len(qcodes), np.int64)
-            hit = np.zeros(len(qcodes), bool)
-        matched = np.bincount(owner[hit], minlength=n)
-        homolog = np.zeros(n)
-        if hit.any():
-            rows = table.take(np.nonzero(hit)[0])
-            d = _homologous(rows, rt, rep_rows, order[pos[hit]])
-            homolog = np.bincount(owner[hit], weights=d, minlength=n)
-        disjoint = (counts - matched) + (n_rep - matched)
-        size = np.maximum(counts, n_rep)
-        part = (homolog * c_weight + c_disjoint * disjoint) / np.maximum(size, 1)
-        total += np.where(size > 0, part, 0.0)
-    return total
+    return distance_matrix(_Population([rep], config), pop, config)[0]

@@ -7,7 +7,7 @@ from itertools import count
 import numpy as np
 
 from neuroflow.neat.config import ConfigParameter, DefaultClassConfig
-from neuroflow.neat.genome import _Population, distances_to
+from neuroflow.neat.genome import _Population, distance_matrix, distances_to
 
 __all__ = ["DefaultSpeciesSet", "GenomeDistanceCache", "Species"]
 
@@ -87,18 +87,24 @@ class DefaultSpeciesSet(DefaultClassConfig):
         n = len(genomes)
         pop = _Population(genomes, gc)
         free = np.ones(n, bool)
-        rep_pos, rep_sids, rep_dist = [], [], []  # representatives' positions, species, distances
+        rep_pos, rep_sids = [], []  # representatives' positions and species
         seen = []  # distances neat-python's cache would hold, for the info line
-        for sid in sorted(self.species):
-            d = distances_to(self.species[sid].representative, pop, gc)
-            seen.append(d[free])
-            masked = np.where(free, d, np.inf)
-            j = int(np.argmin(masked))
-            free[j] = False
-            rep_pos.append(j)
-            rep_sids.append(sid)
-        for j in rep_pos:
-            rep_dist.append(distances_to(genomes[j], pop, gc))
+        old = sorted(self.species)
+        if old:
+            reps = _Population([self.species[sid].representative for sid in old], gc)
+            d_old = distance_matrix(reps, pop, gc)
+            for k, sid in enumerate(old):
+                d = d_old[k]
+                seen.append(d[free])
+                j = int(np.argmin(np.where(free, d, np.inf)))
+                free[j] = False
+                rep_pos.append(j)
+                rep_sids.append(sid)
+        rep_dist = []
+        if rep_pos:
+            rep_dist = list(
+                distance_matrix(_Population([genomes[j] for j in rep_pos], gc), pop, gc)
+            )
         assign = np.full(n, -1, np.int64)
         for k, j in enumerate(rep_pos):
             assign[j] = k
