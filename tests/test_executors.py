@@ -174,15 +174,27 @@ def test_stopping_early_discards_busy_workers_and_the_executor_goes_on():
 
 
 def test_unpicklable_things_are_reported(pool):
-    with pytest.raises(TypeError, match=r"Expected `fn` to be picklable.*lambda"):
-        pool.map_unordered(lambda x: x, [1])
-    got = outcomes_by_index(pool.map_unordered(echo, [1, lambda: 0, 3]))
+    import functools
+    import threading
+
+    with pytest.raises(TypeError, match=r"Expected `fn` to be picklable"):
+        pool.map_unordered(functools.partial(call, threading.Lock()), [1])
+    got = outcomes_by_index(pool.map_unordered(echo, [1, threading.Lock(), 3]))
     assert got[0].value == 1 and got[2].value == 3
     assert "Could not pickle the item" in got[1].error
     (outcome,) = pool.map_unordered(unpicklable_result, [0])
     assert "return value could not be pickled" in outcome.error
     with pytest.raises(ValueError, match="Received: retries=-1"):
         pool.map_unordered(echo, [1], retries=-1)
+
+
+def test_functions_of_a_notebook_travel_by_value(pool):
+    pytest.importorskip("cloudpickle")
+    namespace = {"__name__": "__main__"}  # as a notebook cell's function: not importable
+    exec("def triple(x):\n    return 3 * x", namespace)
+    got = sorted(o.value for o in pool.map_unordered(namespace["triple"], [1, 2]))
+    assert got == [3, 6]
+    assert sorted(o.value for o in pool.map_unordered(lambda x: -x, [1, 2])) == [-2, -1]
 
 
 def test_outcome_ok_property():

@@ -65,6 +65,17 @@ def pin_threads(n: int) -> None:
         pass
 
 
+def _pickler():
+    """cloudpickle's pickler when it is installed (it comes with Dask and joblib), so that
+    functions and classes of a notebook or an interactive session, which a spawned worker
+    cannot import, travel by value; else the standard one."""
+    try:
+        from cloudpickle import CloudPickler
+    except ImportError:
+        return pickle.Pickler
+    return CloudPickler
+
+
 class ArrayTable:
     """Names large NumPy arrays by tokens, so that they are sent to a worker once.
 
@@ -278,11 +289,12 @@ class ProcessExecutor(Executor):
                 f"Expected `retries` to be a non-negative integer. Received: retries={retries!r}"
             )
         try:
-            fn_bytes, fn_arrays = self._arrays.dumps(fn)
+            fn_bytes, fn_arrays = self._arrays.dumps(fn, _pickler())
         except Exception as e:
             raise TypeError(
                 f"Expected `fn` to be picklable (a function defined at the top of a module, not "
-                f"a lambda or a local function), so that worker processes can run it. "
+                f"a lambda or a local function, unless cloudpickle is installed), so that "
+                f"worker processes can run it. "
                 f"Received: fn={fn!r} ({type(e).__name__}: {e})"
             ) from e
         self._fn_counter += 1
@@ -293,7 +305,7 @@ class ProcessExecutor(Executor):
         arrays = dict(fn_arrays)  # every large array of this call, by token
         for index, item in enumerate(items):
             try:
-                data, item_arrays = self._arrays.dumps(item)
+                data, item_arrays = self._arrays.dumps(item, _pickler())
             except Exception:
                 yield Outcome(index, error="Could not pickle the item:\n" + traceback.format_exc())
                 continue
