@@ -15,7 +15,9 @@ on local worker processes; ``distributed="dask"``, a scheduler address or a
 ``dask.distributed.Client`` on a Dask cluster (the ``search`` extra). Whatever the engine:
 
 - ``fn`` and the items must be picklable for the process and Dask engines (a function defined
-  at the top of a module, not a lambda);
+  at the top of a module; with cloudpickle installed, which Dask and joblib bring, also one
+  defined in a notebook, or a lambda); NumPy arrays of 1 MB or more among them (a search's
+  training data) go to each worker once and are shared, read-only, by its tasks;
 - a task that raises is reported as an :class:`Outcome` with ``error`` set (the traceback's
   text), never raised out of ``map_unordered``, so one bad trial does not end a search; a task
   whose worker died is retried up to ``retries`` times, then reported failed;
