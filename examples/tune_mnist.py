@@ -17,7 +17,8 @@ EvolutionarySearch ``(population + (generations - 1) * (population - elitism)) x
 by default.
 
 EvolutionarySearch evolves the same ``build(hp)`` space as the other two by default, so
-the three differ only in how they pick the values (a fair comparison);
+the three differ only in how they pick the values (a fair comparison of the searches; its
+default budget is larger, so compare at an equal one with ``--trials 16`` for RandomSearch);
 ``--evolution-space mlp`` evolves the network's shape instead, with
 :class:`~neuroflow.tuner.MLPHyperModel` (1 to 3 hidden layers, each its own width, the
 activation, dropout and learning rate). ``--tuners`` picks which searches run (default
