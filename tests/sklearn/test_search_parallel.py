@@ -44,6 +44,24 @@ def worker_pid(estimator, X, y):
 SCORING = {"accuracy": "accuracy", "pid": worker_pid}
 
 
+def _start_worker(_):
+    import time
+
+    import neuroflow.sklearn  # noqa: F401
+
+    time.sleep(0.2)  # long enough that every worker takes one
+    return os.getpid()
+
+
+def start_loky_workers() -> set[int]:
+    """Starts joblib's loky workers (n_jobs=-1), which GridSearchCV(n_jobs=-1) reuses, so that
+    a worker slow to start does not leave all the folds to the first one."""
+    import joblib
+
+    n = joblib.cpu_count()
+    return set(joblib.Parallel(n_jobs=-1)(joblib.delayed(_start_worker)(i) for i in range(2 * n)))
+
+
 @pytest.fixture(scope="module")
 def data():
     return make_classification(240, n_features=8, n_informative=5, random_state=0)
@@ -78,6 +96,7 @@ def test_grid_search_runs_in_parallel_and_matches_serial(data):
     serial = GridSearchCV(pipeline(), grid, cv=3, n_jobs=1, scoring=SCORING, refit="accuracy")
     parallel = GridSearchCV(pipeline(), grid, cv=3, n_jobs=-1, scoring=SCORING, refit="accuracy")
     serial.fit(X, y)
+    start_loky_workers()
     parallel.fit(X, y)
     assert fold_pids(serial) == {os.getpid()}
     pids = fold_pids(parallel)
