@@ -109,11 +109,12 @@ def _run_packed(fn_bytes, item_bytes, tokens, *arrays):
 
 
 def _run_on_worker(fn, item):
-    """The task Dask runs: pins the BLAS threads, runs ``fn(item)``, returns (ok, value).
+    """Pins the BLAS threads, runs ``fn(item)``, returns (ok, value).
 
     An exception is returned as its traceback's text rather than raised, so Dask does not
-    retry a task that fails by itself (``retries`` is for lost workers) and the text names
-    the line on the worker that raised.
+    retry a task that fails by itself and the text names the line on the worker that raised.
+    A task whose worker died is run again by Dask's scheduler on another worker, up to its
+    ``distributed.scheduler.allowed-failures`` (3 by default), then reported (KilledWorker).
     """
     if "NEUROFLOW_NUM_THREADS" not in os.environ:
         # a worker with nthreads=T runs up to T tasks at once on its T cores: one each
