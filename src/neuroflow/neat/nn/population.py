@@ -116,49 +116,55 @@ class PopulationNetwork:
                 "A genome's enabled connections form a cycle; feed-forward networks need "
                 "acyclic genomes (use nn.RecurrentNetwork, or feed_forward = True)."
             )
-        bias = nodes.col("bias")
-        response = nodes.col("response")
-        act = nodes.col("activation")
-        agg = nodes.col("aggregation")
-        e_level = level[dst]
-        order_e = np.lexsort((src, dst, e_level))
-        src, dst, weight, e_level = src[order_e], dst[order_e], weight[order_e], e_level[order_e]
-        self.levels = []
-        for d in range(1, int(level.max(initial=0)) + 1):
-            slots = np.nonzero(level == d)[0]
-            rows = slots - base
-            e_lo, e_hi = np.searchsorted(e_level, [d, d + 1])
-            e_src, e_dst, e_w = src[e_lo:e_hi], dst[e_lo:e_hi], weight[e_lo:e_hi]
-            pos_of = np.searchsorted(slots, e_dst)
-            aggs = []
-            for code in np.unique(agg[rows]).tolist():
-                name = NAMES[code]
-                members = np.nonzero(agg[rows] == code)[0]
-                sel = np.isin(pos_of, members)
-                seg_pos = pos_of[sel]
-                has = np.unique(seg_pos)
-                starts = np.searchsorted(seg_pos, has)
-                empty = np.setdiff1d(members, has)
-                fn = gc.aggregation_function_defs.segment(name)
-                aggs.append(
-                    (
-                        name,
-                        fn,
-                        gc.aggregation_function_defs.get(name),
-                        e_src[sel],
-                        e_w[sel][:, None],
-                        has,
-                        starts,
-                        empty,
-                    )
+        # value rows renumbered: inputs, then the required nodes by (level, aggregation,
+        # activation), so every block of nodes that share those three is a contiguous slice
+        # evaluated with a few array operations, after every block it reads from
+        rows = np.nonzero(required[base:])[0]
+        agg = nodes.col("aggregation")[rows]
+        act = nodes.col("activation")[rows]
+        lv = level[base + rows]
+        order = np.lexsort((act, agg, lv))
+        rows, agg, act, lv = rows[order], agg[order], act[order], lv[order]
+        renumber = np.full(n_slots, -1, np.int64)
+        renumber[:base] = np.arange(base)
+        renumber[base + rows] = base + np.arange(len(rows))
+        src, dst = renumber[src], renumber[dst] - base
+        e_order = np.argsort(dst, kind="stable")
+        src, dst, weight = src[e_order], dst[e_order], weight[e_order]
+        n_in = np.bincount(dst, minlength=len(rows))
+        e_start = np.concatenate([[0], np.cumsum(n_in)])
+        bias = nodes.col("bias")[rows]
+        response = nodes.col("response")[rows]
+        change = np.flatnonzero((np.diff(lv) != 0) | (np.diff(agg) != 0) | (np.diff(act) != 0))
+        bounds = np.concatenate([[0], change + 1, [len(rows)]]).tolist() if len(rows) else [0]
+        agg_codes, act_codes = agg.tolist(), act.tolist()
+        e_bounds = e_start[bounds].tolist()
+        self.blocks = []
+        for k in range(len(bounds) - 1):
+            a, b = bounds[k], bounds[k + 1]
+            ea, eb = e_bounds[k], e_bounds[k + 1]
+            name = NAMES[agg_codes[a]]
+            counts = n_in[a:b]
+            has = None if counts.all() else np.nonzero(counts)[0]
+            starts = (e_start[a:b] - ea) if has is None else (e_start[a:b][has] - ea)
+            self.blocks.append(
+                (
+                    base + a,
+                    base + b,
+                    src[ea:eb],
+                    weight[ea:eb][:, None],
+                    starts,
+                    has,
+                    name,
+                    gc.aggregation_function_defs.segment(name),
+                    gc.aggregation_function_defs.get(name),
+                    gc.activation_defs.get_vectorized(NAMES[act_codes[a]]),
+                    bias[a:b][:, None],
+                    response[a:b][:, None],
                 )
-            acts = [
-                (gc.activation_defs.get_vectorized(NAMES[code]), np.nonzero(act[rows] == code)[0])
-                for code in np.unique(act[rows]).tolist()
-            ]
-            self.levels.append((slots, bias[rows][:, None], response[rows][:, None], aggs, acts))
-        self.n_slots = n_slots
-        self.outputs = outputs.reshape(G, self.n_outputs)
+            )
+        self.n_slots = base + len(rows)
+        self.outputs = renumber[outputs].reshape(G, self.n_outputs)
 
     @staticmethod
     def create(genomes, config):
@@ -168,27 +174,26 @@ class PopulationNetwork:
 
     def _run(self, inputs_rows):
         n = inputs_rows.shape[1]
-        V = np.zeros((self.n_slots, n))
+        V = np.empty((self.n_slots, n))
         V[: self.n_genomes * self.n_inputs] = inputs_rows
-        for slots, bias, response, aggs, acts in self.levels:
-            s = np.zeros((len(slots), n))
-            for name, fn, py_fn, e_src, e_w, has, starts, empty in aggs:
-                if len(has):
-                    contrib = V[e_src] * e_w
-                    if fn is not None:
-                        s[has] = fn(contrib, starts)
-                    else:  # a user's aggregation: call it on each node's list
-                        bounds = np.append(starts, len(contrib))
-                        for k, p in enumerate(has.tolist()):
-                            part = contrib[bounds[k] : bounds[k + 1]]
-                            s[p] = [py_fn(part[:, j].tolist()) for j in range(n)]
-                if len(empty):
-                    s[empty] = EMPTY.get(name, 0.0) if fn is not None else py_fn([])
-            z = bias + response * s
-            out = np.empty_like(z)
-            for f, members in acts:
-                out[members] = f(z[members])
-            V[slots] = out
+        for a, b, e_src, e_w, starts, has, name, fn, py_fn, act, bias, response in self.blocks:
+            if len(e_src) == 0:
+                s = np.full((b - a, n), EMPTY.get(name, 0.0) if fn is not None else py_fn([]))
+            elif fn is not None:
+                contrib = V[e_src] * e_w
+                if has is None:
+                    s = fn(contrib, starts)
+                else:
+                    s = np.full((b - a, n), EMPTY.get(name, 0.0))
+                    s[has] = fn(contrib, starts)
+            else:  # a user's aggregation: call it on each node's list
+                contrib = V[e_src] * e_w
+                s = np.full((b - a, n), py_fn([]))
+                bounds = np.append(starts, len(contrib))
+                for k, p in enumerate(range(b - a) if has is None else has.tolist()):
+                    part = contrib[bounds[k] : bounds[k + 1]]
+                    s[p] = [py_fn(part[:, j].tolist()) for j in range(n)]
+            V[a:b] = act(bias + response * s)
         return V[self.outputs]  # (G, n_outputs, n)
 
     def _check(self, X, shape_text):
