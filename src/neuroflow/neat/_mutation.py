@@ -80,11 +80,23 @@ class _Batch:
         enabled = pop.conns.col("enabled")
         self.enabled = None if enabled is None else [enabled.copy()]
         self.outputs = np.asarray(config.output_keys, np.int64) if config is not None else None
+        # output keys are 0..k-1 unless a program changed them: then a range test suffices
+        self._n_out = (
+            len(self.outputs)
+            if self.outputs is not None
+            and np.array_equal(self.outputs, np.arange(len(self.outputs)))
+            else None
+        )
         self._weight = None
 
     # -- helpers ------------------------------------------------------------------------
+    def _is_output(self, keys):
+        if self._n_out is not None:
+            return (keys >= 0) & (keys < self._n_out)
+        return np.isin(keys, self.outputs)
+
     def _not_output(self):
-        return ~np.isin(self.nk, self.outputs)
+        return ~self._is_output(self.nk)
 
     def _set_enabled(self, pool_rows, value):
         if self.enabled is None or not len(pool_rows):
@@ -147,7 +159,8 @@ class _Batch:
             return
         split = self.ci[rows]
         self._set_enabled(split, False)
-        first = self.nk[self.no == g[0]].tolist()
+        # neat-python starts the node counter after the first split genome's largest key
+        first = self.nk[self.no == g[0]].tolist() if config.node_indexer is None else ()
         new_ids = np.array([config.get_new_node_key(first) for _ in range(m)], np.int64)
         nodes = new_rows(config.node_gene_type, config, new_ids, self.rng)
         bias = nodes.col("bias")
@@ -225,7 +238,7 @@ class _Batch:
         exists = sorted_state[pos] == want if len(state) else np.zeros(len(want), bool)
         if exists.any() and config.check_structural_mutation_surer():
             self._set_enabled(self.ci[order[pos[exists]]], True)
-        ok = ~exists & ~(np.isin(in_node, self.outputs) & np.isin(out, self.outputs))
+        ok = ~exists & ~(self._is_output(in_node) & self._is_output(out))
         if config.feed_forward and ok.any():
             ok[ok] = ~self._creates_cycle(g[ok], in_node[ok], out[ok], lo, span)
         if not ok.any():

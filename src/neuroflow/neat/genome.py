@@ -603,9 +603,10 @@ def _match(owner_q, code_q, owner_t, code_t):
 def _parents(genomes, config):
     """``(population, positions)``: the distinct genomes of ``genomes`` as a population, and
     the position of each of ``genomes`` there."""
-    unique = list({id(g): g for g in genomes}.values())
-    index = {id(g): i for i, g in enumerate(unique)}
-    pos = np.fromiter(map(index.__getitem__, map(id, genomes)), np.int64, len(genomes))
+    ids = list(map(id, genomes))
+    unique = list(dict(zip(ids, genomes)).values())
+    index = dict(zip(map(id, unique), range(len(unique))))
+    pos = np.fromiter(map(index.__getitem__, ids), np.int64, len(genomes))
     return _Population(unique, config), pos
 
 
@@ -617,9 +618,8 @@ def _crossover(config, children, genome_type):
     keys, first, second = zip(*children)
     n = len(keys)
     pop, pos = _parents(first + second, config)
-    a_fitter = np.fromiter(
-        (a.fitness > b.fitness for a, b in zip(first, second)), bool, n
-    )  # neat-python: genome1 if genome1.fitness > genome2.fitness else genome2
+    # neat-python: genome1 if genome1.fitness > genome2.fitness else genome2
+    a_fitter = np.array([a.fitness > b.fitness for a, b in zip(first, second)], bool)
     fitter = np.where(a_fitter, pos[:n], pos[n:])
     other = np.where(a_fitter, pos[n:], pos[:n])
     tables = []
@@ -654,8 +654,26 @@ def _crossover(config, children, genome_type):
                 enabled[off] = False
         tables.append((child, n1))
     (nt, ncount), (ct, ccount) = tables
-    kids = [genome_type(key) for key in keys]
+    kids = _new_objects(genome_type, keys)
     return kids, _Population.of_tables(kids, nt, ct, ncount, ccount)
+
+
+_BLANK = {"fitness": None, "_nref": None, "_cref": None, "_nodes": None, "_connections": None}
+
+
+def _new_objects(genome_type, keys) -> list:
+    """``genome_type(key)`` for every key, without genes until they are adopted (for
+    ``DefaultGenome``'s own ``__init__``, filled in directly)."""
+    if genome_type.__init__ is not DefaultGenome.__init__:
+        return [genome_type(key) for key in keys]
+    out = []
+    for key in keys:
+        g = object.__new__(genome_type)
+        d = _BLANK.copy()
+        d["key"] = key
+        g.__dict__ = d
+        out.append(g)
+    return out
 
 
 class _Bare:

@@ -92,8 +92,12 @@ class Population:
         self.reporters.remove(reporter)
 
     def _check_fitness(self):
+        genomes = list(self.population.values())
+        fitnesses = [g.fitness for g in genomes]
+        if all(type(f) is float for f in fitnesses) and not math.isnan(sum(fitnesses)):
+            return genomes[fitnesses.index(max(fitnesses))]  # the first best, as below
         best = None
-        for g in self.population.values():
+        for g in genomes:
             f = g.fitness
             if f is None:
                 raise RuntimeError(

@@ -170,11 +170,14 @@ class DefaultReproduction(DefaultClassConfig):
                 int(math.ceil(self.reproduction_config.survival_threshold * len(old_members))), 2
             )
             parents = old_members[:cutoff]
-            for a, b in self.rng.integers(0, len(parents), (spawn, 2)).tolist():
-                (id1, p1), (id2, p2) = parents[a], parents[b]
-                gid = next(self.genome_indexer)
-                children.append((gid, p1, p2))
-                self.ancestors[gid] = (id1, id2)
+            pairs = self.rng.integers(0, len(parents), (spawn, 2))
+            first = next(self.genome_indexer)
+            self.genome_indexer = count(first + spawn)
+            gids = range(first, first + spawn)
+            one = [parents[i] for i in pairs[:, 0].tolist()]
+            two = [parents[i] for i in pairs[:, 1].tolist()]
+            children.extend(zip(gids, [p for _, p in one], [p for _, p in two]))
+            self.ancestors.update(zip(gids, zip([i for i, _ in one], [i for i, _ in two])))
         if _fast(config.genome_type):
             elites.sort(key=lambda x: x[0])
             kids = offspring(
