@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.conftest import peer
-from tests.neat._helpers import load, write_config
 
 import neuroflow.neat as neat
+from tests.conftest import peer
+from tests.neat._helpers import load, write_config
 
 OLD_092 = "\n".join(
     line

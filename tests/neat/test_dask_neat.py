@@ -8,10 +8,10 @@ import threading
 import time
 
 import pytest
-from tests.neat._helpers import load, write_config
 
 import neuroflow.neat as neat
 from neuroflow.neat.tasks import eval_genome_xor
+from tests.neat._helpers import load, write_config
 
 distributed = pytest.importorskip("distributed")
 pytestmark = pytest.mark.filterwarnings("ignore:Port 8787 is already in use")

@@ -8,11 +8,11 @@ import random
 
 import numpy as np
 import pytest
-from tests.conftest import peer
-from tests.neat._helpers import eval_xor_batch, load, to_neat_python, write_config
 
 import neuroflow.neat as neat
 from neuroflow.neat.graphs import creates_cycle
+from tests.conftest import peer
+from tests.neat._helpers import eval_xor_batch, load, to_neat_python, write_config
 
 
 @pytest.fixture

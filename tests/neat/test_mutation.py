@@ -10,13 +10,13 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from tests.conftest import peer
-from tests.neat._helpers import XOR_X, eval_xor_batch, load, to_neat_python, write_config
 
 import neuroflow.neat as neat
 from neuroflow.neat import _mutation
 from neuroflow.neat.genome import _Population
 from neuroflow.neat.graphs import creates_cycle
+from tests.conftest import peer
+from tests.neat._helpers import XOR_X, eval_xor_batch, load, to_neat_python, write_config
 
 N = 3000  # copies of one genome mutated by each library
 

@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 import pytest
-from tests.conftest import peer
-from tests.neat._helpers import XOR_X, eval_xor_batch, load, to_neat_python, write_config
 
 import neuroflow.neat as neat
 from neuroflow.neat.activations import VECTORIZED
+from tests.conftest import peer
+from tests.neat._helpers import XOR_X, eval_xor_batch, load, to_neat_python, write_config
 
 Z = [-100.0, -12.0, -3.5, -1.0, -0.3, -1e-9, 0.0, 1e-9, 0.2, 0.7, 1.0, 3.3, 12.0, 100.0]
 

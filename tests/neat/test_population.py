@@ -7,10 +7,10 @@ import os
 import runpy
 
 import pytest
-from tests.neat._helpers import eval_xor_batch, load, write_config
 
 import neuroflow.neat as neat
 from neuroflow.neat.tasks import eval_genome_xor
+from tests.neat._helpers import eval_xor_batch, load, write_config
 
 # neat-python's examples/xor/evolve-feedforward.py, with only its import changed and the
 # `visualize` lines removed. One more change: neat-python 2.0 names checkpoints by the next
