@@ -654,26 +654,8 @@ def _crossover(config, children, genome_type):
                 enabled[off] = False
         tables.append((child, n1))
     (nt, ncount), (ct, ccount) = tables
-    kids = _new_objects(genome_type, keys)
+    kids = [genome_type(key) for key in keys]
     return kids, _Population.of_tables(kids, nt, ct, ncount, ccount)
-
-
-_BLANK = {"fitness": None, "_nref": None, "_cref": None, "_nodes": None, "_connections": None}
-
-
-def _new_objects(genome_type, keys) -> list:
-    """``genome_type(key)`` for every key, without genes until they are adopted (for
-    ``DefaultGenome``'s own ``__init__``, filled in directly)."""
-    if genome_type.__init__ is not DefaultGenome.__init__:
-        return [genome_type(key) for key in keys]
-    out = []
-    for key in keys:
-        g = object.__new__(genome_type)
-        d = _BLANK.copy()
-        d["key"] = key
-        g.__dict__ = d
-        out.append(g)
-    return out
 
 
 class _Bare:

@@ -89,13 +89,15 @@ class DefaultSpeciesSet(DefaultClassConfig):
         free = np.ones(n, bool)
         rep_pos, rep_sids = [], []  # representatives' positions and species
         seen = []  # distances neat-python's cache would hold, for the info line
+        report = bool(getattr(self.reporters, "reporters", True))  # anyone to tell?
         old = sorted(self.species)
         if old:
             reps = _Population([self.species[sid].representative for sid in old], gc)
             d_old = distance_matrix(reps, pop, gc)
             for k, sid in enumerate(old):
                 d = d_old[k]
-                seen.append(d[free])
+                if report:
+                    seen.append(d[free])
                 j = int(np.argmin(np.where(free, d, np.inf)))
                 free[j] = False
                 rep_pos.append(j)
@@ -117,7 +119,8 @@ class DefaultSpeciesSet(DefaultClassConfig):
                 dm = np.stack(rep_dist)  # (reps, genomes)
                 close = dm[:, pending] < threshold
                 ok = close.any(axis=0)
-                seen.append(dm[:, pending[ok]].ravel())
+                if report:
+                    seen.append(dm[:, pending[ok]].ravel())
             else:
                 ok = np.zeros(len(pending), bool)
             founders = np.nonzero(~ok)[0]
@@ -129,24 +132,26 @@ class DefaultSpeciesSet(DefaultClassConfig):
             if stop == len(pending):
                 break
             f = int(pending[stop])
-            if rep_dist:
+            if rep_dist and report:
                 seen.append(dm[:, f])
             assign[f] = len(rep_pos)
             rep_pos.append(f)
             rep_sids.append(next(self.indexer))
             rep_dist.append(distances_to(genomes[f], pop, gc))
             start = f + 1
-        self.genome_to_species = {}
-        for k in np.argsort(rep_sids, kind="stable").tolist():
+        sids = np.array(rep_sids, np.int64)
+        self.genome_to_species = dict(zip(ids, sids[assign].tolist()))
+        order = np.argsort(assign, kind="stable")
+        bounds = np.searchsorted(assign[order], np.arange(len(rep_sids) + 1)).tolist()
+        order = order.tolist()
+        for k in np.argsort(sids, kind="stable").tolist():
             sid, rid = rep_sids[k], ids[rep_pos[k]]
             s = self.species.get(sid)
             if s is None:
                 s = self.species[sid] = Species(sid, generation)
-            members = [ids[j] for j in np.nonzero(assign == k)[0].tolist()]
-            for gid in members:
-                self.genome_to_species[gid] = sid
-            s.update(population[rid], {gid: population[gid] for gid in members})
-        if n > 1:
+            members = order[bounds[k] : bounds[k + 1]]
+            s.update(population[rid], {ids[j]: genomes[j] for j in members})
+        if n > 1 and report:
             values = np.concatenate([np.ravel(v) for v in seen]) if seen else np.zeros(1)
             self.reporters.info(
                 f"Mean genetic distance {values.mean():.3f}, standard deviation {values.std():.3f}"
