@@ -600,24 +600,31 @@ def _match(owner_q, code_q, owner_t, code_t):
     return np.where(ts[pos] == q, order[pos], -1)
 
 
-def _parents(genomes, config):
-    """``(population, positions)``: the distinct genomes of ``genomes`` as a population, and
-    the position of each of ``genomes`` there."""
+def _parents(genomes, config, population=None):
+    """``(population, positions)``: a population holding every genome of ``genomes`` (the
+    whole generation ``population`` when given and they are all in it, which is one table
+    already) and the position of each of ``genomes`` there."""
     ids = list(map(id, genomes))
+    if population is not None:
+        index = dict(zip(map(id, population), range(len(population))))
+        if all(map(index.__contains__, ids)):
+            pos = np.fromiter(map(index.__getitem__, ids), np.int64, len(genomes))
+            return _Population(population, config), pos
     unique = list(dict(zip(ids, genomes)).values())
     index = dict(zip(map(id, unique), range(len(unique))))
     pos = np.fromiter(map(index.__getitem__, ids), np.int64, len(genomes))
     return _Population(unique, config), pos
 
 
-def _crossover(config, children, genome_type):
-    """Children ``(key, parent_a, parent_b)`` by crossover, all at once (not yet mutated).
+def _crossover(config, children, genome_type, population=None):
+    """Children ``(key, parent_a, parent_b)`` by crossover, all at once (not yet mutated);
+    ``population``: the generation the parents come from, if known.
 
     Returns the children (no genes yet) and a :class:`_Population` of their genes."""
     rng = config.get_rng()
     keys, first, second = zip(*children)
     n = len(keys)
-    pop, pos = _parents(first + second, config)
+    pop, pos = _parents(first + second, config, population)
     # neat-python: genome1 if genome1.fitness > genome2.fitness else genome2
     a_fitter = np.array([a.fitness > b.fitness for a, b in zip(first, second)], bool)
     fitter = np.where(a_fitter, pos[:n], pos[n:])
@@ -641,9 +648,10 @@ def _crossover(config, children, genome_type):
         child = table.take(rows)
         matched = np.nonzero(mate >= 0)[0]
         if len(matched):
+            # neat-python: an attribute comes from the fitter parent when random() > 0.5
+            take_other = rng.random((len(child.cols), len(matched))) <= 0.5
             for j, col in enumerate(child.cols):
-                take_other = rng.random(len(matched)) <= 0.5  # neat-python: random() > 0.5 keeps
-                sel = matched[take_other]
+                sel = matched[take_other[j]]
                 col[sel] = table.cols[j][mate[sel]]
             if conn and child.col("enabled") is not None:
                 enabled = child.col("enabled")
@@ -675,17 +683,18 @@ def _mutate(config, genomes):
     _mutation.mutate(config, _Population(genomes, config), config.get_rng()).adopt()
 
 
-def offspring(config, children, genome_type=DefaultGenome, elites=()):
+def offspring(config, children, genome_type=DefaultGenome, elites=(), population=None):
     """Children ``[(key, parent_a, parent_b), ...]``: crossover then mutation, all at once.
 
     ``elites`` (genomes kept unchanged, in key order, all with smaller keys than the
     children) share the children's new tables afterwards, so the next generation, elites
-    then children, lives in one table pair. Returns the children.
+    then children, lives in one table pair. ``population``: the generation the parents
+    come from (optional; spares gathering the parents' genes). Returns the children.
     """
     if not children:
         consolidate(list(elites), config)
         return []
-    kids, pop = _crossover(config, children, genome_type)
+    kids, pop = _crossover(config, children, genome_type, population)
     pop = _mutation.mutate(config, pop, config.get_rng())
     kept = [g for g in elites if g._nodes is None and g._connections is None]
     if kept:

@@ -152,6 +152,10 @@ class DefaultReproduction(DefaultClassConfig):
         spawn_amounts = self.compute_spawn(adjusted, previous_sizes, pop_size, min_species_size)
         spawn_amounts = self._adjust_spawn_exact(spawn_amounts, pop_size, min_species_size)
 
+        generation_genomes = {}  # every genome of the generation, for crossover to find
+        for s in species.species.values():
+            generation_genomes.update(s.members)
+        generation_genomes = [generation_genomes[k] for k in sorted(generation_genomes)]
         new_population, children, elites = {}, [], []
         species.species = {}
         for spawn, s in zip(spawn_amounts, remaining):
@@ -181,7 +185,11 @@ class DefaultReproduction(DefaultClassConfig):
         if _fast(config.genome_type):
             elites.sort(key=lambda x: x[0])
             kids = offspring(
-                config.genome_config, children, config.genome_type, [m for _, m in elites]
+                config.genome_config,
+                children,
+                config.genome_type,
+                [m for _, m in elites],
+                generation_genomes,
             )
         else:
             kids = []
