@@ -265,6 +265,14 @@ class _Batch:
         dst = owner * span + (self.cb[e] - lo)
         start = g * span + (b - lo)
         target = g * span + (a - lo)
+        if self.n * span <= 1 << 20:  # few enough (genome, key) pairs to mark them directly
+            seen = np.zeros(self.n * span, bool)
+            seen[start] = True
+            while True:
+                grow = seen[src] & ~seen[dst]
+                if not grow.any():
+                    return seen[target]
+                seen[dst[grow]] = True
         universe = np.unique(np.concatenate([src, dst, start]))
         src, dst = np.searchsorted(universe, src), np.searchsorted(universe, dst)
         seen = np.zeros(len(universe), bool)
