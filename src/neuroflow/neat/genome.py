@@ -712,12 +712,25 @@ def offspring(config, children, genome_type=DefaultGenome, elites=(), population
 
 def _homologous(table, rows, other, other_rows):
     """Sum over attributes of the gene pairs: |difference| for numbers, 1 where others differ."""
+    numbers = [
+        (c, o)
+        for a, c, o in zip(table.attributes, table.cols, other.cols)
+        if isinstance(a, (FloatAttribute, IntegerAttribute))
+    ]
+    others = [
+        (c, o)
+        for a, c, o in zip(table.attributes, table.cols, other.cols)
+        if not isinstance(a, (FloatAttribute, IntegerAttribute))
+    ]
     d = np.zeros(len(rows))
-    for a, col, ocol in zip(table.attributes, table.cols, other.cols):
-        if isinstance(a, (FloatAttribute, IntegerAttribute)):
-            d += np.abs(col[rows] - ocol[other_rows])
-        else:
-            d += col[rows] != ocol[other_rows]
+    for group, op in ((numbers, lambda x, y: np.abs(x - y)), (others, np.not_equal)):
+        if len(group) == 1:
+            (c, o), *_ = group
+            d += op(c[rows], o[other_rows])
+        elif group:  # one stacked difference for all attributes of the kind
+            mine = np.stack([c for c, _ in group], axis=1)
+            theirs = np.stack([o for _, o in group], axis=1)
+            d += op(mine[rows], theirs[other_rows]).sum(axis=1)
     return d
 
 
@@ -725,40 +738,50 @@ def distance_matrix(reps: _Population, pop: _Population, config) -> np.ndarray:
     """neat-python's ``r.distance(g, config)`` for every ``r`` of ``reps`` and ``g`` of ``pop``.
 
     Genes are matched by key: each gene of ``pop`` is paired with the genes of the same key
-    among the representatives (one sort and two binary searches), and the pairs' attribute
-    differences and counts are summed per (representative, genome) with ``bincount``.
+    among the representatives (one sort and two binary searches over node and connection
+    keys together), and the pairs' attribute differences and counts are summed per
+    (representative, genome) with ``bincount``.
     """
     R, G = len(reps.genomes), len(pop.genomes)
+    RG = R * G
+    # one code per gene: node keys first, then connection keys after them
+    conn_codes = _key_codes(np.concatenate([reps.conns.keys, pop.conns.keys]))
+    n_lo = min(int(reps.nodes.keys.min(initial=0)), int(pop.nodes.keys.min(initial=0)))
+    n_hi = max(int(reps.nodes.keys.max(initial=0)), int(pop.nodes.keys.max(initial=0)))
+    shift = n_hi - n_lo + 1
+    n_rn, n_rc = len(reps.nodes), len(reps.conns)
+    rcodes = np.concatenate([reps.nodes.keys - n_lo, conn_codes[:n_rc] + shift])
+    qcodes = np.concatenate([pop.nodes.keys - n_lo, conn_codes[n_rc:] + shift])
+    order = rcodes.argsort(kind="stable")
+    sorted_codes = rcodes[order]
+    lo = sorted_codes.searchsorted(qcodes, "left")
+    n_pairs = sorted_codes.searchsorted(qcodes, "right") - lo
+    q_rows = np.arange(len(qcodes)).repeat(n_pairs)
+    r_rows = order[ranges(lo, n_pairs)]
+    n_qn = len(pop.nodes)
+    # cells: (representative, genome) for node pairs, then RG + the same for connection pairs
+    r_owner = np.concatenate([reps.node_owner, reps.conn_owner + R])
+    q_owner = np.concatenate([pop.node_owner, pop.conn_owner])
+    cell = r_owner[r_rows] * G + q_owner[q_rows]
+    matched = np.bincount(cell, minlength=2 * RG).reshape(2, R, G)
+    node_pair = q_rows < n_qn
+    n_node_pairs = int(node_pair.sum())  # node pairs come first (queries in code order)
+    d = np.empty(len(cell))
+    d[:n_node_pairs] = _homologous(
+        pop.nodes, q_rows[:n_node_pairs], reps.nodes, r_rows[:n_node_pairs]
+    )
+    d[n_node_pairs:] = _homologous(
+        pop.conns, q_rows[n_node_pairs:] - n_qn, reps.conns, r_rows[n_node_pairs:] - n_rn
+    )
+    homolog = np.bincount(cell, weights=d, minlength=2 * RG).reshape(2, R, G)
+    r_counts = np.stack([reps.node_counts, reps.conn_counts])[:, :, None]
+    q_counts = np.stack([pop.node_counts, pop.conn_counts])[:, None, :]
+    disjoint = r_counts + q_counts - 2 * matched
+    size = np.maximum(r_counts, q_counts)
     c_disjoint = config.compatibility_disjoint_coefficient
     c_weight = config.compatibility_weight_coefficient
-    total = np.zeros((R, G))
-    for rt, r_counts, r_owner, qt, q_counts, q_owner, conn in (
-        (reps.nodes, reps.node_counts, reps.node_owner, pop.nodes, pop.node_counts,
-         pop.node_owner, False),
-        (reps.conns, reps.conn_counts, reps.conn_owner, pop.conns, pop.conn_counts,
-         pop.conn_owner, True),
-    ):  # fmt: skip
-        if conn:
-            codes = _key_codes(np.concatenate([rt.keys, qt.keys]))
-            rcodes, qcodes = codes[: len(rt)], codes[len(rt) :]
-        else:
-            rcodes, qcodes = rt.keys, qt.keys
-        order = np.argsort(rcodes, kind="stable")
-        sorted_codes = rcodes[order]
-        lo = np.searchsorted(sorted_codes, qcodes, "left")
-        n_pairs = np.searchsorted(sorted_codes, qcodes, "right") - lo
-        q_rows = np.repeat(np.arange(len(qcodes)), n_pairs)
-        r_rows = order[ranges(lo, n_pairs)]
-        cell = r_owner[r_rows] * G + q_owner[q_rows]
-        matched = np.bincount(cell, minlength=R * G).reshape(R, G)
-        homolog = np.bincount(
-            cell, weights=_homologous(qt, q_rows, rt, r_rows), minlength=R * G
-        ).reshape(R, G)
-        disjoint = r_counts[:, None] + q_counts[None, :] - 2 * matched
-        size = np.maximum(r_counts[:, None], q_counts[None, :])
-        part = (homolog * c_weight + c_disjoint * disjoint) / np.maximum(size, 1)
-        total += np.where(size > 0, part, 0.0)
-    return total
+    part = (homolog * c_weight + c_disjoint * disjoint) / np.maximum(size, 1)
+    return np.where(size > 0, part, 0.0).sum(axis=0)
 
 
 def distances_to(rep, pop: _Population, config) -> np.ndarray:
