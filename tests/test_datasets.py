@@ -114,6 +114,26 @@ def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == [target]
 
 
+def test_atomic_write_gives_the_permissions_a_plain_write_gives(tmp_path):
+    import os
+    import stat
+
+    from neuroflow.utils import files
+
+    umask = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.png"
+        files.atomic_write_bytes(fresh, b"picture")  # not mkstemp's private 0600
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+        kept = tmp_path / "kept.bin"
+        kept.write_bytes(b"old")
+        kept.chmod(0o640)
+        files.atomic_write_bytes(kept, b"new")  # a replaced file keeps its permissions
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    finally:
+        os.umask(umask)
+
+
 def test_real_mnist_matches_keras_shapes():
     (x_train, y_train), (x_test, y_test) = load_real("mnist")
     assert (x_train.shape, y_train.shape, x_test.shape, y_test.shape) == (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -14,7 +15,9 @@ def atomic_path(target):
 
     The data is flushed to disk before the rename, and the rename is atomic, so readers see
     either the old file or the complete new one. On any error the temporary file is removed
-    and ``target`` is untouched.
+    and ``target`` is untouched. The file gets the permissions a plain ``open(target, "w")``
+    would give it (those of the file it replaces, else the umask's), not the private ones of
+    a temporary file.
 
     Examples
     --------
@@ -33,10 +36,21 @@ def atomic_path(target):
         yield tmp
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        os.chmod(tmp, _mode_for(target))
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions ``open(target, "w")`` would leave: the existing file's, else the umask's."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write_bytes(target, data: bytes) -> None:
