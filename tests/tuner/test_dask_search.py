@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 import time
 
@@ -14,6 +12,7 @@ distributed = pytest.importorskip("distributed")
 
 import neuroflow.tuner as kt  # noqa: E402
 from neuroflow import keras  # noqa: E402
+from tests.dask_cluster import kill_a_busy_worker, two_worker_client  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:Port 8787 is already in use")
 
@@ -47,27 +46,8 @@ class SlowMLP(kt.HyperModel):
 
 @pytest.fixture
 def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    )
-    try:
-        with distributed.Client(cluster, set_as_default=False) as c:
-            yield c
-    finally:
-        cluster.close()
-
-
-def kill_a_busy_worker(client, stop: threading.Event, killed: list) -> None:
-    """Waits until the search has run a while, then SIGKILLs a worker that holds a trial."""
-    start = time.monotonic()
-    while not stop.is_set():
-        busy = [addr for addr, keys in client.processing().items() if keys]
-        if busy and time.monotonic() - start > 1.0:
-            pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
-            os.kill(pid, signal.SIGKILL)
-            killed.append(pid)
-            return
-        time.sleep(0.05)
+    with two_worker_client(distributed) as c:
+        yield c
 
 
 def test_search_survives_a_killed_worker_and_accounts_for_every_trial(client, tmp_path):
@@ -82,7 +62,7 @@ def test_search_survives_a_killed_worker_and_accounts_for_every_trial(client, tm
     )
     tuner.oracle.verbose = 0
     stop, killed = threading.Event(), []
-    killer = threading.Thread(target=kill_a_busy_worker, args=(client, stop, killed))
+    killer = threading.Thread(target=kill_a_busy_worker, args=(client, stop, killed, 1.0))
     killer.start()
     try:
         tuner.search(X, Y, epochs=2, validation_split=0.25, batch_size=16, verbose=0)
