@@ -45,15 +45,23 @@ def always_sigkill(_):
 
 @pytest.fixture(scope="module")
 def client():
-    """Two single-threaded worker processes; a lost task is retried on one other worker."""
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        cluster = distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        )
+    """Two single-threaded worker processes; a lost task is retried on one other worker.
+
+    The workers start without the test session's NEUROFLOW_NUM_THREADS (the root conftest.py
+    sets it), as a user's workers would: with it they keep that count, by design."""
+    session_threads = os.environ.pop("NEUROFLOW_NUM_THREADS", None)
+    try:
+        with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+            cluster = distributed.LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+    finally:
+        if session_threads is not None:
+            os.environ["NEUROFLOW_NUM_THREADS"] = session_threads
     try:
         # not the default client, so that the test of "dask" without one can start its own
         with distributed.Client(cluster, set_as_default=False) as c:
