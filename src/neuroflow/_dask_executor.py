@@ -28,7 +28,7 @@ import weakref
 import numpy as np
 
 from neuroflow._process_executor import ArrayTable, loads_with_arrays, pin_threads, usable_cores
-from neuroflow.executors import Executor, Outcome
+from neuroflow.executors import Executor, Outcome, check_n_jobs, check_retries
 
 _ADDRESS_SCHEMES = ("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")
 
@@ -170,13 +170,7 @@ class DaskExecutor(Executor):
         self.n_workers = max(1, sum(self.client.nthreads().values()))
 
     def _start_local_cluster(self, dd, n_jobs) -> None:
-        if n_jobs is not None and (
-            isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1
-        ):
-            raise ValueError(
-                f"Expected `n_jobs` to be a positive integer, -1 (one per core) or None. "
-                f"Received: n_jobs={n_jobs!r}"
-            )
+        check_n_jobs(n_jobs)
         cores = usable_cores()
         workers = cores if n_jobs in (None, -1) else n_jobs
         blas = str(max(1, cores // workers))  # each worker's share of the cores
@@ -212,10 +206,7 @@ class DaskExecutor(Executor):
         self._owns_client = True
 
     def map_unordered(self, fn, items, *, retries=1):
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise ValueError(
-                f"Expected `retries` to be a non-negative integer. Received: retries={retries!r}"
-            )
+        check_retries(retries)
         from cloudpickle import CloudPickler  # pickles functions of __main__ by value, as Dask
 
         try:

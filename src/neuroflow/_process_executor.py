@@ -37,7 +37,7 @@ from multiprocessing.connection import wait
 
 import numpy as np
 
-from neuroflow.executors import Executor, Outcome
+from neuroflow.executors import Executor, Outcome, check_n_jobs, check_retries
 
 _BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NEUROFLOW_NUM_THREADS")
 _START_METHODS = ("spawn", "forkserver", "fork")
@@ -258,11 +258,7 @@ class ProcessExecutor(Executor):
     """
 
     def __init__(self, n_jobs: int = -1, *, start_method: str = "spawn"):
-        if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-            raise ValueError(
-                f"Expected `n_jobs` to be a positive integer or -1 (one per core). "
-                f"Received: n_jobs={n_jobs!r}"
-            )
+        check_n_jobs(n_jobs, none_allowed=False)
         if start_method not in _START_METHODS:
             raise ValueError(
                 f"Expected `start_method` to be one of {_START_METHODS}. "
@@ -284,10 +280,7 @@ class ProcessExecutor(Executor):
     def map_unordered(self, fn, items, *, retries=1):
         if self._closed:
             raise RuntimeError("This ProcessExecutor was closed; make a new one.")
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise ValueError(
-                f"Expected `retries` to be a non-negative integer. Received: retries={retries!r}"
-            )
+        check_retries(retries)
         try:
             fn_bytes, fn_arrays = self._arrays.dumps(fn, _pickler())
         except Exception as e:

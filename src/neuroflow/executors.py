@@ -92,6 +92,28 @@ class SerialExecutor(Executor):
         return "SerialExecutor()"
 
 
+def check_n_jobs(n_jobs, none_allowed: bool = True):
+    """``n_jobs`` as the engines read it: a positive int or -1 (one per core), or ``None``."""
+    if n_jobs is None and none_allowed:
+        return None
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        also = " or None" if none_allowed else ""
+        raise ValueError(
+            f"Expected `n_jobs` to be a positive integer, -1 (one per core){also}. "
+            f"Received: n_jobs={n_jobs!r}"
+        )
+    return n_jobs
+
+
+def check_retries(retries) -> int:
+    """``retries`` of :meth:`Executor.map_unordered`: a non-negative int."""
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ValueError(
+            f"Expected `retries` to be a non-negative integer. Received: retries={retries!r}"
+        )
+    return retries
+
+
 def get_executor(n_jobs: int | None = 1, distributed: Any = None) -> Executor:
     """The executor for ``n_jobs`` local workers, or for a Dask cluster when ``distributed``.
 

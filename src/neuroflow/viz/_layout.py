@@ -30,6 +30,18 @@ _PORT_GAP = 7.0  # the least distance between two edge ends on one side of a box
 _LOOP = 9.0  # how far a loop (an edge from a node to itself) reaches beyond its box
 
 
+def check_options(rankdir, splines) -> None:
+    """ValueError unless ``rankdir`` and ``splines`` are ones this layout draws."""
+    if rankdir not in RANKDIRS:
+        raise ValueError(
+            f"Expected `rankdir` to be one of {RANKDIRS}. Received: rankdir={rankdir!r}"
+        )
+    if splines not in SPLINES:
+        raise ValueError(
+            f"Expected `splines` to be one of {SPLINES}. Received: splines={splines!r}"
+        )
+
+
 @functools.lru_cache(maxsize=4096)
 def text_size(text: str, size: float, weight: str = "normal") -> tuple[float, float]:
     """Width and height in points of ``text`` drawn in matplotlib's default font at ``size``."""

@@ -17,11 +17,10 @@ from __future__ import annotations
 import numpy as np
 
 from neuroflow.viz._layout import (
-    RANKDIRS,
-    SPLINES,
     Cell,
     Edge,
     canvas,
+    check_options,
     draw_routes,
     draw_table,
     layout,
@@ -118,14 +117,7 @@ def draw_graph(
         )
     if grads not in ("auto", True, False):
         raise ValueError(f'Expected `grads` to be "auto", True or False. Received: grads={grads!r}')
-    if rankdir not in RANKDIRS:
-        raise ValueError(
-            f"Expected `rankdir` to be one of {RANKDIRS}. Received: rankdir={rankdir!r}"
-        )
-    if splines not in SPLINES:
-        raise ValueError(
-            f"Expected `splines` to be one of {SPLINES}. Received: splines={splines!r}"
-        )
+    check_options(rankdir, splines)
     names = {}
     for name, value in (labels or {}).items():
         if not isinstance(value, Tensor):

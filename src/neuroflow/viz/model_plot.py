@@ -11,12 +11,11 @@ from __future__ import annotations
 import os
 
 from neuroflow.viz._layout import (
-    RANKDIRS,
-    SPLINES,
     Cell,
     Cluster,
     Edge,
     canvas,
+    check_options,
     draw_clusters,
     draw_routes,
     draw_table,
@@ -274,14 +273,7 @@ def plot_model(
             "This model has not yet been built. Build the model first by calling `build()` or "
             "by calling the model on a batch of data."
         )
-    if rankdir not in RANKDIRS:
-        raise ValueError(
-            f"Expected `rankdir` to be one of {RANKDIRS}. Received: rankdir={rankdir!r}"
-        )
-    if splines not in SPLINES:
-        raise ValueError(
-            f"Expected `splines` to be one of {SPLINES}. Received: splines={splines!r}"
-        )
+    check_options(rankdir, splines)
     if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not dpi > 0:
         raise ValueError(f"Expected `dpi` to be a positive number. Received: dpi={dpi!r}")
     extension = None
