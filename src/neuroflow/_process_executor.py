@@ -18,7 +18,11 @@ threads with threadpoolctl instead.
 Large arrays travel once: a search hands every trial the same training data inside its task,
 so NumPy arrays of 1 MB or more found in ``fn`` or the items are sent to each worker the first
 time a task needs them and named by a token afterwards (:class:`ArrayTable`); the worker keeps
-them, read-only, while the tasks of a ``map_unordered`` call use them.
+them, read-only, while the tasks of a ``map_unordered`` call or of the next one use them.
+
+The items are pulled one at a time, when a worker is free (see :mod:`neuroflow.executors`):
+a search streams its trials, every worker busy, instead of waiting for the slowest of a
+batch.
 """
 
 from __future__ import annotations
@@ -37,11 +41,19 @@ from multiprocessing.connection import wait
 
 import numpy as np
 
-from neuroflow.executors import Executor, Outcome, check_n_jobs, check_retries
+from neuroflow.executors import (
+    WAIT,
+    Executor,
+    Outcome,
+    check_n_jobs,
+    check_retries,
+    wait_with_nothing_running,
+)
 
 _BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NEUROFLOW_NUM_THREADS")
 _START_METHODS = ("spawn", "forkserver", "fork")
 _environ_lock = threading.Lock()  # os.environ is changed only while a worker starts
+_END = object()  # the items' end, as next() gives it
 
 
 def usable_cores() -> int:
@@ -86,9 +98,10 @@ class ArrayTable:
 
     MIN_BYTES = 1 << 20
 
-    def __init__(self):
+    def __init__(self, prefix: str = ""):
         self._by_id: dict[int, tuple] = {}  # id(array) -> (weakref, fingerprint, token)
         self._count = 0
+        self._prefix = prefix
 
     def token(self, array) -> str | None:
         if (
@@ -105,7 +118,7 @@ class ArrayTable:
         if entry is not None and entry[0]() is array and entry[1] == fingerprint:
             return entry[2]
         self._count += 1
-        token = f"array{self._count}"
+        token = f"{self._prefix}array{self._count}"
         self._by_id[id(array)] = (weakref.ref(array), fingerprint, token)
         return token
 
@@ -272,6 +285,7 @@ class ProcessExecutor(Executor):
         self._workers: list[_Worker] = []
         self._arrays = ArrayTable()
         self._fn_counter = 0
+        self._previous_tokens: set[str] = set()  # the large arrays the last call used
         self._closed = False
 
     def _new_worker(self) -> _Worker:
@@ -291,33 +305,45 @@ class ProcessExecutor(Executor):
                 f"Received: fn={fn!r} ({type(e).__name__}: {e})"
             ) from e
         self._fn_counter += 1
-        return self._run(fn_bytes, fn_arrays, self._fn_counter, list(items), retries)
+        return self._run(fn_bytes, fn_arrays, self._fn_counter, iter(items), retries)
 
     def _run(self, fn_bytes, fn_arrays, fn_id, items, retries):
-        pending: deque[list] = deque()
-        arrays = dict(fn_arrays)  # every large array of this call, by token
-        for index, item in enumerate(items):
-            try:
-                data, item_arrays = self._arrays.dumps(item, _pickler())
-            except Exception:
-                yield Outcome(index, error="Could not pickle the item:\n" + traceback.format_exc())
-                continue
-            arrays.update(item_arrays)
-            pending.append([index, data, 0, set(item_arrays)])
-        fn_message = pickle.dumps(("fn", fn_bytes, sorted(arrays)))
+        # the items come one by one, so the large arrays of the call are known as they come: a
+        # worker keeps those of the previous call (the items may well use them again: a NEAT
+        # generation's data) and of this one, and drops older ones when it gets this `fn`
+        arrays = dict(fn_arrays)  # every large array of this call so far, by token
         fn_tokens = set(fn_arrays)
-        while len(self._workers) < min(self.n_workers, len(pending)):
-            self._workers.append(self._new_worker())
+        pending: deque[list] = deque()  # tasks whose worker died, to run again first
         busy: dict[object, _Worker] = {}  # connection -> worker holding a task
+        count = 0  # items pulled (WAIT left out): the next item's index
+        can_pull = True  # False after WAIT (until the next outcome) or the items' end
+        exhausted = False
         try:
-            while pending or busy:
-                for worker in self._workers:
-                    if not pending:
-                        break
-                    if worker.task is None:
+            while True:
+                while len(busy) < self.n_workers and (pending or can_pull):
+                    if pending:
                         task = pending.popleft()
-                        self._assign(worker, task, fn_message, fn_id, fn_tokens, arrays)
-                        busy[worker.conn] = worker
+                    else:
+                        item = next(items, _END)
+                        if item is _END or item is WAIT:
+                            exhausted, can_pull = item is _END, False
+                            break
+                        index, count = count, count + 1
+                        try:
+                            data, item_arrays = self._arrays.dumps(item, _pickler())
+                        except Exception:
+                            error = "Could not pickle the item:\n" + traceback.format_exc()
+                            yield Outcome(index, error=error)
+                            continue
+                        arrays.update(item_arrays)
+                        task = [index, data, 0, set(item_arrays)]
+                    worker = self._free_worker()
+                    self._assign(worker, task, fn_bytes, fn_id, fn_tokens, arrays)
+                    busy[worker.conn] = worker
+                if not busy:
+                    if exhausted:
+                        break
+                    raise wait_with_nothing_running()  # WAIT, and no outcome can end it
                 waitables = list(busy) + [w.process.sentinel for w in busy.values()]
                 ready = set(wait(waitables))
                 for worker in list(busy.values()):
@@ -330,23 +356,36 @@ class ProcessExecutor(Executor):
                             self._replace(worker)
                     if outcome is not None:
                         yield outcome
+                        can_pull = not exhausted  # an outcome came: a WAIT is over
         finally:
+            self._previous_tokens = set(arrays)
             if busy:  # the caller stopped early: the running tasks' workers are discarded
                 for worker in busy.values():
                     self._workers.remove(worker)
                     worker.stop(kill=True)
 
-    def _assign(self, worker, task, fn_message, fn_id, fn_tokens, arrays) -> None:
+    def _free_worker(self) -> _Worker:
+        """A worker holding no task; a new one is started (only) when none is free."""
+        for worker in self._workers:
+            if worker.task is None:
+                return worker
+        worker = self._new_worker()
+        self._workers.append(worker)
+        return worker
+
+    def _assign(self, worker, task, fn_bytes, fn_id, fn_tokens, arrays) -> None:
         task[2] += 1
         worker.task = task
         missing = (task[3] | fn_tokens) - worker.tokens
-        if worker.fn_id != fn_id or missing:
-            if missing:  # the large arrays it has not got yet, once
-                message = ("arrays", {token: arrays[token] for token in sorted(missing)})
-                worker.send(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
-            worker.send(fn_message)  # after the arrays: unpickling fn may need them
+        if missing:  # the large arrays it has not got yet, once
+            message = ("arrays", {token: arrays[token] for token in sorted(missing)})
+            worker.send(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+            worker.tokens |= missing
+        if worker.fn_id != fn_id:  # after the arrays: unpickling fn may need them
+            keep = sorted(worker.tokens & (self._previous_tokens | set(arrays)))
+            worker.send(pickle.dumps(("fn", fn_bytes, keep), protocol=pickle.HIGHEST_PROTOCOL))
             worker.fn_id = fn_id
-            worker.tokens = set(arrays) & (worker.tokens | missing)
+            worker.tokens = set(keep)
         worker.send(pickle.dumps(("task", task[0], task[1]), protocol=pickle.HIGHEST_PROTOCOL))
 
     def _collect(self, worker: _Worker, pending: deque, retries: int) -> Outcome | None:

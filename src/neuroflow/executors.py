@@ -23,6 +23,24 @@ on local worker processes; ``distributed="dask"``, a scheduler address or a
   whose worker died is retried up to ``retries`` times, then reported failed;
 - each worker runs its BLAS products on its share of the cores (one thread per worker when
   the workers fill the machine), so workers do not fight over cores.
+
+The items are pulled lazily, one each time a worker is free, so a search can stream its
+trials: the item for a freed worker is pulled only after the outcome that freed it has been
+yielded, so it can depend on that outcome (an oracle that has just seen a trial's score
+chooses the next one):
+
+>>> def tasks(seen):
+...     yield -1
+...     yield 10 * seen[-1]  # pulled after the first outcome was seen
+>>> seen = []
+>>> with get_executor(n_jobs=1) as ex:
+...     for outcome in ex.map_unordered(abs, tasks(seen)):
+...         seen.append(outcome.value)
+>>> seen
+[1, 10]
+
+An item may also be :data:`WAIT`: nothing to run now, ask again after the next outcome (an
+oracle waiting for its running trials to end before it chooses).
 """
 
 from __future__ import annotations
@@ -32,7 +50,39 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Executor", "Outcome", "SerialExecutor", "get_executor"]  # engines: __getattr__
+__all__ = ["WAIT", "Executor", "Outcome", "SerialExecutor", "get_executor"]  # engines: __getattr__
+
+
+class _Wait:
+    """The type of :data:`WAIT` (one instance, which pickles to itself)."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __reduce__(self):
+        return (_Wait, ())
+
+    def __repr__(self) -> str:
+        return "WAIT"
+
+
+WAIT = _Wait()
+"""An item meaning "nothing to run now": the executor pulls the next item after it has
+yielded the next outcome. Pulled while no task is running, it is a ``RuntimeError`` (no
+outcome could ever come to end the wait)."""
+
+
+def wait_with_nothing_running() -> RuntimeError:
+    """The error of :data:`WAIT` pulled while no task runs (it would wait forever)."""
+    return RuntimeError(
+        "The items gave WAIT (ask again after the next outcome) while no task was running, "
+        "so no outcome could come: give WAIT only while a task of this call runs, and end "
+        "the items (return) when there is nothing more to run."
+    )
 
 
 @dataclass
@@ -61,7 +111,14 @@ class Executor:
     def map_unordered(
         self, fn: Callable[[Any], Any], items: Iterable[Any], *, retries: int = 1
     ) -> Iterator[Outcome]:
-        """Runs ``fn(item)`` for every item; yields one :class:`Outcome` per item as it ends."""
+        """Runs ``fn(item)`` for every item; yields one :class:`Outcome` per item as it ends.
+
+        ``items`` is pulled lazily: one item each time a worker is free, the next one only
+        after the outcome that freed a worker was yielded (:data:`WAIT` items are skipped
+        until the next outcome). An outcome's ``index`` counts the items pulled, ``WAIT``
+        left out. Closing the iterator early (``break``, ``close()``) abandons the tasks still
+        running; the executor can be used again.
+        """
         raise NotImplementedError
 
     def close(self) -> None:
@@ -80,13 +137,22 @@ class SerialExecutor(Executor):
     n_workers = 1
 
     def map_unordered(self, fn, items, *, retries=1):
-        for index, item in enumerate(items):
+        check_retries(retries)
+        return self._run(fn, iter(items))
+
+    @staticmethod
+    def _run(fn, items):
+        index = 0
+        for item in items:
+            if item is WAIT:  # nothing runs here between two items: it would wait forever
+                raise wait_with_nothing_running()
             try:
                 value = fn(item)
             except Exception:  # reported, not raised: one failed trial does not end a search
                 yield Outcome(index, error=traceback.format_exc())
             else:
                 yield Outcome(index, value=value)
+            index += 1
 
     def __repr__(self) -> str:
         return "SerialExecutor()"
