@@ -6,6 +6,8 @@ arguments of ``fit`` and the paths to write) handed to an executor
 processes for ``n_jobs=k``, on a Dask cluster with ``distributed=``. The task builds the
 model, trains it, saves the weights of its best epoch (neuroflow's format, atomically) and
 returns the epoch logs; the oracle, in this process, scores the trial and chooses the next.
+The trials stream: as soon as a worker is free (and the oracle has seen the trial that
+ended there), the oracle is asked for the next trial, so no worker waits for a slower one.
 
 Files (``directory/project_name/``), each written atomically::
 
@@ -21,8 +23,10 @@ running when the search stopped runs again.
 from __future__ import annotations
 
 import copy
+import itertools
 import shutil
 import statistics
+import warnings
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -364,20 +368,17 @@ class Tuner:
         self._check_search_space()
         finished_before = len(self.oracle.end_order)
         ran = 0
+        started: list[Trial] = []  # the trials handed to the executor, by outcome index
+        running: dict[int, Trial] = {}  # worker slot -> its trial
         with get_executor(self.n_jobs, self.distributed) as executor:
-            while True:
-                wave = []
-                for slot in range(max(1, executor.n_workers)):
-                    trial = self.oracle.create_trial(f"{self.tuner_id}/{slot}")
-                    if trial.status != TrialStatus.RUNNING:  # STOPPED, or IDLE: run the wave
-                        break
-                    wave.append(trial)
-                if not wave:  # Oracle triggered exit.
-                    break
-                tasks = [self.run_trial(t, *fit_args, **fit_kwargs) for t in wave]
-                for outcome in executor.map_unordered(run_trial_task, tasks, retries=0):
-                    self._end_trial(wave[outcome.index], outcome)
-                    ran += 1
+            tasks = self._stream_tasks(started, running, fit_args, fit_kwargs)
+            for outcome in executor.map_unordered(run_trial_task, tasks, retries=0):
+                trial = started[outcome.index]
+                for slot, held in list(running.items()):
+                    if held is trial:
+                        del running[slot]
+                self._end_trial(trial, outcome)
+                ran += 1
         if ran == 0 and self.oracle.verbose:
             print("Oracle triggered exit")
             if finished_before:
@@ -387,6 +388,41 @@ class Tuner:
                     f"{self.oracle.max_trials}), so no new trial ran. Pass `overwrite=True` "
                     "to start over, another `project_name`, or a larger `max_trials`."
                 )
+
+    def _stream_tasks(self, started: list, running: dict, fit_args: tuple, fit_kwargs: dict):
+        """The trials' tasks, one each time the executor has a free worker.
+
+        The executor pulls the next task only after the outcome that freed a worker went
+        through :meth:`_end_trial`, so the oracle has seen every finished trial when it chooses
+        the next one, as a KerasTuner worker asking its oracle for a trial. The oracle's
+        ``IDLE`` (waiting for running trials, e.g. Hyperband between rounds) and its
+        ``STOPPED`` while trials still run (one may fail and be retried) are :data:`WAIT`:
+        asked again after the next trial ends. ``STOPPED`` with none running ends the search.
+        """
+        from neuroflow.executors import WAIT
+
+        while True:
+            slot = next(i for i in itertools.count() if i not in running)  # the free worker's
+            trial = self.oracle.create_trial(f"{self.tuner_id}/{slot}")
+            if trial.status == TrialStatus.RUNNING:
+                running[slot] = trial
+                started.append(trial)
+                yield self.run_trial(trial, *fit_args, **fit_kwargs)
+            elif running:
+                yield WAIT
+            elif trial.status == TrialStatus.IDLE:
+                # KerasTuner's workers ask again at once; with no trial running nothing can
+                # change the oracle's answer, so asking again would never end
+                warnings.warn(
+                    f"{type(self.oracle).__name__}.populate_space() answered IDLE (wait for "
+                    "running trials) while no trial was running; the search ends here. An "
+                    "oracle with nothing left to run should answer STOPPED.",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+                return
+            else:  # STOPPED, nothing running: the search is over
+                return
 
     def _end_trial(self, trial: Trial, outcome) -> None:
         if not outcome.ok:
