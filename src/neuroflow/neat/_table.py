@@ -17,13 +17,15 @@ class GeneTable:
     for connections), ``innov`` (connections' innovation numbers, -1 for none) and one
     column per attribute of ``gene_type._gene_attributes``, in that order."""
 
-    __slots__ = ("gene_type", "keys", "innov", "cols")
+    __slots__ = ("gene_type", "keys", "innov", "cols", "layout")
 
     def __init__(self, gene_type, keys, cols, innov=None):
         self.gene_type = gene_type
         self.keys = keys
         self.cols = cols
         self.innov = innov
+        # (refs, counts, owner) once a generation's genomes adopted the table (genome.py)
+        self.layout = None
 
     def __len__(self) -> int:
         return len(self.keys)

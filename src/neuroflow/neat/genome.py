@@ -448,6 +448,17 @@ def _refs(genomes, genome_config, conn: bool) -> list:
     return refs
 
 
+def _gathered(refs, gene_type, connection: bool):
+    """``(table, counts, owner)`` of the genes ``refs`` point at (see :func:`gather`); the
+    table itself when ``refs`` are the refs of the genomes that adopted it, in order."""
+    if refs:
+        layout = refs[0][0].layout
+        if layout is not None and layout[0] == refs:
+            return refs[0][0], layout[1], layout[2]
+    table, counts = gather(refs, gene_type, connection)
+    return table, counts, np.repeat(np.arange(len(refs)), counts)
+
+
 class _Population:
     """The genes of a list of genomes gathered into two tables (rows grouped by genome).
 
@@ -470,12 +481,12 @@ class _Population:
     def __init__(self, genomes, genome_config):
         self.genomes = genomes
         gc = genome_config
-        self.nodes, self.node_counts = gather(_refs(genomes, gc, False), gc.node_gene_type, False)
-        self.conns, self.conn_counts = gather(
+        self.nodes, self.node_counts, self.node_owner = _gathered(
+            _refs(genomes, gc, False), gc.node_gene_type, False
+        )
+        self.conns, self.conn_counts, self.conn_owner = _gathered(
             _refs(genomes, gc, True), gc.connection_gene_type, True
         )
-        self.node_owner = np.repeat(np.arange(len(genomes)), self.node_counts)
-        self.conn_owner = np.repeat(np.arange(len(genomes)), self.conn_counts)
 
     @classmethod
     def of_tables(cls, genomes, nodes, conns, node_counts, conn_counts):
@@ -491,13 +502,18 @@ class _Population:
         return self
 
     def adopt(self):
-        """Points every genome at its rows of the tables."""
+        """Points every genome at its rows of the tables (and notes that layout on the tables,
+        so gathering these genomes again takes the tables as they are)."""
         nodes, conns = self.nodes, self.conns
         nhi = np.cumsum(self.node_counts).tolist()
         chi = np.cumsum(self.conn_counts).tolist()
-        for g, a, b, c, d in zip(self.genomes, [0] + nhi[:-1], nhi, [0] + chi[:-1], chi):
-            g._nref, g._cref = (nodes, a, b), (conns, c, d)
+        nrefs = [(nodes, a, b) for a, b in zip([0] + nhi[:-1], nhi)]
+        crefs = [(conns, c, d) for c, d in zip([0] + chi[:-1], chi)]
+        for g, nref, cref in zip(self.genomes, nrefs, crefs):
+            g._nref, g._cref = nref, cref
             g._nodes = g._connections = None
+        nodes.layout = (nrefs, self.node_counts, self.node_owner)
+        conns.layout = (crefs, self.conn_counts, self.conn_owner)
         return self
 
 
@@ -563,7 +579,7 @@ def new_genomes(genome_type, config, keys):
         rng,
         np.array(innov, np.int64),
     )
-    genomes = [genome_type(key) for key in keys]
+    genomes = _shells(genome_type, keys)
     counts = np.array(counts, np.int64).reshape(-1, 2)
     _Population.of_tables(genomes, nt, ct, counts[:, 0], counts[:, 1]).adopt()
     return genomes
@@ -662,8 +678,23 @@ def _crossover(config, children, genome_type, population=None):
                 enabled[off] = False
         tables.append((child, n1))
     (nt, ncount), (ct, ccount) = tables
-    kids = [genome_type(key) for key in keys]
+    kids = _shells(genome_type, keys)
     return kids, _Population.of_tables(kids, nt, ct, ncount, ccount)
+
+
+def _shells(genome_type, keys) -> list:
+    """``genome_type(key)`` for every key, for genes to be adopted next; when the type's
+    ``__init__`` is DefaultGenome's, without making the empty gene dicts adopting replaces
+    (a generation's worth of garbage)."""
+    if genome_type.__init__ is not DefaultGenome.__init__:
+        return [genome_type(key) for key in keys]
+    new, kids = object.__new__, []
+    for key in keys:
+        g = new(genome_type)
+        g.key, g.fitness = key, None
+        g._nref = g._cref = g._nodes = g._connections = None
+        kids.append(g)
+    return kids
 
 
 class _Bare:
