@@ -43,6 +43,24 @@ def always_sigkill(_):
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+def sleep_then_pid(seconds):
+    time.sleep(seconds)
+    return os.getpid(), time.monotonic()
+
+
+def sum_then_pid(pair):
+    x, seconds = pair
+    time.sleep(seconds)
+    return float(x.sum()), os.getpid()
+
+
+def table_tokens():
+    """The tokens of the arrays in this worker's table."""
+    from neuroflow._dask_executor import _worker_arrays
+
+    return sorted(_worker_arrays)
+
+
 @pytest.fixture(scope="module")
 def client():
     """Two single-threaded worker processes; a lost task is retried on one other worker.
@@ -178,14 +196,19 @@ def test_large_arrays_are_scattered_once(client):
         assert not any(v[1] for v in got)  # read-only on the workers
         assert all(v[2] for v in got)  # aligned: Dask's unaligned views run NumPy's slow paths
         assert len(ex._scattered) == 1
+        (token,) = ex._scattered
         (future,) = ex._scattered.values()
-        holders = set(client.who_has([future])[future.key])
-        assert holders == set(client.nthreads())  # a copy on each worker
+        tables = client.run(table_tokens)
+        assert all(tokens == [token] for tokens in tables.values()), tables  # one per worker
         x[0, 0] = 3.0  # changed in place: scattered again, the old copy released
         (outcome,) = ex.map_unordered(array_sum_and_flags, [(x, 0)])
         assert outcome.value[0] == 600002.0 and future.key not in {
             f.key for f in ex._scattered.values()
         }
+        assert token not in ex._scattered and all(
+            token not in tokens for tokens in client.run(table_tokens).values()
+        )
+    assert all(tokens == [] for tokens in client.run(table_tokens).values())  # closed: none
 
 
 def test_a_map_leaves_pythons_random_stream_alone(client):
@@ -198,3 +221,105 @@ def test_a_map_leaves_pythons_random_stream_alone(client):
         # 30 results gathered by the scheduler in this process, messages with long lists
         assert sorted(o.value for o in ex.map_unordered(abs, range(-15, 15)))[-1] == 15
         assert [random.random() for _ in range(3)] == expected  # a seeded program repeats
+
+
+# -- streaming: items pulled lazily, one per free worker, WAIT --
+
+
+class Pulls:
+    """Items that record, for each one pulled, how many outcomes the caller had seen."""
+
+    def __init__(self, items):
+        self.items, self.seen, self.pulled_after = list(items), [], []
+
+    def __iter__(self):
+        for item in self.items:
+            self.pulled_after.append(len(self.seen))
+            yield item
+
+
+def test_items_are_pulled_only_when_a_worker_is_free_and_the_free_worker_takes_the_rest(client):
+    client.wait_for_workers(2, timeout=60)
+    pulls = Pulls([1.5, 0.05, 0.05, 0.05])  # task 0 is slow
+    outcomes = []
+    with DaskExecutor(client) as ex:
+        for outcome in ex.map_unordered(sleep_then_pid, pulls):
+            outcomes.append(outcome)
+            pulls.seen.append(outcome.index)
+    assert pulls.pulled_after == [0, 0, 1, 2]  # two at the start, then one per outcome seen
+    assert [o.index for o in outcomes] == [1, 2, 3, 0]
+    by_index = {o.index: o.value for o in outcomes}
+    slow_pid, slow_end = by_index[0]
+    assert {by_index[i][0] for i in (1, 2, 3)} == {by_index[1][0]} != {slow_pid}
+    assert all(by_index[i][1] < slow_end for i in (1, 2, 3))
+
+
+def test_wait_holds_the_next_item_until_an_outcome_comes_and_never_hangs(client):
+    from neuroflow.executors import WAIT
+
+    def items(seen):
+        yield 0.6
+        yield 0.0
+        while not any(index == 0 for index, _ in seen):
+            yield WAIT
+        yield 0.0
+
+    seen = []
+    with DaskExecutor(client) as ex:
+        for outcome in ex.map_unordered(sleep_then_pid, items(seen)):
+            seen.append((outcome.index, outcome.value))
+        assert [index for index, _ in seen] == [1, 0, 2]
+        with pytest.raises(RuntimeError, match="WAIT"):
+            list(ex.map_unordered(sleep_then_pid, iter([WAIT])))
+
+
+def test_stopping_early_cancels_the_running_task_and_pulls_no_more(client):
+    client.wait_for_workers(2, timeout=60)
+    pulls = Pulls([0.0, 3.0, 0.0, 0.0])
+    with DaskExecutor(client) as ex:
+        results = ex.map_unordered(sleep_then_pid, pulls)
+        first = next(results)
+        results.close()
+        assert first.index == 0 and len(pulls.pulled_after) == 2
+        deadline = time.monotonic() + 2.0  # cancelled: the scheduler drops it (not 3 s later)
+        while any(client.processing().values()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(client.processing().values())
+
+
+def test_tasks_spread_over_the_workers_after_dask_drops_extra_copies_of_the_data(client):
+    # Dask's Active Memory Manager keeps one copy of data no waiting task needs; tasks that
+    # depended on the data's futures then all went to the one worker left holding it, and
+    # the waves of a tuner's trials ran one trial after the other
+    client.wait_for_workers(2, timeout=60)
+    x = np.ones((600, 1000), np.float32)
+    with DaskExecutor(client) as ex:
+        for wave in range(2):
+            got = [o.value for o in ex.map_unordered(sum_then_pid, [(x, 0.4), (x, 0.4)])]
+            assert [v[0] for v in got] == [600000.0] * 2
+            assert len({v[1] for v in got}) == 2, f"wave {wave}: both tasks on one worker"
+            client.amm.run_once()  # drops the replicas beyond one
+            deadline = time.monotonic() + 5.0
+            (future,) = ex._scattered.values()
+            while len(client.who_has([future])[future.key]) > 1:
+                assert time.monotonic() < deadline, "the Active Memory Manager dropped nothing"
+                time.sleep(0.05)
+
+
+def test_a_worker_restarted_after_the_scatter_fetches_the_data(client):
+    client.wait_for_workers(2, timeout=60)
+    x = np.ones((600, 1000), np.float32)
+    with DaskExecutor(client) as ex:
+        assert {o.value[0] for o in ex.map_unordered(sum_then_pid, [(x, 0.0)])} == {600000.0}
+        address = sorted(client.scheduler_info()["workers"])[0]
+        os.kill(client.run(os.getpid, workers=[address])[address], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        workers = set(client.scheduler_info()["workers"])
+        while address in workers or len(workers) < 2:  # the nanny starts one, without the data
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+            workers = set(client.scheduler_info()["workers"])
+        got = by_index(ex.map_unordered(sum_then_pid, [(x, 0.4)] * 4))
+    assert all(o.ok for o in got.values()), [o.error for o in got.values() if not o.ok]
+    assert {o.value[0] for o in got.values()} == {600000.0}
+    assert len({o.value[1] for o in got.values()}) == 2  # the new worker ran some of them

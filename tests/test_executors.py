@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neuroflow.executors import Outcome, SerialExecutor, get_executor
+from neuroflow.executors import WAIT, Outcome, SerialExecutor, get_executor
 
 ProcessExecutor = pytest.importorskip("neuroflow._process_executor").ProcessExecutor
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -241,3 +241,95 @@ def test_ctrl_c_in_the_terminal_is_left_to_the_parent(pool):
     threading.Thread(target=interrupt_workers).start()
     (outcome,) = pool.map_unordered(slow_first, [0])  # 1.5 s: the SIGINT lands mid-task
     assert outcome.ok and outcome.value == 0 and outcome.attempts == 1
+
+
+# -- streaming: items pulled lazily, one per free worker, WAIT --
+
+
+def sleep_then_pid(seconds):
+    time.sleep(seconds)
+    return os.getpid(), time.monotonic()
+
+
+class Pulls:
+    """An iterator of items that records, for each item pulled, how many outcomes the caller
+    had seen (``seen`` is appended to by the test as outcomes come)."""
+
+    def __init__(self, items):
+        self.items, self.seen, self.pulled_after = list(items), [], []
+
+    def __iter__(self):
+        for item in self.items:
+            self.pulled_after.append(len(self.seen))
+            yield item
+
+
+def test_serial_pulls_one_item_after_each_outcome():
+    pulls = Pulls([1, -2, 3])
+    for outcome in SerialExecutor().map_unordered(abs, pulls):
+        pulls.seen.append(outcome.value)
+    assert pulls.pulled_after == [0, 1, 2] and pulls.seen == [1, 2, 3]
+
+
+def test_items_are_pulled_only_when_a_worker_is_free_and_the_fast_worker_takes_the_rest(pool):
+    pulls = Pulls([1.5, 0.05, 0.05, 0.05])  # task 0 is slow
+    outcomes = []
+    for outcome in pool.map_unordered(sleep_then_pid, pulls):
+        outcomes.append(outcome)
+        pulls.seen.append(outcome.index)
+    # two workers: two items at the start, then one per outcome the caller has seen
+    assert pulls.pulled_after == [0, 0, 1, 2]
+    by_index = {o.index: o.value for o in outcomes}
+    assert [o.index for o in outcomes] == [1, 2, 3, 0]
+    slow_pid, slow_end = by_index[0]
+    assert {by_index[i][0] for i in (1, 2, 3)} == {by_index[1][0]} != {slow_pid}
+    assert all(by_index[i][1] < slow_end for i in (1, 2, 3))  # done while task 0 ran
+
+
+def items_with_wait(seen):
+    """Item 2 depends on the outcome of item 0, which ends last of the first two."""
+    yield 0.6
+    yield 0.0
+    while not any(index == 0 for index, _ in seen):
+        yield WAIT
+    yield 0.0
+
+
+def test_wait_holds_the_next_item_until_an_outcome_comes(pool):
+    seen = []
+    for outcome in pool.map_unordered(sleep_then_pid, items_with_wait(seen)):
+        seen.append((outcome.index, outcome.value))
+    assert [index for index, _ in seen] == [1, 0, 2]  # item 2 came after item 0's outcome
+
+
+def test_wait_with_nothing_running_is_an_error_not_a_hang(pool):
+    def waits_first():
+        yield WAIT
+
+    for ex in (SerialExecutor(), pool):
+        with pytest.raises(RuntimeError, match="WAIT"):
+            list(ex.map_unordered(echo, waits_first()))
+    assert sorted(o.value for o in pool.map_unordered(echo, range(3))) == [0, 1, 2]
+
+
+def test_stopping_early_pulls_no_more_items(pool):
+    pulls = Pulls([0.0, 1.5, 0.0, 0.0, 0.0])
+    results = pool.map_unordered(sleep_then_pid, pulls)
+    first = next(results)
+    results.close()  # the caller stopped: the slow task is abandoned, nothing more is pulled
+    assert first.index == 0 and len(pulls.pulled_after) == 2
+    assert sorted(o.value for o in pool.map_unordered(echo, range(3))) == [0, 1, 2]
+
+
+def test_a_worker_killed_mid_stream_has_its_task_retried(pool, tmp_path):
+    marker = tmp_path / "died"
+    items = iter([0.0, str(marker), 0.0, 0.0])
+    got = outcomes_by_index(pool.map_unordered(die_once_or_sleep, items))
+    assert all(o.ok for o in got.values()) and got[1].attempts == 2
+    assert marker.exists()
+
+
+def die_once_or_sleep(item):
+    if isinstance(item, str):
+        return die_once(item)
+    return sleep_then_pid(item)

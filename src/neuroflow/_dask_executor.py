@@ -15,7 +15,8 @@ that no waiting task needs, which it finds between two waves of a tuner's trials
 one of two workers is idle; from then on every task went to the one worker left holding the
 data and two workers ran the trials one after the other (measured: a 2-worker tuner search
 1.06x faster than one worker, 1.3 s lost per 1.3-s trial). Tasks without dependencies go to
-the free workers.
+the free workers. A worker that joins later (one restarted by its nanny) answers that it
+has no copy, and its task is submitted again with the futures, for Dask to copy them there.
 
 On a real cluster, start a scheduler and workers (one thread each suits trials that train a
 model) and give the scheduler's address::
@@ -111,20 +112,22 @@ def _aligned(array):
     return array
 
 
-def _worker_array(token: str, key):
-    """The array named ``token`` on this worker: from the worker's table, else (first use,
-    or a worker started after the scatter) from Dask's copy of the scattered ``key``."""
+def _worker_array(token: str, key, sent=None):
+    """The array named ``token`` on this worker, from the worker's table; on first use from
+    ``sent`` (Dask's copy, when the task took it as an argument) or from Dask's copy of the
+    scattered ``key`` on this worker. ``None`` when this worker has no copy (it started
+    after the scatter)."""
     import distributed
 
     with _worker_arrays_lock:
         array = _worker_arrays.get(token)
         if array is None:
-            worker = distributed.get_worker()
-            try:
-                value = worker.data[key]
-            except KeyError:  # no replica here: fetched from a worker that has one
-                value = distributed.Future(key, client=distributed.get_client()).result()
-            array = _worker_arrays[token] = _aligned(value)
+            if sent is None:
+                try:
+                    sent = distributed.get_worker().data[key]
+                except KeyError:
+                    return None
+            array = _worker_arrays[token] = _aligned(sent)
     return array
 
 
@@ -136,12 +139,19 @@ def _forget_arrays(tokens) -> int:
         return len(_worker_arrays)
 
 
-def _run_packed(fn_bytes, item_bytes, sources_bytes):
+def _run_packed(fn_bytes, item_bytes, sources_bytes, *sent):
     """The task Dask runs: ``fn`` and the item unpickled with their large arrays (from the
-    worker's table; ``sources_bytes``: pickled ``[(token, key of the scattered copy)]``),
-    then :func:`_run_on_worker`."""
+    worker's table; ``sources_bytes``: pickled ``[(token, key of the scattered copy)]``;
+    ``sent``: Dask's copies, when the task was given the futures), then
+    :func:`_run_on_worker`. ``(None, address)`` when this worker has no copy of an array."""
     try:
-        table = {token: _worker_array(token, key) for token, key in pickle.loads(sources_bytes)}
+        sources = pickle.loads(sources_bytes)
+        sent = sent or (None,) * len(sources)
+        table = {t: _worker_array(t, key, a) for (t, key), a in zip(sources, sent)}
+        if any(array is None for array in table.values()):
+            import distributed
+
+            return None, distributed.get_worker().address
         fn, item = loads_with_arrays(fn_bytes, table), loads_with_arrays(item_bytes, table)
     except Exception:
         return False, "Could not unpickle the task on the worker:\n" + traceback.format_exc()
@@ -266,7 +276,7 @@ class DaskExecutor(Executor):
         used = set(fn_arrays)  # the large arrays of this call so far
         self._scatter(fn_arrays)
         finished = dd.as_completed(loop=self.client.loop)
-        running: dict = {}  # key -> (future, index)
+        running: dict = {}  # key -> (future, (index, fn_bytes, item_bytes, tokens))
         count = 0  # items pulled (WAIT left out): the next item's index
         can_pull, exhausted = True, False  # can_pull: False after WAIT or the items' end
         try:
@@ -285,29 +295,49 @@ class DaskExecutor(Executor):
                         continue
                     self._scatter(item_arrays)
                     used.update(item_arrays)
-                    tokens = sorted({*fn_arrays, *item_arrays})
-                    # the arrays go by key, not as futures: a task that took the futures would
-                    # depend on them, and Dask would place it by where their copies are
-                    sources = pickle.dumps([(t, self._scattered[t].key) for t in tokens])
-                    future = self.client.submit(
-                        _run_packed, fn_bytes, item_bytes, sources, pure=False, retries=retries
-                    )
-                    running[future.key] = (future, index)
+                    task = (index, fn_bytes, item_bytes, sorted({*fn_arrays, *item_arrays}))
+                    future = self._submit(task, retries)
+                    running[future.key] = (future, task)
                     finished.add(future)
                 if not running:
                     if exhausted:
                         break
                     raise wait_with_nothing_running()  # WAIT, and no outcome can end it
                 future = next(finished)
-                _, index = running.pop(future.key)
-                yield self._outcome(dd, future, index)
+                _, task = running.pop(future.key)
+                result = future.result() if future.status == "finished" else None
+                if result is not None and result[0] is None:
+                    # a worker started after the scatter: the task goes again, given the
+                    # arrays' futures, so Dask copies them to that worker first
+                    future.release()
+                    future = self._submit(task, retries, worker=result[1])
+                    running[future.key] = (future, task)
+                    finished.add(future)
+                    continue
+                outcome = self._outcome(dd, future, task[0], result)
                 future.release()
+                yield outcome
                 can_pull = not exhausted  # an outcome came: a WAIT is over
         finally:
             if running:  # the caller stopped early: the rest is not needed
-                self.client.cancel([f for f, _ in running.values()])
+                self.client.cancel([future for future, _ in running.values()])
             # the arrays of this call stay for the next one; those of earlier calls go
             self._release([t for t in self._scattered if t not in used])
+
+    def _submit(self, task, retries: int, worker=None):
+        """Submits ``(index, fn_bytes, item_bytes, tokens)``. The arrays go by key, not as
+        futures: a task that took the futures would depend on them, and Dask would place it
+        by where their copies are (see the module's docstring); given ``worker``, a worker
+        that has no copy, it takes them, for Dask to copy them there."""
+        _, fn_bytes, item_bytes, tokens = task
+        sources = pickle.dumps([(token, self._scattered[token].key) for token in tokens])
+        sent, where = (), {}
+        if worker is not None:
+            sent = [self._scattered[token] for token in tokens]
+            where = {"workers": [worker], "allow_other_workers": True}
+        return self.client.submit(
+            _run_packed, fn_bytes, item_bytes, sources, *sent, pure=False, retries=retries, **where
+        )
 
     def _scatter(self, arrays: dict) -> None:
         """Sends the arrays not sent yet to every worker (so that a worker's death loses no
@@ -329,9 +359,9 @@ class DaskExecutor(Executor):
             pass
 
     @staticmethod
-    def _outcome(dd, future, index: int) -> Outcome:
+    def _outcome(dd, future, index: int, result) -> Outcome:
         if future.status == "finished":
-            ok, value = future.result()
+            ok, value = result
             return Outcome(index, value=value) if ok else Outcome(index, error=value)
         if future.status == "cancelled":
             return Outcome(index, error="the task was cancelled on the Dask cluster")
