@@ -32,31 +32,12 @@ from neuroflow.models.compile_utils import OutputLosses, per_output, structure_n
 from neuroflow.models.data_adapter import is_batch_source
 from neuroflow.models.summary import format_shape, print_summary
 from neuroflow.tensor import Tensor, no_grad
+from neuroflow.utils.checks import check_int, is_int
 
 __all__ = ["Model", "unpack_x_y_sample_weight"]
 
 
 # ---------------------------------------------------------------- argument checks
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _positive_int(name: str, value, default=None) -> int:
-    if value is None and default is not None:
-        return default
-    if not _is_int(value) or value <= 0:
-        raise ValueError(f"Expected `{name}` to be a positive integer. Received: {name}={value!r}")
-    return int(value)
-
-
-def _optional_positive_int(name: str, value) -> int | None:
-    return None if value is None else _positive_int(name, value)
-
-
-def _non_negative_int(name: str, value) -> int:
-    if not _is_int(value) or value < 0:
-        raise ValueError(f"Expected `{name}` to be an integer >= 0. Received: {name}={value!r}")
-    return int(value)
 
 
 def _verbosity(verbose) -> int:
@@ -71,9 +52,9 @@ def _verbosity(verbose) -> int:
 
 def _validation_freq(freq) -> int | frozenset:
     """An int N (validate every N-th epoch) or a collection of 1-based epoch numbers."""
-    if _is_int(freq) and freq > 0:
+    if is_int(freq) and freq > 0:
         return int(freq)
-    if isinstance(freq, (list, tuple, set, frozenset)) and all(_is_int(e) for e in freq):
+    if isinstance(freq, (list, tuple, set, frozenset)) and all(is_int(e) for e in freq):
         return frozenset(int(e) for e in freq)
     # Keras 3 itself fails here with ZeroDivisionError (for 0) or validates every epoch
     # (for negative numbers); an error naming the argument is more useful.
@@ -161,19 +142,19 @@ def _check_fit_args(
         )
     if not isinstance(shuffle, (bool, np.bool_)):
         raise ValueError(f"Expected `shuffle` to be True or False. Received: shuffle={shuffle!r}")
-    batch_size = _positive_int("batch_size", batch_size, default=32)
+    batch_size = check_int("batch_size", batch_size, none=32)
     return _FitArgs(
         batch_size=batch_size,
-        epochs=_non_negative_int("epochs", epochs),
+        epochs=check_int("epochs", epochs, 0),
         verbose=_verbosity(verbose),
         shuffle=bool(shuffle),
-        initial_epoch=_non_negative_int("initial_epoch", initial_epoch),
-        validation_batch_size=_positive_int(
-            "validation_batch_size", validation_batch_size, default=batch_size
+        initial_epoch=check_int("initial_epoch", initial_epoch, 0),
+        validation_batch_size=check_int(
+            "validation_batch_size", validation_batch_size, none=batch_size
         ),
-        validation_steps=_optional_positive_int("validation_steps", validation_steps),
+        validation_steps=check_int("validation_steps", validation_steps, none=None),
         validation_freq=_validation_freq(validation_freq),
-        steps_per_epoch=_optional_positive_int("steps_per_epoch", steps_per_epoch),
+        steps_per_epoch=check_int("steps_per_epoch", steps_per_epoch, none=None),
     )
 
 
@@ -220,7 +201,7 @@ def _check_class_weight(class_weight: dict, classes: int) -> dict:
     """``class_weight`` with int keys; ValueError for a key that is not a class index."""
     checked = {}
     for key, weight in class_weight.items():
-        if not _is_int(key) or not 0 <= key < classes:
+        if not is_int(key) or not 0 <= key < classes:
             # Keras 3 silently ignores such keys, so a typo'd class goes unnoticed
             raise ValueError(
                 f"Expected the keys of `class_weight` to be class indices in [0, {classes - 1}] "
@@ -1284,7 +1265,7 @@ class Model(Layer):
         :class:`~neuroflow.callbacks.BackupAndRestore`: call it from ``on_train_begin``
         (Keras sets the private ``model._initial_epoch`` for the same purpose).
         """
-        self._resume_epoch = _non_negative_int("epoch", epoch)
+        self._resume_epoch = check_int("epoch", epoch, 0)
 
     def _take_resume_epoch(self, initial_epoch: int) -> int:
         epoch, self._resume_epoch = self._resume_epoch, None
@@ -1385,9 +1366,9 @@ class Model(Layer):
             them.
         """
         self._require_compiled("evaluate")
-        batch_size = _positive_int("batch_size", batch_size, default=32)
+        batch_size = check_int("batch_size", batch_size, none=32)
         verbose = _verbosity(verbose)
-        steps = _optional_positive_int("steps", steps)
+        steps = check_int("steps", steps, none=None)
         if is_batch_source(x):
             _no_targets_beside(x, y, sample_weight)
             batches = _ConvertedBatches(
@@ -1419,9 +1400,9 @@ class Model(Layer):
         the prediction to that many batches. A model with several outputs returns a list
         (or dict) of arrays, as its outputs are structured.
         """
-        batch_size = _positive_int("batch_size", batch_size, default=32)
+        batch_size = check_int("batch_size", batch_size, none=32)
         verbose = _verbosity(verbose)
-        steps = _optional_positive_int("steps", steps)
+        steps = check_int("steps", steps, none=None)
         if (  # the commonest call, one small float32 batch quietly: nothing else to check
             type(x) is np.ndarray
             and x.dtype == np.float32

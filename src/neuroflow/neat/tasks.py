@@ -63,6 +63,8 @@ from typing import Any
 
 import numpy as np
 
+from neuroflow.utils.checks import check_int
+
 __all__ = [
     "XOR_INPUTS",
     "XOR_OUTPUTS",
@@ -88,12 +90,6 @@ XOR_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_OUTPUTS = np.array([[0.0], [1.0], [1.0], [0.0]])
 
 
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"Expected `{name}` to be a positive integer. Received: {name}={value!r}")
-    return int(value)
-
-
 class VectorEnv:
     """``n`` independent episodes of one environment stepped together, one state row each.
 
@@ -105,7 +101,7 @@ class VectorEnv:
     max_steps: int
 
     def __init__(self, max_steps: int) -> None:
-        self.max_steps = _positive_int("max_steps", max_steps)
+        self.max_steps = check_int("max_steps", max_steps)
         self.state: np.ndarray | None = None
 
     def reset(self, n: int = 1, seed: int | None = None, *, state=None) -> np.ndarray:
@@ -113,7 +109,7 @@ class VectorEnv:
 
         The start states are drawn from ``seed``, or given as ``state`` (one row each).
         """
-        n = _positive_int("n", n)
+        n = check_int("n", n)
         start = self._start(np.random.default_rng(seed), n)
         if state is not None:
             state = np.array(state, dtype=np.float64)
@@ -521,7 +517,7 @@ def eval_genomes_cartpole(
     Every genome plays the same ``episodes`` start states (drawn from ``seed``); its output
     above 0.5 pushes right.
     """
-    episodes = _positive_int("episodes", episodes)
+    episodes = check_int("episodes", episodes)
     env = CartPole(max_steps=max_steps)
     _assign(genomes, _pole_fitness(genomes, config, env, seed, episodes, _binary))
 

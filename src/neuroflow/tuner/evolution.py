@@ -54,6 +54,7 @@ from neuroflow.tuner.hyperparameters import (
 from neuroflow.tuner.oracle import Oracle
 from neuroflow.tuner.trial import TrialStatus
 from neuroflow.tuner.tuner import Tuner
+from neuroflow.utils.checks import check_int
 
 __all__ = ["EvolutionarySearch", "EvolutionarySearchOracle", "MLPHyperModel"]
 
@@ -65,14 +66,6 @@ def _check_rate(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise ValueError(f"Expected `{name}` to be a number in [0, 1]. Received: {name}={value!r}")
     return float(value)
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(
-            f"Expected `{name}` to be an integer >= {minimum}. Received: {name}={value!r}"
-        )
-    return value
 
 
 class EvolutionarySearchOracle(Oracle):
@@ -110,22 +103,22 @@ class EvolutionarySearchOracle(Oracle):
         max_retries_per_trial: int = 0,
         max_consecutive_failed_trials: int = 3,
     ):
-        self.population_size = _check_int("population_size", population_size, 2)
-        self.generations_total = _check_int("generations", generations, 1)
+        self.population_size = check_int("population_size", population_size, 2)
+        self.generations_total = check_int("generations", generations, 1)
         self.mutation_rate = _check_rate("mutation_rate", mutation_rate)
         self.crossover_rate = _check_rate("crossover_rate", crossover_rate)
-        self.elitism = _check_int("elitism", elitism, 0)
+        self.elitism = check_int("elitism", elitism, 0)
         if self.elitism >= self.population_size:
             raise ValueError(
                 f"Expected `elitism` < `population_size` (a generation needs new members). "
                 f"Received: elitism={elitism!r}, population_size={population_size!r}"
             )
-        self.tournament_size = _check_int("tournament_size", tournament_size, 1)
+        self.tournament_size = check_int("tournament_size", tournament_size, 1)
         budget = self.population_size + (self.generations_total - 1) * (
             self.population_size - self.elitism
         )
         if max_trials is not None:
-            _check_int("max_trials", max_trials, 1)
+            check_int("max_trials", max_trials, 1)
             budget = min(budget, max_trials)
         super().__init__(
             objective=objective,
@@ -347,10 +340,10 @@ class MLPHyperModel(HyperModel):
                 f"shape, without the batch). Received: input_shape={input_shape!r}"
             )
         if num_classes is not None:
-            _check_int("num_classes", num_classes, 2)
+            check_int("num_classes", num_classes, 2)
         self.input_shape = shape
         self.num_classes = num_classes
-        self.max_layers = _check_int("max_layers", max_layers, 1)
+        self.max_layers = check_int("max_layers", max_layers, 1)
 
     def build(self, hp):
         from neuroflow import keras
