@@ -17,15 +17,15 @@ and CPU: a CPU time well under the wall time means the worker waited for a core)
 overhead per trial is the time the workers were not training: ``(wall * workers - sum of
 trial training times) / trials``: sending the data and the task, building the model, saving
 the checkpoint, the oracle's bookkeeping, and a worker idle while the last trials end (the
-trials stream: a worker that frees up gets the next trial at once). It is given
-against the mean training time of a trial (target: under 5%), for processes also without the
-workers' start-up (spawning them and importing neuroflow, measured apart), which a search
-pays once, not per trial.
+trials stream: a worker that frees up gets the next trial at once). It is given against the
+mean training time of a trial (target: under 5%), for processes also without the workers'
+start-up (spawning them and importing neuroflow, measured apart), which a search pays once,
+not per trial.
 
 A second part runs the same trials without the tuner, as one ``map_unordered`` call on
 workers already started and holding the data: the executor's own overhead per task, apart
-from the tuner's bookkeeping (its oracle, trial files and checkpoints). Results go to benchmarks/results/search_executors.json (``--output`` to
-change), with the CPU and the load.
+from the tuner's bookkeeping (its oracle, trial files and checkpoints). Results go to
+benchmarks/results/search_executors.json (``--output`` to change), with the CPU and the load.
 """
 
 from __future__ import annotations
