@@ -311,7 +311,8 @@ def test_a_worker_restarted_after_the_scatter_fetches_the_data(client):
     x = np.ones((600, 1000), np.float32)
     with DaskExecutor(client) as ex:
         assert {o.value[0] for o in ex.map_unordered(sum_then_pid, [(x, 0.0)])} == {600000.0}
-        address = sorted(client.scheduler_info()["workers"])[0]
+        before = set(client.scheduler_info()["workers"])
+        address = sorted(before)[0]
         os.kill(client.run(os.getpid, workers=[address])[address], signal.SIGKILL)
         deadline = time.monotonic() + 60
         workers = set(client.scheduler_info()["workers"])
@@ -319,7 +320,16 @@ def test_a_worker_restarted_after_the_scatter_fetches_the_data(client):
             assert time.monotonic() < deadline
             time.sleep(0.1)
             workers = set(client.scheduler_info()["workers"])
-        got = by_index(ex.map_unordered(sum_then_pid, [(x, 0.4)] * 4))
-    assert all(o.ok for o in got.values()), [o.error for o in got.values() if not o.ok]
-    assert {o.value[0] for o in got.values()} == {600000.0}
-    assert len({o.value[1] for o in got.values()}) == 2  # the new worker ran some of them
+        (new,) = workers - before
+        new_pid = client.run(os.getpid, workers=[new])[new]
+        pids = set()
+        for _ in range(3):  # until the new worker has run a task (the scheduler decides)
+            got = by_index(ex.map_unordered(sum_then_pid, [(x, 0.3)] * 4))
+            assert all(o.ok for o in got.values()), [o.error for o in got.values() if not o.ok]
+            assert {o.value[0] for o in got.values()} == {600000.0}
+            pids |= {o.value[1] for o in got.values()}
+            if new_pid in pids:
+                break
+        assert new_pid in pids  # it ran tasks on the data it did not have
+        (token,) = ex._scattered
+        assert token in client.run(table_tokens, workers=[new])[new]
