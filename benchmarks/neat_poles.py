@@ -82,13 +82,18 @@ def one_run(engine: str, seed: int, generations: int, max_steps: int) -> dict:
             tasks.eval_genomes_double_pole(genomes, config, max_steps=max_steps)
 
         start = time.perf_counter()
-        champion = population.run(eval_genomes, generations)
+        error = None
+        try:
+            champion = population.run(eval_genomes, generations)
+        except RuntimeError as e:  # e.g. more species than pop_size / min_species_size allows
+            champion, error = population.best_genome, f"{type(e).__name__}: {e}"
         seconds = time.perf_counter() - start
     finally:
         tasks._networks = own
     return {
         "seed": seed,
         "solved": bool(champion.fitness >= max_steps),
+        "error": error,
         "generations": population.generation + 1,
         "evaluations": evaluations,
         "best_fitness": float(champion.fitness),
@@ -96,6 +101,17 @@ def one_run(engine: str, seed: int, generations: int, max_steps: int) -> dict:
         "connections": int(sum(c.enabled for c in champion.connections.values())),
         "seconds": round(seconds, 3),
     }
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def summary(runs: list[dict]) -> dict:
@@ -110,6 +126,7 @@ def summary(runs: list[dict]) -> dict:
     return {
         "runs": len(runs),
         "success_rate": len(solved) / len(runs),
+        "stopped_by_error": sum(1 for r in runs if r.get("error")),
         "evaluations": stats("evaluations"),
         "generations": stats("generations"),
         "seconds_per_run": statistics.fmean(r["seconds"] for r in runs),
@@ -134,6 +151,7 @@ def main(argv=None) -> int:
         "generation_limit": args.generations,
         "paper": PAPER,
         "machine": {
+            "cpu": _cpu_name(),
             "platform": platform.platform(),
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
@@ -149,7 +167,8 @@ def main(argv=None) -> int:
             print(
                 f"{engine:>11s} seed {seed:3d}: {'solved' if run['solved'] else 'unsolved':8s} "
                 f"gen {run['generations']:4d}  evals {run['evaluations']:6d}  "
-                f"best {run['best_fitness']:9.0f}  {run['seconds']:7.1f} s",
+                f"best {run['best_fitness']:9.0f}  {run['seconds']:7.1f} s"
+                + (f"  stopped: {run['error']}" if run["error"] else ""),
                 flush=True,
             )
         result["engines"][engine] = {"summary": summary(runs), "runs": runs}
