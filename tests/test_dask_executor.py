@@ -15,6 +15,7 @@ dask = pytest.importorskip("dask")
 
 from neuroflow._dask_executor import DaskExecutor  # noqa: E402
 from neuroflow.executors import get_executor  # noqa: E402
+from tests.pulls import Pulls  # noqa: E402
 
 # a second scheduler in the process finds the HTTP port of the first taken and picks another
 pytestmark = pytest.mark.filterwarnings("ignore:Port 8787 is already in use")
@@ -224,18 +225,6 @@ def test_a_map_leaves_pythons_random_stream_alone(client):
 
 
 # -- streaming: items pulled lazily, one per free worker, WAIT --
-
-
-class Pulls:
-    """Items that record, for each one pulled, how many outcomes the caller had seen."""
-
-    def __init__(self, items):
-        self.items, self.seen, self.pulled_after = list(items), [], []
-
-    def __iter__(self):
-        for item in self.items:
-            self.pulled_after.append(len(self.seen))
-            yield item
 
 
 def test_items_are_pulled_only_when_a_worker_is_free_and_the_free_worker_takes_the_rest(client):

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from neuroflow.executors import WAIT, Outcome, SerialExecutor, get_executor
+from tests.pulls import Pulls
 
 ProcessExecutor = pytest.importorskip("neuroflow._process_executor").ProcessExecutor
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -249,19 +250,6 @@ def test_ctrl_c_in_the_terminal_is_left_to_the_parent(pool):
 def sleep_then_pid(seconds):
     time.sleep(seconds)
     return os.getpid(), time.monotonic()
-
-
-class Pulls:
-    """An iterator of items that records, for each item pulled, how many outcomes the caller
-    had seen (``seen`` is appended to by the test as outcomes come)."""
-
-    def __init__(self, items):
-        self.items, self.seen, self.pulled_after = list(items), [], []
-
-    def __iter__(self):
-        for item in self.items:
-            self.pulled_after.append(len(self.seen))
-            yield item
 
 
 def test_serial_pulls_one_item_after_each_outcome():
