@@ -41,16 +41,15 @@ import numpy as np
 
 from neuroflow._process_executor import ArrayTable, loads_with_arrays, pin_threads, usable_cores
 from neuroflow.executors import (
-    WAIT,
     Executor,
     Outcome,
+    PulledItems,
     check_n_jobs,
     check_retries,
     wait_with_nothing_running,
 )
 
 _ADDRESS_SCHEMES = ("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")
-_END = object()  # the items' end, as next() gives it
 
 
 # Dask modules that draw from Python's global `random` in the client's process: the
@@ -268,7 +267,7 @@ class DaskExecutor(Executor):
                 f"Expected `fn` to be picklable, so that Dask workers can run it. "
                 f"Received: fn={fn!r} ({type(e).__name__}: {e})"
             ) from e
-        return self._run(fn_bytes, fn_arrays, iter(items), retries, CloudPickler)
+        return self._run(fn_bytes, fn_arrays, PulledItems(items), retries, CloudPickler)
 
     def _run(self, fn_bytes, fn_arrays, items, retries, pickler):
         dd = _import_distributed()
@@ -277,16 +276,13 @@ class DaskExecutor(Executor):
         self._scatter(fn_arrays)
         finished = dd.as_completed(loop=self.client.loop)
         running: dict = {}  # key -> (future, (index, fn_bytes, item_bytes, tokens))
-        count = 0  # items pulled (WAIT left out): the next item's index
-        can_pull, exhausted = True, False  # can_pull: False after WAIT or the items' end
         try:
             while True:
-                while len(running) < self.n_workers and can_pull:
-                    item = next(items, _END)
-                    if item is _END or item is WAIT:
-                        exhausted, can_pull = item is _END, False
+                while len(running) < self.n_workers and items.can_pull:
+                    pulled = items.pull()
+                    if pulled is None:
                         break
-                    index, count = count, count + 1
+                    index, item = pulled
                     try:
                         item_bytes, item_arrays = self._arrays.dumps(item, pickler)
                     except Exception:
@@ -300,7 +296,7 @@ class DaskExecutor(Executor):
                     running[future.key] = (future, task)
                     finished.add(future)
                 if not running:
-                    if exhausted:
+                    if items.exhausted:
                         break
                     raise wait_with_nothing_running()  # WAIT, and no outcome can end it
                 future = next(finished)
@@ -317,7 +313,7 @@ class DaskExecutor(Executor):
                 outcome = self._outcome(dd, future, task[0], result)
                 future.release()
                 yield outcome
-                can_pull = not exhausted  # an outcome came: a WAIT is over
+                items.outcome_seen()
         finally:
             if running:  # the caller stopped early: the rest is not needed
                 self.client.cancel([future for future, _ in running.values()])

@@ -42,9 +42,9 @@ from multiprocessing.connection import wait
 import numpy as np
 
 from neuroflow.executors import (
-    WAIT,
     Executor,
     Outcome,
+    PulledItems,
     check_n_jobs,
     check_retries,
     wait_with_nothing_running,
@@ -53,7 +53,6 @@ from neuroflow.executors import (
 _BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NEUROFLOW_NUM_THREADS")
 _START_METHODS = ("spawn", "forkserver", "fork")
 _environ_lock = threading.Lock()  # os.environ is changed only while a worker starts
-_END = object()  # the items' end, as next() gives it
 
 
 def usable_cores() -> int:
@@ -305,7 +304,7 @@ class ProcessExecutor(Executor):
                 f"Received: fn={fn!r} ({type(e).__name__}: {e})"
             ) from e
         self._fn_counter += 1
-        return self._run(fn_bytes, fn_arrays, self._fn_counter, iter(items), retries)
+        return self._run(fn_bytes, fn_arrays, self._fn_counter, PulledItems(items), retries)
 
     def _run(self, fn_bytes, fn_arrays, fn_id, items, retries):
         # the items come one by one, so the large arrays of the call are known as they come: a
@@ -315,20 +314,16 @@ class ProcessExecutor(Executor):
         fn_tokens = set(fn_arrays)
         pending: deque[list] = deque()  # tasks whose worker died, to run again first
         busy: dict[object, _Worker] = {}  # connection -> worker holding a task
-        count = 0  # items pulled (WAIT left out): the next item's index
-        can_pull = True  # False after WAIT (until the next outcome) or the items' end
-        exhausted = False
         try:
             while True:
-                while len(busy) < self.n_workers and (pending or can_pull):
+                while len(busy) < self.n_workers and (pending or items.can_pull):
                     if pending:
                         task = pending.popleft()
                     else:
-                        item = next(items, _END)
-                        if item is _END or item is WAIT:
-                            exhausted, can_pull = item is _END, False
+                        pulled = items.pull()
+                        if pulled is None:
                             break
-                        index, count = count, count + 1
+                        index, item = pulled
                         try:
                             data, item_arrays = self._arrays.dumps(item, _pickler())
                         except Exception:
@@ -341,7 +336,7 @@ class ProcessExecutor(Executor):
                     self._assign(worker, task, fn_bytes, fn_id, fn_tokens, arrays)
                     busy[worker.conn] = worker
                 if not busy:
-                    if exhausted:
+                    if items.exhausted:
                         break
                     raise wait_with_nothing_running()  # WAIT, and no outcome can end it
                 waitables = list(busy) + [w.process.sentinel for w in busy.values()]
@@ -356,7 +351,7 @@ class ProcessExecutor(Executor):
                             self._replace(worker)
                     if outcome is not None:
                         yield outcome
-                        can_pull = not exhausted  # an outcome came: a WAIT is over
+                        items.outcome_seen()
         finally:
             self._previous_tokens = set(arrays)
             if busy:  # the caller stopped early: the running tasks' workers are discarded

@@ -76,6 +76,35 @@ yielded the next outcome. Pulled while no task is running, it is a ``RuntimeErro
 outcome could ever come to end the wait)."""
 
 
+class PulledItems:
+    """The items of a ``map_unordered`` call as an engine pulls them (one per free worker).
+
+    :meth:`pull` gives ``(index, item)``, or ``None`` when nothing may be pulled now: after
+    :data:`WAIT` (until :meth:`outcome_seen`) or at the items' end (``exhausted``). Indices
+    count the items pulled, ``WAIT`` left out.
+    """
+
+    _END = object()
+
+    def __init__(self, items: Iterable[Any]):
+        self._items = iter(items)
+        self._count = 0
+        self.can_pull = True
+        self.exhausted = False
+
+    def pull(self):
+        item = next(self._items, self._END)
+        if item is self._END or item is WAIT:
+            self.exhausted, self.can_pull = item is self._END, False
+            return None
+        index, self._count = self._count, self._count + 1
+        return index, item
+
+    def outcome_seen(self) -> None:
+        """An outcome was yielded: a WAIT is over (the items' end is not)."""
+        self.can_pull = not self.exhausted
+
+
 def wait_with_nothing_running() -> RuntimeError:
     """The error of :data:`WAIT` pulled while no task runs (it would wait forever)."""
     return RuntimeError(
@@ -138,21 +167,20 @@ class SerialExecutor(Executor):
 
     def map_unordered(self, fn, items, *, retries=1):
         check_retries(retries)
-        return self._run(fn, iter(items))
+        return self._run(fn, PulledItems(items))
 
     @staticmethod
     def _run(fn, items):
-        index = 0
-        for item in items:
-            if item is WAIT:  # nothing runs here between two items: it would wait forever
-                raise wait_with_nothing_running()
+        while (pulled := items.pull()) is not None:
+            index, item = pulled
             try:
                 value = fn(item)
             except Exception:  # reported, not raised: one failed trial does not end a search
                 yield Outcome(index, error=traceback.format_exc())
             else:
                 yield Outcome(index, value=value)
-            index += 1
+        if not items.exhausted:  # WAIT: nothing runs here between two items, so forever
+            raise wait_with_nothing_running()
 
     def __repr__(self) -> str:
         return "SerialExecutor()"
