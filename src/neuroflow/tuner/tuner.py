@@ -368,15 +368,13 @@ class Tuner:
         self._check_search_space()
         finished_before = len(self.oracle.end_order)
         ran = 0
-        started: list[Trial] = []  # the trials handed to the executor, by outcome index
+        started: list[tuple] = []  # (worker slot, trial) handed to the executor, by index
         running: dict[int, Trial] = {}  # worker slot -> its trial
         with get_executor(self.n_jobs, self.distributed) as executor:
             tasks = self._stream_tasks(started, running, fit_args, fit_kwargs)
             for outcome in executor.map_unordered(run_trial_task, tasks, retries=0):
-                trial = started[outcome.index]
-                for slot, held in list(running.items()):
-                    if held is trial:
-                        del running[slot]
+                slot, trial = started[outcome.index]
+                del running[slot]
                 self._end_trial(trial, outcome)
                 ran += 1
         if ran == 0 and self.oracle.verbose:
@@ -406,7 +404,7 @@ class Tuner:
             trial = self.oracle.create_trial(f"{self.tuner_id}/{slot}")
             if trial.status == TrialStatus.RUNNING:
                 running[slot] = trial
-                started.append(trial)
+                started.append((slot, trial))
                 yield self.run_trial(trial, *fit_args, **fit_kwargs)
             elif running:
                 yield WAIT
