@@ -299,3 +299,45 @@ def test_clone_model_rebuilds_fresh_layers_or_what_clone_function_returns():
     assert same == [False, True, False, True, True, True]  # new inputs, the layers reused
     seq = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
     assert keras.models.clone_model(seq).output_shape == (None, 2)
+
+
+class _Counting(layers.Layer):
+    """A layer that overrides ``__call__`` itself: the graph must still go through it."""
+
+    calls = 0
+
+    def __call__(self, *args, **kwargs):
+        type(self).calls += 1
+        return super().__call__(*args, **kwargs)
+
+
+class _DropsInside(layers.Layer):
+    """A layer whose ``call`` takes no ``training``: the Dropout inside inherits the flag."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.drop = layers.Dropout(0.5)
+
+    def call(self, inputs):
+        return self.drop(inputs)
+
+
+def test_graph_runs_layers_as_their_calls_would():
+    x = np.ones((64, 8), np.float32)
+    model = keras.Sequential([keras.Input((8,)), _Counting(), _DropsInside(), layers.Dense(3)])
+    before = _Counting.calls
+    model(x)
+    model.predict(x, batch_size=64, verbose=0)  # one batch
+    assert _Counting.calls == before + 2  # an overridden __call__ runs on every model call
+    inner = keras.Model(model.inputs, model.layers[1].output)
+    assert np.array_equal(inner(x, training=False).numpy(), x)  # inference: no dropout
+    dropped = inner(x, training=True).numpy()
+    assert set(np.unique(dropped)) == {0.0, 2.0}  # training reaches the Dropout inside
+
+    class Subclass(Functional):
+        def call(self, inputs, training=None, mask=None):
+            return super().call(inputs, training=training, mask=mask)
+
+    sub = Subclass(model.inputs, model.layers[1].output)
+    # `call` with training=None, as every layer call would read it: inference
+    assert np.array_equal(sub.call(nf.constant(x), training=None).numpy(), x)

@@ -698,12 +698,20 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **constants) -> Tensor:
-        # list comprehensions, not generators: this runs for every op of every step
-        tensors = tuple([x if isinstance(x, Tensor) else Tensor(x) for x in inputs])
+        # plain loops (no comprehension frames, no generators): this runs for every op of
+        # every step, and its inputs are nearly always Tensors already
+        tensors = inputs
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                tensors = tuple([x if isinstance(x, Tensor) else Tensor(x) for x in inputs])
+                break
         fn = cls()
-        needs = tuple([t.requires_grad for t in tensors])
-        fn.needs_input_grad = needs
-        out = fn.forward(*[t.data for t in tensors], **constants)
+        needs, arrays = [], []
+        for t in tensors:
+            needs.append(t.requires_grad)
+            arrays.append(t.data)
+        fn.needs_input_grad = needs = tuple(needs)
+        out = fn.forward(*arrays, **constants)
         if True in needs and is_grad_enabled():
             fn.parents = tensors
             fn.seq = next(_op_counter)

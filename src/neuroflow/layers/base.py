@@ -32,11 +32,16 @@ def as_input_tensor(x, name: str = "inputs") -> Tensor:
     if isinstance(x, Tensor):
         return x
     array = np.asarray(x)
+    if array.dtype is _FLOAT32:  # most data: wrapped as it is
+        return Tensor._from_op(array, None)
     if array.dtype.kind not in "biuf":
         raise TypeError(
             f"Expected `{name}` to hold numbers. Received an array of dtype {array.dtype}."
         )
     return Tensor(array if array.dtype == np.float32 else array.astype(np.float32))
+
+
+_FLOAT32 = np.dtype(np.float32)
 
 
 def as_input_structure(inputs):
@@ -144,6 +149,7 @@ class _CallContext(threading.local):
 
 
 _context = _CallContext()
+call_context = _context  # read-only outside this module: ``call_context.training``
 _NO_INPUT = object()
 
 
@@ -389,7 +395,8 @@ class Layer:
             if not layer.trainable or id(layer) in seen:
                 continue
             seen.add(id(layer))
-            out.extend(v for v in layer._variables if v.trainable)
+            if layer._variables:  # (most containers and many layers own none)
+                out.extend([v for v in layer._variables if v.trainable])
             stack[:0] = layer._sublayers
         return out
 
@@ -408,8 +415,10 @@ class Layer:
         generation = _context.generation
         out = []
         for layer in [self, *self._all_layers()]:
-            out.extend(reg(var) for var, reg in layer._regularized)
-            out.extend(loss for g, loss in layer._added_losses if g == generation)
+            if layer._regularized:  # (both empty for most layers: skipped cheaply)
+                out.extend([reg(var) for var, reg in layer._regularized])
+            if layer._added_losses:
+                out.extend([loss for g, loss in layer._added_losses if g == generation])
         return out
 
     def get_weights(self) -> list[np.ndarray]:
@@ -496,11 +505,13 @@ class Layer:
             return self._call_masked(inputs, args, kwargs, mask, accepts.mask, outer, training)
         if outer is training:
             return self.call(inputs, *args, **kwargs)
-        previous = enter_call(training)
+        if outer is None:  # enter_call, inlined: an outermost call starts a generation
+            _context.generation += 1
+        _context.training = training
         try:
             return self.call(inputs, *args, **kwargs)
         finally:
-            _context.training = previous
+            _context.training = outer
 
     def _call_masked(self, inputs, args, kwargs, mask, accepts_mask, outer, training):
         """``call`` where a mask is involved, as Keras 3's ``Layer.__call__``: ``call``

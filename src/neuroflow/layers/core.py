@@ -15,6 +15,7 @@ from neuroflow.layers.base import (
     to_channels_last,
 )
 from neuroflow.layers.node import KerasTensor, Node
+from neuroflow.tensor import Tensor
 
 
 class InputLayer(Layer):
@@ -134,8 +135,9 @@ class Dense(Layer):
         self._add_kernel_and_bias((in_dim, self.units), self.units)
 
     def call(self, inputs, training=False):
-        expected = self.kernel.shape[0]
-        if inputs.ndim < 2 or inputs.shape[-1] != expected:
+        expected = self.kernel.data.shape[0]
+        shape = inputs.data.shape if type(inputs) is Tensor else np.shape(inputs)
+        if len(shape) < 2 or shape[-1] != expected:
             raise ValueError(
                 f'Input 0 of layer "{self.name}" is incompatible with the layer: expected axis '
                 f"-1 of input shape to have value {expected}, but received input with shape "

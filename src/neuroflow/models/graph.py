@@ -12,8 +12,16 @@ layer's output. ``Functional`` and ``Sequential`` models both run through it.
 from __future__ import annotations
 
 from neuroflow import config
-from neuroflow.layers.base import enter_call, exit_call
+from neuroflow.layers.base import (
+    _CALL_ARGUMENTS,
+    Layer,
+    _call_arguments,
+    call_context,
+    enter_call,
+    exit_call,
+)
 from neuroflow.layers.node import KerasTensor, flatten, map_structure
+from neuroflow.tensor import Tensor
 
 __all__ = ["Graph"]
 
@@ -26,7 +34,10 @@ def _describe(tensor: KerasTensor) -> str:
 class _Step:
     """One layer call of the plan: read ``sources`` slots, write ``targets`` slots."""
 
-    __slots__ = ("layer", "node", "simple", "source", "target", "sources", "targets", "fused")
+    __slots__ = (
+        "layer", "node", "simple", "direct", "takes_training", "source", "target", "sources",
+        "targets", "fused",
+    )  # fmt: skip
 
     def __init__(self, node, slot_of: dict):
         self.layer, self.node = node.layer, node
@@ -42,6 +53,15 @@ class _Step:
         self.source = self.sources[0] if self.sources else None
         self.target = self.targets[0]
         self.fused = None  # the layer this one runs fused after (its input's producer)
+        # a simple call of a layer whose __call__ is Layer's, and which makes no mask, runs
+        # as ``layer.call(x)`` when ``x`` has no mask: what Layer.__call__ would do once the
+        # graph has set the call context, without its checks
+        layer_type = type(self.layer)
+        accepts = _CALL_ARGUMENTS.get(layer_type) or _call_arguments(layer_type)
+        self.direct = (
+            self.simple and layer_type.__call__ is Layer.__call__ and not accepts.computes_mask
+        )
+        self.takes_training = accepts.training
 
 
 class Graph:
@@ -184,6 +204,7 @@ class Graph:
             ):
                 fused = _Step(following.node, self.slot_of)
                 fused.fused, fused.source = step.layer, step.source
+                fused.direct = False
                 out.append(fused)
                 i += 2
                 continue
@@ -198,16 +219,30 @@ class Graph:
         for slot, value in zip(self.input_slots, flat_inputs):
             values[slot] = value
         steps = self.fused_steps if config.fusion_enabled() else self.steps
-        previous = enter_call(training)  # so each layer call finds the context set
-        try:
+        if training is None:  # what every layer call would make of it
+            training = False
+        if call_context.training is training:  # set already, by the model's own call
             self._run_steps(steps, values, training)
-        finally:
-            exit_call(previous)
+        else:
+            previous = enter_call(training)  # so each layer call finds the context set
+            try:
+                self._run_steps(steps, values, training)
+            finally:
+                exit_call(previous)
         return [values[slot] for slot in self.output_slots]
 
     def _run_steps(self, steps: list, values: list, training: bool) -> None:
         for step in steps:
-            if step.fused is not None:
+            if step.direct:
+                x = values[step.source]
+                if type(x) is Tensor and x._keras_mask is None and step.layer.built:
+                    call = step.layer.call
+                    values[step.target] = (
+                        call(x, training=training) if step.takes_training else call(x)
+                    )
+                else:
+                    values[step.target] = step.layer(x, training=training)
+            elif step.fused is not None:
                 x = values[step.source]
                 if getattr(x, "_keras_mask", None) is None:
                     values[step.target] = step.layer.call_fused(step.fused, x, training=training)

@@ -22,6 +22,7 @@ from neuroflow.layers.base import (
     Layer,
     _call_arguments,
     as_input_structure,
+    as_input_tensor,
     enter_call,
     exit_call,
     is_shape,
@@ -758,9 +759,14 @@ class Model(Layer):
         return None if shape is None else self.compute_output_shape(shape)
 
     def _check_input(self, x) -> None:
-        expected = self.input_shape
-        if expected is not None and hasattr(x, "shape") and is_shape(expected):
-            check_input_shape(self.name, 0, expected, x.shape)
+        expected = self._build_shape or self.input_shape_hint
+        if expected is None:
+            return
+        got = x.data.shape if type(x) is Tensor else getattr(x, "shape", None)
+        if got is None or (len(got) == len(expected) and got[1:] == expected[1:]):
+            return  # the common case, checked without a walk over the axes
+        if is_shape(expected):
+            check_input_shape(self.name, 0, expected, got)
 
     def _prepare_x(self, x, name="x") -> np.ndarray:
         allocator.keep_freed_memory()
@@ -1495,11 +1501,15 @@ class Model(Layer):
             inputs, args = args[0], args[1:]
         else:
             inputs = kwargs.pop("inputs", None)
-        if type(inputs) is not Tensor and not has_symbolic(inputs):
+        if type(inputs) is np.ndarray:  # the common case first: one array of data
+            inputs = as_input_tensor(inputs)
+            if inputs.data.ndim:
+                self._check_input(inputs)
+        elif type(inputs) is not Tensor and not has_symbolic(inputs):
             inputs = as_input_structure(inputs)
             if not isinstance(inputs, Tensor) or inputs.ndim:
                 self._check_input(inputs)
-        return super().__call__(inputs, *args, **kwargs)
+        return Layer.__call__(self, inputs, *args, **kwargs)
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
