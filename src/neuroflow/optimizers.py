@@ -24,7 +24,7 @@ import numpy as np
 from neuroflow import _registry, schedules
 from neuroflow._registry import resolve
 from neuroflow.schedules import LearningRateSchedule
-from neuroflow.tensor import Tensor
+from neuroflow.tensor import Tensor, no_grad
 
 # Keras's path to the schedules: ``optimizers.schedules.ExponentialDecay`` and
 # ``from neuroflow.optimizers.schedules import ExponentialDecay`` both work
@@ -171,7 +171,8 @@ class Optimizer:
 
     # ---------------------------------------------------------------------- update
     def apply(self, grads, variables) -> None:
-        """Applies one step: ``grads[i]`` to ``variables[i]``."""
+        """Applies one step: ``grads[i]`` to ``variables[i]``, then each updated variable's
+        ``constraint`` (if it has one), as Keras 3 does."""
         grads, variables = list(grads), list(variables)
         if len(grads) != len(variables):
             raise ValueError(
@@ -186,7 +187,15 @@ class Optimizer:
         for g, v in zip(grads, variables):
             if g is not None:
                 self.update_step(g, v, lr)
+                if getattr(v, "constraint", None) is not None:  # Keras 3: after the update
+                    self._constrain(v)
         self.iterations += 1
+
+    @staticmethod
+    def _constrain(variable) -> None:
+        """``variable.assign(variable.constraint(variable))``, recording no gradient."""
+        with no_grad():
+            variable.assign(variable.constraint(variable))
 
     def apply_gradients(self, grads_and_vars) -> None:
         """Keras's form: a sequence of ``(gradient, variable)`` pairs."""

@@ -578,6 +578,9 @@ class Variable(Tensor):
         With Keras 3's ``initializer=`` keyword: the shape to initialize.
     initializer : str or callable, optional
         Keras 3's spelling: an initializer name or object, called with ``shape``.
+    constraint : callable, optional
+        Applied as ``variable.assign(constraint(variable))`` after each optimizer step
+        (see :mod:`neuroflow.constraints`); also settable later, as in Keras 3.
 
     Examples
     --------
@@ -588,7 +591,7 @@ class Variable(Tensor):
     np.float32(3.0)
     """
 
-    __slots__ = ("name", "trainable")
+    __slots__ = ("name", "trainable", "_constraint")
 
     def __init__(
         self,
@@ -599,10 +602,11 @@ class Variable(Tensor):
         shape=None,
         *,
         initializer=None,
+        constraint=None,
         **kwargs,
     ):
         unknown = set(kwargs) - {
-            "validate_shape", "caching_device", "variable_def", "import_scope", "constraint",
+            "validate_shape", "caching_device", "variable_def", "import_scope",
             "synchronization", "aggregation", "autocast", "experimental_enable_variable_lifting",
         }  # fmt: skip
         if unknown:
@@ -634,6 +638,22 @@ class Variable(Tensor):
                          dtype=array.dtype)  # fmt: skip
         self.name = "Variable" if name is None else str(name)
         self.trainable = trainable
+        self.constraint = constraint
+
+    @property
+    def constraint(self):
+        """The projection optimizers apply after updating this variable, or None."""
+        return self._constraint
+
+    @constraint.setter
+    def constraint(self, value) -> None:
+        if value is not None and not callable(value):
+            raise ValueError(
+                "Invalid value for attribute `constraint`. Expected a callable (such as a "
+                "`keras.constraints.Constraint` instance) or `None`. "
+                f"Received: constraint={value!r}"
+            )
+        self._constraint = value
 
     def numpy(self):
         """A copy of the current values (a later ``assign`` does not change it)."""

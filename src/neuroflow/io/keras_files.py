@@ -36,10 +36,6 @@ _DROPPED = {"dtype", "kernel_initializer", "bias_initializer", "recurrent_initia
             "implementation", "input_length"}  # fmt: skip
 _DEFAULTS = {
     "activity_regularizer": (None,),
-    "kernel_constraint": (None,),
-    "bias_constraint": (None,),
-    "recurrent_constraint": (None,),
-    "embeddings_constraint": (None,),
     "time_major": (False,),  # Keras 2's RNNs: (timesteps, batch, ...) inputs
     "data_format": (None, "channels_last"),
     "groups": (1,),

@@ -8,6 +8,7 @@ from neuroflow.keras import (
     activations,
     backend,
     callbacks,
+    constraints,
     datasets,
     initializers,
     layers,
@@ -27,7 +28,8 @@ from neuroflow.models import Model, Sequential
 from neuroflow.tensor import Variable
 
 __all__ = [
-    "Input", "Model", "Sequential", "Variable", "activations", "backend", "callbacks", "datasets",
+    "Input", "Model", "Sequential", "Variable", "activations", "backend", "callbacks",
+    "constraints", "datasets",
     "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
     "preprocessing", "random", "regularizers", "saving", "utils",
 ]  # fmt: skip

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from neuroflow import backend, initializers, ops, regularizers
+from neuroflow import backend, constraints, initializers, ops, regularizers
 from neuroflow._registry import snake_case
 from neuroflow.layers.node import KerasTensor, Node, flatten, has_symbolic, map_structure
 from neuroflow.tensor import Tensor, Variable, no_grad
@@ -308,7 +308,8 @@ class Layer:
 
         Keras 3's keywords are accepted (``autocast``, ``aggregation``... have no effect
         here); ``initializer`` defaults to ``"glorot_uniform"`` as in Keras, ``shape`` to
-        a scalar.
+        a scalar. ``constraint`` (a :mod:`~neuroflow.constraints` name, object or callable)
+        becomes the variable's ``.constraint``, which optimizers apply after each step.
 
         Examples
         --------
@@ -321,12 +322,13 @@ class Layer:
                                  "caching_device", "partitioner"}  # fmt: skip
         if unknown:
             raise TypeError(f"add_weight() got unexpected keyword argument(s): {sorted(unknown)}")
-        if constraint is not None:
-            raise NotImplementedError("Weight constraints are not supported yet.")
         init = initializers.get("glorot_uniform" if initializer is None else initializer)
         shape = () if shape is None or len(shape) == 0 else shape_tuple(shape, "shape")
         var = Variable(
-            init(shape, dtype=dtype or "float32"), name=name or "variable", trainable=trainable
+            init(shape, dtype=dtype or "float32"),
+            name=name or "variable",
+            trainable=trainable,
+            constraint=constraints.get(constraint),
         )
         self._variables.append(var)
         reg = regularizers.get(regularizer)
@@ -336,18 +338,23 @@ class Layer:
 
     def _add_kernel_and_bias(self, kernel_shape, bias_size: int) -> None:
         """Creates ``self.kernel`` and, if ``self.use_bias``, ``self.bias`` (else None) from
-        the layer's ``kernel_*``/``bias_*`` initializers and regularizers, in Keras's order
-        and names: what Dense and the convolutions share."""
+        the layer's ``kernel_*``/``bias_*`` initializers, regularizers and constraints, in
+        Keras's order and names: what Dense and the convolutions share."""
         self.kernel = self.add_weight(
             tuple(kernel_shape),
             self.kernel_initializer,
             "kernel",
             regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
         )
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
-                (bias_size,), self.bias_initializer, "bias", regularizer=self.bias_regularizer
+                (bias_size,),
+                self.bias_initializer,
+                "bias",
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
             )
 
     def add_loss(self, loss) -> None:

@@ -7,7 +7,7 @@ pooling layers share with these.
 
 from __future__ import annotations
 
-from neuroflow import activations, initializers, ops, regularizers
+from neuroflow import activations, constraints, initializers, ops, regularizers
 from neuroflow.layers.base import (
     Layer,
     check_data_format,
@@ -83,6 +83,11 @@ class Conv2D(Layer):
     activation : str or callable, optional
     use_bias : bool, default True
     kernel_initializer, bias_initializer : default "glorot_uniform" and "zeros"
+    kernel_regularizer, bias_regularizer : Regularizer, optional
+    kernel_constraint, bias_constraint : Constraint, optional
+        Applied after each optimizer step (:mod:`neuroflow.constraints`); the kernel has
+        the shape ``kernel_size + (channels, filters)``, so ``MaxNorm(axis=[0, 1, 2])``
+        bounds each filter's norm.
 
     Examples
     --------
@@ -107,6 +112,8 @@ class Conv2D(Layer):
         bias_initializer="zeros",
         kernel_regularizer=None,
         bias_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -122,6 +129,8 @@ class Conv2D(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
 
     def _spatial_output(self, spatial) -> tuple:
         out = []
@@ -182,6 +191,8 @@ class Conv2D(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from neuroflow import activations, backend, initializers, ops, regularizers
+from neuroflow import activations, backend, constraints, initializers, ops, regularizers
 from neuroflow.layers.base import (
     Layer,
     check_data_format,
@@ -95,6 +95,9 @@ class Dense(Layer):
         ``"glorot_uniform"`` and ``"zeros"`` by default, as in Keras.
     kernel_regularizer, bias_regularizer : Regularizer, optional
         Penalties added to the loss.
+    kernel_constraint, bias_constraint : Constraint, optional
+        Projections applied to the weights after each optimizer step
+        (:mod:`neuroflow.constraints`).
 
     Examples
     --------
@@ -114,6 +117,8 @@ class Dense(Layer):
         bias_initializer="zeros",
         kernel_regularizer=None,
         bias_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -124,6 +129,8 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
 
     def build(self, input_shape):
         in_dim = input_shape[-1]
@@ -160,6 +167,8 @@ class Dense(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 

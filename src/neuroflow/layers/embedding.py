@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from neuroflow import initializers, regularizers
+from neuroflow import constraints, initializers, regularizers
 from neuroflow.layers.base import Layer, check_positive_int
 from neuroflow.ops.array import Gather, Select
 from neuroflow.tensor import Tensor
@@ -43,6 +43,9 @@ class Embedding(Layer):
         Keras's ``RandomUniform(-0.05, 0.05)``.
     embeddings_regularizer : Regularizer, optional
         Penalty on the embeddings, added to the loss.
+    embeddings_constraint : Constraint, optional
+        Applied to the embeddings after each optimizer step (:mod:`neuroflow.constraints`;
+        ``MaxNorm(axis=1)`` bounds each vector's norm).
     mask_zero : bool, default False
         Whether index 0 is padding: the output then carries the mask ``inputs != 0`` for
         the layers downstream (so index 0 is no word, and ``input_dim`` is the vocabulary
@@ -85,12 +88,11 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         self.input_dim = check_positive_int(self.name, "input_dim", input_dim)
         self.output_dim = check_positive_int(self.name, "output_dim", output_dim)
-        if embeddings_constraint is not None:
-            raise NotImplementedError("Embedding(embeddings_constraint=) is not supported yet.")
         if lora_rank:
             raise NotImplementedError("Embedding(lora_rank=) is not supported.")
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
         self.supports_masking = self.mask_zero  # as Keras: a mask_zero=False layer ends masks
         if weights is not None:
@@ -103,6 +105,7 @@ class Embedding(Layer):
             self.embeddings_initializer,
             "embeddings",
             regularizer=self.embeddings_regularizer,
+            constraint=self.embeddings_constraint,
         )
 
     def _indices(self, inputs) -> np.ndarray:
@@ -146,7 +149,7 @@ class Embedding(Layer):
             "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
             "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
             "activity_regularizer": None,
-            "embeddings_constraint": None,
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
         }
 

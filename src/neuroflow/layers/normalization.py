@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuroflow import initializers, ops, regularizers
+from neuroflow import constraints, initializers, ops, regularizers
 from neuroflow.layers.base import Layer
 
 __all__ = ["BatchNormalization", "LayerNormalization"]
@@ -54,6 +54,8 @@ class BatchNormalization(Layer):
     beta_initializer, gamma_initializer, moving_mean_initializer, moving_variance_initializer
         ``"zeros"``, ``"ones"``, ``"zeros"`` and ``"ones"``, as in Keras.
     beta_regularizer, gamma_regularizer : Regularizer, optional
+    beta_constraint, gamma_constraint : Constraint, optional
+        Applied after each optimizer step (:mod:`neuroflow.constraints`).
     synchronized : bool, default False
         Accepted for Keras compatibility; one process has nothing to synchronize with.
 
@@ -119,8 +121,6 @@ class BatchNormalization(Layer):
                 f"Received: epsilon={epsilon!r}"
             )
         for name, value in (
-            ("beta_constraint", beta_constraint),
-            ("gamma_constraint", gamma_constraint),
             ("renorm", renorm),
             ("renorm_clipping", renorm_clipping),
         ):
@@ -134,6 +134,8 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
 
     def build(self, input_shape):
         axis = _check_axis(self.name, self.axis, len(input_shape), input_shape)
@@ -147,11 +149,19 @@ class BatchNormalization(Layer):
         self.gamma = self.beta = None
         if self.scale:
             self.gamma = self.add_weight(
-                shape, self.gamma_initializer, "gamma", regularizer=self.gamma_regularizer
+                shape,
+                self.gamma_initializer,
+                "gamma",
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
             )
         if self.center:
             self.beta = self.add_weight(
-                shape, self.beta_initializer, "beta", regularizer=self.beta_regularizer
+                shape,
+                self.beta_initializer,
+                "beta",
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
             )
         self.moving_mean = self.add_weight(
             shape, self.moving_mean_initializer, "moving_mean", trainable=False
@@ -213,8 +223,8 @@ class BatchNormalization(Layer):
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
             "beta_regularizer": regularizers.serialize(self.beta_regularizer),
             "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": None,
-            "gamma_constraint": None,
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
             "synchronized": self.synchronized,
             "renorm": False,
             "renorm_clipping": None,
@@ -242,6 +252,8 @@ class LayerNormalization(Layer):
     beta_initializer, gamma_initializer : str or Initializer
         ``"zeros"`` and ``"ones"``.
     beta_regularizer, gamma_regularizer : Regularizer, optional
+    beta_constraint, gamma_constraint : Constraint, optional
+        Applied after each optimizer step (:mod:`neuroflow.constraints`).
 
     Examples
     --------
@@ -286,14 +298,14 @@ class LayerNormalization(Layer):
                 f"Expected a non-negative `epsilon` for layer '{self.name}'. "
                 f"Received: epsilon={epsilon!r}"
             )
-        _check_unsupported_none(self.name, "beta_constraint", beta_constraint)
-        _check_unsupported_none(self.name, "gamma_constraint", gamma_constraint)
         self.center, self.scale = bool(center), bool(scale)
         self.rms_scaling = bool(rms_scaling)
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
 
     def build(self, input_shape):
         # Keras keeps the axes as a sorted list from here on (and so does the config)
@@ -310,11 +322,19 @@ class LayerNormalization(Layer):
         self.gamma = self.beta = None
         if self.scale or self.rms_scaling:
             self.gamma = self.add_weight(
-                shape, self.gamma_initializer, "gamma", regularizer=self.gamma_regularizer
+                shape,
+                self.gamma_initializer,
+                "gamma",
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
             )
         if self.center and not self.rms_scaling:
             self.beta = self.add_weight(
-                shape, self.beta_initializer, "beta", regularizer=self.beta_regularizer
+                shape,
+                self.beta_initializer,
+                "beta",
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
             )
 
     def call(self, inputs, training=False):
@@ -344,6 +364,6 @@ class LayerNormalization(Layer):
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
             "beta_regularizer": regularizers.serialize(self.beta_regularizer),
             "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": None,
-            "gamma_constraint": None,
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
         }

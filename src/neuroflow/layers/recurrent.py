@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuroflow import activations, backend, config, initializers, ops, regularizers
+from neuroflow import activations, backend, config, constraints, initializers, ops, regularizers
 from neuroflow.layers.base import Layer, as_input_tensor, check_positive_int
 from neuroflow.nest import flatten, map_structure, pack_like
 from neuroflow.tensor import Tensor, Variable
@@ -65,7 +65,8 @@ def _rate(value) -> float:
 
 
 class _Cell(DropoutRNNCell, Layer):
-    """What the three built-in cells share: units, initializers, regularizers, dropout."""
+    """What the three built-in cells share: units, initializers, regularizers, constraints,
+    dropout."""
 
     def __init__(
         self,
@@ -97,9 +98,9 @@ class _Cell(DropoutRNNCell, Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.recurrent_constraint = recurrent_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.dropout = _rate(dropout)
         self.recurrent_dropout = _rate(recurrent_dropout)
         self.seed = seed
@@ -165,9 +166,9 @@ class _Cell(DropoutRNNCell, Layer):
             kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
             recurrent_regularizer=regularizers.serialize(self.recurrent_regularizer),
             bias_regularizer=regularizers.serialize(self.bias_regularizer),
-            kernel_constraint=None,
-            recurrent_constraint=None,
-            bias_constraint=None,
+            kernel_constraint=constraints.serialize(self.kernel_constraint),
+            recurrent_constraint=constraints.serialize(self.recurrent_constraint),
+            bias_constraint=constraints.serialize(self.bias_constraint),
             dropout=self.dropout,
             recurrent_dropout=self.recurrent_dropout,
         )
