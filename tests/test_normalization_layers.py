@@ -104,7 +104,7 @@ def test_batch_normalization_batch_of_one_in_training_is_refused():
         ({"axis": "last"}, "axis='last'"),
         ({"momentum": 1.5}, "momentum=1.5"),
         ({"epsilon": 0}, "epsilon=0"),
-        ({"beta_constraint": "non_neg"}, "beta_constraint='non_neg'"),
+        ({"beta_constraint": "no_such"}, "constraint='no_such'"),
     ],
 )
 def test_batch_normalization_bad_arguments(bad, match):

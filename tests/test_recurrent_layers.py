@@ -472,8 +472,8 @@ def test_stateful_needs_a_fixed_batch_and_keeps_it():
         (lambda: L.LSTM(0), ValueError, "units.*lstm.*units=0"),
         (lambda: L.GRU(3, use_cudnn="yes"), ValueError, "use_cudnn='yes'"),
         (lambda: L.RNN(object()), ValueError, "`call` method"),
-        (lambda: L.LSTM(2, kernel_constraint="non_neg").build((None, 3, 2)), NotImplementedError,
-         "constraints"),
+        (lambda: L.LSTM(2, kernel_constraint="no_such"), ValueError,
+         "Unknown constraint.*'no_such'"),
     ],
 )  # fmt: skip
 def test_bad_arguments(make_layer, error, match):

@@ -140,7 +140,7 @@ def test_get_config_and_from_config(real_keras):
     layer = keras.layers.Dense(3, activation="relu")
     layer_config = layer.get_config()
     theirs = real_keras.layers.Dense(3, activation="relu").get_config()
-    # every key ours writes is one of Keras's (Keras's constraint keys are not written yet)
+    # every key ours writes is one of Keras's
     assert set(layer_config) <= set(theirs)
     assert {k: layer_config[k] for k in ("units", "activation", "use_bias")} == {
         "units": 3,

@@ -114,9 +114,11 @@ def test_custom_and_unsupported_layers_are_named(tmp_path):
         load_model(_edited_h5(tmp_path, registered))
 
     def constraint(config):
-        config["config"]["layers"][1]["config"]["kernel_constraint"] = {"class_name": "MaxNorm"}
+        # tf.keras 2's RadialConstraint, which Keras 3 (and neuroflow) no longer has
+        spec = {"class_name": "RadialConstraint", "config": {}}
+        config["config"]["layers"][1]["config"]["kernel_constraint"] = spec
 
-    with pytest.raises(FormatError, match="kernel_constraint.*does not support"):
+    with pytest.raises(FormatError, match="Unknown constraint class.*RadialConstraint"):
         load_model(_edited_h5(tmp_path, constraint))
 
     def functional(config):
