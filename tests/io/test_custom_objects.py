@@ -131,6 +131,10 @@ def test_serialize_and_deserialize_keras_object():
     spec = keras.saving.serialize_keras_object(reg)
     assert spec["class_name"] == "L1" and spec["config"] == {"l1": 0.005}
     assert keras.saving.deserialize_keras_object(spec).get_config() == {"l1": 0.005}
+    spec = keras.saving.serialize_keras_object(keras.constraints.MaxNorm(3, axis=1))
+    restored = keras.saving.deserialize_keras_object(spec)
+    assert type(restored) is keras.constraints.MaxNorm
+    assert restored.get_config() == {"max_value": 3, "axis": 1}
     keras.saving.register_keras_serializable()(custom_fn)
     spec = keras.saving.serialize_keras_object(custom_fn)
     assert spec["config"] == "Custom>custom_fn"

@@ -247,11 +247,11 @@ def deserialize_keras_object(config, custom_objects=None):
 
 
 def _library_class(name):
-    from neuroflow import initializers, layers, regularizers
+    from neuroflow import constraints, initializers, layers, regularizers
 
     if name in layers.layer_classes():
         return layers.layer_classes()[name]
-    for module in (regularizers, initializers):
+    for module in (regularizers, initializers, constraints):
         cls = getattr(module, name, None)
         if inspect.isclass(cls) and hasattr(cls, "from_config"):
             return cls
