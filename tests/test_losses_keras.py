@@ -367,3 +367,19 @@ def test_binary_focal_crossentropy_config_and_errors():
         losses.BinaryFocalCrossentropy(gamma=-1.0)
     with pytest.raises(TypeError, match="gamma"):
         losses.BinaryFocalCrossentropy(gamma="2")
+
+
+@requires_keras
+def test_binary_crossentropy_on_saturated_probabilities_equals_keras(keras):
+    """Probabilities of exactly 0 and 1 (a saturated sigmoid in float32): Keras 3 clips them
+    to [eps, 1 - eps] and takes plain logs (tf.keras 2 added eps inside the logs too)."""
+    y_true = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0]], np.float32)
+    y_pred = np.array([[0.0, 1.0, 1.0, 0.0], [0.3, 1.0, 0.0, 1.0]], np.float32)
+    ours = losses.BinaryCrossentropy()(y_true, y_pred)
+    theirs = keras.losses.BinaryCrossentropy()(y_true, y_pred)
+    np.testing.assert_allclose(float(ours), float(theirs), rtol=1e-6)
+    per_sample = losses.binary_crossentropy(y_true, y_pred)
+    np.testing.assert_allclose(
+        np.asarray(per_sample), np.asarray(keras.losses.binary_crossentropy(y_true, y_pred)),
+        rtol=1e-6,
+    )  # fmt: skip

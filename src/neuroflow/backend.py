@@ -14,6 +14,8 @@ import numpy as np
 
 _name_counts: collections.Counter = collections.Counter()
 _rng = np.random.default_rng()
+_epsilon = 1e-7
+_image_data_format = "channels_last"
 
 
 def floatx() -> str:
@@ -21,9 +23,94 @@ def floatx() -> str:
     return "float32"
 
 
+def set_floatx(value) -> None:
+    """Keras's ``set_floatx``: neuroflow computes in float32, so that is the one value taken
+    (anything else is a ValueError rather than a silent float32)."""
+    name = getattr(value, "name", value)
+    if str(name) != "float32":
+        raise ValueError(
+            "neuroflow computes in float32 only; `set_floatx` accepts 'float32'. "
+            f"Received: value={value!r}"
+        )
+
+
 def epsilon() -> float:
-    """The fuzz factor used to clip probabilities, as in Keras."""
-    return 1e-7
+    """The fuzz factor used to clip probabilities, as in Keras (1e-7 unless
+    :func:`set_epsilon` changed it)."""
+    return _epsilon
+
+
+def set_epsilon(value) -> None:
+    """Sets the fuzz factor :func:`epsilon` returns, as Keras's ``set_epsilon``.
+
+    Examples
+    --------
+    >>> set_epsilon(1e-5); epsilon()
+    1e-05
+    >>> set_epsilon(1e-7)
+    """
+    global _epsilon
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool) or not np.isfinite(number) or number <= 0:
+        raise ValueError(f"Expected `value` to be a positive number. Received: value={value!r}")
+    _epsilon = number
+
+
+def image_data_format() -> str:
+    """The ``data_format`` layers take when given none: ``"channels_last"`` unless
+    :func:`set_image_data_format` changed it, as in Keras."""
+    return _image_data_format
+
+
+def set_image_data_format(data_format) -> None:
+    """Sets the default ``data_format`` of the layers made afterwards, as Keras's
+    ``set_image_data_format``."""
+    global _image_data_format
+    value = str(data_format).lower() if isinstance(data_format, str) else data_format
+    if value not in ("channels_last", "channels_first"):
+        raise ValueError(
+            "The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+            f"Received: data_format={data_format!r}"
+        )
+    _image_data_format = value
+
+
+# ------------------------------------------------- tf.keras 2's backend functions (legacy)
+def get_value(x):
+    """The value of a variable or tensor as a NumPy array (a number stays a number), as
+    ``tf.keras.backend.get_value``."""
+    if hasattr(x, "numpy"):
+        return x.numpy()
+    return x
+
+
+def set_value(x, value) -> None:
+    """Assigns ``value`` to the variable ``x``, as ``tf.keras.backend.set_value``.
+
+    An optimizer's learning rate here is a plain number: assign it as
+    ``optimizer.learning_rate = value``."""
+    if not hasattr(x, "assign"):
+        raise TypeError(
+            "Expected `x` to be a variable (something with `assign`). Received: "
+            f"x={x!r} of type {type(x).__name__}. An optimizer's learning rate is a number "
+            "here: set it with `optimizer.learning_rate = value`."
+        )
+    x.assign(value)
+
+
+def int_shape(x):
+    """The shape of ``x`` as a tuple of ints (None for an unknown axis), or None when ``x``
+    has no shape, as ``tf.keras.backend.int_shape``."""
+    shape = getattr(x, "shape", None)
+    return None if shape is None else tuple(shape)
+
+
+def count_params(x) -> int:
+    """The number of elements of the variable ``x``, as ``tf.keras.backend.count_params``."""
+    return int(np.prod(int_shape(x)))
 
 
 def rng() -> np.random.Generator:

@@ -22,6 +22,7 @@ import numpy as np
 
 from neuroflow import _registry, ops
 from neuroflow._registry import resolve, snake_case
+from neuroflow.backend import epsilon
 from neuroflow.tensor import Tensor
 
 
@@ -159,7 +160,6 @@ def mean_absolute_error(y_true, y_pred):
     return ops.absolute_error(y_pred, _match_rank(np.asarray(y_true, y_pred.dtype), y_pred))
 
 
-_EPSILON = 1e-7  # keras.backend.epsilon()
 
 
 def _paired(y_true, y_pred):
@@ -183,7 +183,7 @@ def mean_absolute_percentage_error(y_true, y_pred):
     37.5
     """
     y_true, y_pred = _paired(y_true, y_pred)
-    scale = np.maximum(np.abs(y_true), _EPSILON).astype(y_pred.dtype)
+    scale = np.maximum(np.abs(y_true), epsilon()).astype(y_pred.dtype)
     return ops.mean(ops.abs((y_pred - y_true) / scale), axis=-1) * _const(100.0, y_pred)
 
 
@@ -200,8 +200,8 @@ def mean_squared_logarithmic_error(y_true, y_pred):
     1.0
     """
     y_true, y_pred = _paired(y_true, y_pred)
-    target = np.log(np.maximum(y_true, _EPSILON) + 1.0).astype(y_pred.dtype)
-    first = ops.log(ops.maximum(y_pred, _const(_EPSILON, y_pred)) + _const(1.0, y_pred))
+    target = np.log(np.maximum(y_true, epsilon()) + 1.0).astype(y_pred.dtype)
+    first = ops.log(ops.maximum(y_pred, _const(epsilon(), y_pred)) + _const(1.0, y_pred))
     return ops.mean(ops.pow(first - target, 2), axis=-1)
 
 
@@ -209,7 +209,7 @@ def _l2_normalize(x, axis: int):
     """``x / max(||x||, 1e-7)`` along ``axis`` (Keras's ``ops.normalize``); zero stays zero."""
     squares = ops.sum(ops.pow(x, 2), axis=axis, keepdims=True)
     # clamping the squared norm keeps the gradient finite at a zero vector
-    return x * ops.pow(ops.maximum(squares, _const(_EPSILON**2, x)), -0.5)
+    return x * ops.pow(ops.maximum(squares, _const(epsilon() ** 2, x)), -0.5)
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
@@ -283,8 +283,8 @@ def kl_divergence(y_true, y_pred):
     0.1438
     """
     y_true, y_pred = _paired(y_true, y_pred)
-    target = np.clip(y_true, _EPSILON, 1.0)
-    pred = ops.minimum(ops.maximum(y_pred, _const(_EPSILON, y_pred)), _const(1.0, y_pred))
+    target = np.clip(y_true, epsilon(), 1.0)
+    pred = ops.minimum(ops.maximum(y_pred, _const(epsilon(), y_pred)), _const(1.0, y_pred))
     return ops.sum((np.log(target) - ops.log(pred)) * target, axis=-1)
 
 
@@ -298,7 +298,7 @@ def poisson(y_true, y_pred):
     1.7183
     """
     y_true, y_pred = _paired(y_true, y_pred)
-    return ops.mean(y_pred - ops.log(y_pred + _const(_EPSILON, y_pred)) * y_true, axis=-1)
+    return ops.mean(y_pred - ops.log(y_pred + _const(epsilon(), y_pred)) * y_true, axis=-1)
 
 
 def _check_focal(alpha, gamma) -> tuple[float, float]:
@@ -343,7 +343,7 @@ def binary_focal_crossentropy(
     else:
         probs = y_pred
         clipped = ops.minimum(
-            ops.maximum(y_pred, _const(_EPSILON, y_pred)), _const(1.0 - _EPSILON, y_pred)
+            ops.maximum(y_pred, _const(epsilon(), y_pred)), _const(1.0 - epsilon(), y_pred)
         )
         bce = -(ops.log(clipped) * target + ops.log(_const(1.0, y_pred) - clipped) * (1.0 - target))
     p_t = probs * target + (_const(1.0, y_pred) - probs) * (1.0 - target)

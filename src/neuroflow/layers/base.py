@@ -196,8 +196,9 @@ def check_positive_int(layer: str, name: str, value) -> int:
 
 
 def check_data_format(layer: str, data_format) -> str:
-    """``data_format`` as Keras reads it (None is ``"channels_last"``, case does not matter)."""
-    value = "channels_last" if data_format is None else str(data_format).lower()
+    """``data_format`` as Keras reads it (None is ``backend.image_data_format()``,
+    ``"channels_last"`` by default; case does not matter)."""
+    value = backend.image_data_format() if data_format is None else str(data_format).lower()
     if value not in ("channels_last", "channels_first"):
         raise ValueError(
             f"Invalid value for argument `data_format` of layer '{layer}': expected "

@@ -16,7 +16,8 @@ import numpy as np
 from neuroflow.nest import flatten, map_structure, pack_like
 
 __all__ = [
-    "KerasTensor", "Node", "flatten", "has_symbolic", "map_structure", "pack_like",
+    "KerasTensor", "Node", "flatten", "has_symbolic", "is_keras_tensor", "map_structure",
+    "pack_like",
 ]  # fmt: skip
 
 _ids = count(1)
@@ -73,6 +74,12 @@ class KerasTensor:
 
     def __iter__(self):
         raise TypeError(f"A symbolic KerasTensor cannot be iterated. Received: {self!r}")
+
+
+def is_keras_tensor(x) -> bool:
+    """Whether ``x`` is a symbolic tensor (from ``keras.Input`` or a layer called on one),
+    as ``keras.backend.is_keras_tensor``."""
+    return isinstance(x, KerasTensor)
 
 
 def has_symbolic(structure) -> bool:

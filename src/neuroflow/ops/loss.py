@@ -118,19 +118,20 @@ class SigmoidBinaryCrossEntropy(Function):
 
 
 class BinaryCrossEntropy(Function):
-    """Keras's binary cross-entropy on probabilities (clipped, epsilon inside the logs)."""
+    """Keras 3's binary cross-entropy on probabilities: clipped to ``[eps, 1 - eps]``, then
+    ``-(t log p + (1 - t) log(1 - p))`` (tf.keras 2 also added ``eps`` inside the logs)."""
 
     def forward(self, probs, target):
-        self.eps = eps = epsilon()
+        eps = epsilon()
         p = np.clip(probs, eps, 1 - eps)
         self.inside = (probs >= eps) & (probs <= 1 - eps)
         self.p, self.target = p, target
-        loss = target * np.log(p + eps) + (1 - target) * np.log(1 - p + eps)
+        loss = target * np.log(p) + (1 - target) * np.log(1 - p)
         return -loss.mean(axis=-1)
 
     def backward(self, grad):
-        p, t, eps = self.p, self.target, self.eps
-        dp = -(t / (p + eps) - (1 - t) / (1 - p + eps))
+        p, t = self.p, self.target
+        dp = -(t / p - (1 - t) / (1 - p))
         return (dp * self.inside * (grad[..., None] / p.shape[-1]), None)
 
 
