@@ -160,8 +160,6 @@ def mean_absolute_error(y_true, y_pred):
     return ops.absolute_error(y_pred, _match_rank(np.asarray(y_true, y_pred.dtype), y_pred))
 
 
-
-
 def _paired(y_true, y_pred):
     """``y_pred`` as a Tensor and ``y_true`` as an array of its dtype and rank."""
     y_pred = _as_tensor(y_pred)
