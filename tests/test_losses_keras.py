@@ -383,3 +383,78 @@ def test_binary_crossentropy_on_saturated_probabilities_equals_keras(keras):
         np.asarray(per_sample), np.asarray(keras.losses.binary_crossentropy(y_true, y_pred)),
         rtol=1e-6,
     )  # fmt: skip
+
+
+# ------------------------------------------------------------- categorical focal crossentropy
+
+CATEGORICAL_FOCAL_KWARGS = [
+    {},
+    {"gamma": 0.0, "alpha": 1.0},
+    {"alpha": 0.4, "gamma": 1.5, "label_smoothing": 0.1},
+    {"alpha": [0.2, 0.3, 0.5, 0.9]},
+]
+
+
+@requires_keras
+@pytest.mark.parametrize("kwargs", CATEGORICAL_FOCAL_KWARGS, ids=str)
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_categorical_focal_crossentropy_matches_keras(keras, kwargs, from_logits):
+    rng = np.random.default_rng(6)
+    y_true = np.eye(4, dtype=np.float32)[rng.integers(0, 4, 6)]
+    if from_logits:
+        y_pred = rng.normal(size=(6, 4)).astype(np.float32) * 3
+    else:
+        y_pred = _probs((6, 4), rng, zeros=True)  # zeros: clipped to [eps, 1 - eps]
+    weights = rng.random(6).astype(np.float32)
+    ours = losses.CategoricalFocalCrossentropy(from_logits=from_logits, **kwargs)
+    theirs = keras.losses.CategoricalFocalCrossentropy(from_logits=from_logits, **kwargs)
+    for sw in (None, weights):
+        np.testing.assert_allclose(
+            float(ours(y_true, y_pred, sample_weight=sw)),
+            float(theirs(y_true, y_pred, sample_weight=sw)),
+            rtol=1e-5,
+        )
+    np.testing.assert_allclose(
+        np.asarray(losses.categorical_focal_crossentropy(y_true, y_pred, from_logits=from_logits,
+                                                         **kwargs)),
+        np.asarray(keras.losses.categorical_focal_crossentropy(y_true, y_pred,
+                                                               from_logits=from_logits, **kwargs)),
+        rtol=1e-5,
+    )  # fmt: skip
+    assert ours.get_config() == theirs.get_config()
+
+
+@requires_keras
+def test_categorical_focal_crossentropy_sgd_step_matches_keras(keras):
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(8, 5)).astype(np.float32)
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 8)]
+    keras.utils.set_random_seed(0)
+    k_model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3, activation="softmax")])
+    n_model = nf.keras.Sequential([nf.keras.Input((5,)), layers.Dense(3, activation="softmax")])
+    start = k_model.get_weights()
+    n_model.set_weights(start)
+    k_model.compile(keras.optimizers.SGD(0.5), loss="categorical_focal_crossentropy")
+    n_model.compile(optimizers.SGD(0.5), loss="categorical_focal_crossentropy")
+    for _ in range(3):
+        np.testing.assert_allclose(
+            n_model.train_on_batch(x, y), k_model.train_on_batch(x, y), rtol=1e-5
+        )
+    for n_w, k_w in zip(n_model.get_weights(), k_model.get_weights()):
+        np.testing.assert_allclose(n_w, k_w, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(n_model.get_weights()[0], start[0], atol=1e-5)
+
+
+def test_categorical_focal_crossentropy_config_and_errors():
+    assert type(losses.get("categorical_focal_crossentropy")) is losses.CategoricalFocalCrossentropy
+    custom = losses.CategoricalFocalCrossentropy(alpha=0.3, gamma=1.0, label_smoothing=0.2)
+    again = losses.deserialize(losses.serialize(custom))
+    assert again.get_config() == custom.get_config()
+    with pytest.raises(ValueError, match="alpha"):
+        losses.CategoricalFocalCrossentropy(alpha=1.5)
+    with pytest.raises(ValueError, match="alpha"):
+        losses.CategoricalFocalCrossentropy(alpha=[0.2, -0.1])
+    with pytest.raises(ValueError, match="gamma"):
+        losses.CategoricalFocalCrossentropy(gamma=-1.0)
+    with pytest.raises(TypeError, match="axis"):
+        losses.CategoricalFocalCrossentropy(axis=1.5)

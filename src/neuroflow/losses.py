@@ -351,6 +351,46 @@ def binary_focal_crossentropy(
     return ops.mean(focal, axis=axis)
 
 
+def categorical_focal_crossentropy(
+    y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1
+):
+    """Categorical cross-entropy with each class's term weighted by
+    ``alpha * (1 - p) ** gamma``, summed over ``axis``, per sample (Keras 3's
+    ``categorical_focal_crossentropy``: probabilities rescaled to sum 1, then clipped).
+    ``alpha`` is one number or one per class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y_true = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    >>> y_pred = np.array([[0.05, 0.9, 0.05], [0.1, 0.85, 0.05]])
+    >>> [round(v, 6) for v in categorical_focal_crossentropy(y_true, y_pred).numpy().tolist()]
+    [0.000263, 0.675912]
+    """
+    alpha = _check_class_alpha(alpha)
+    _, gamma = _check_focal(0.25, gamma)
+    y_true, y_pred = _paired(y_true, y_pred)
+    axis = _check_axis(axis, y_pred.ndim)
+    target = _smooth(y_true, label_smoothing, binary=False)
+    probs = ops.softmax(y_pred, axis=axis) if from_logits else y_pred
+    output = probs / ops.sum(probs, axis=axis, keepdims=True)
+    output = ops.minimum(
+        ops.maximum(output, _const(epsilon(), y_pred)), _const(1.0 - epsilon(), y_pred)
+    )
+    cce = -ops.log(output) * target
+    weight = ops.pow(_const(1.0, y_pred) - output, gamma) * _const(alpha, y_pred)
+    return ops.sum(weight * cce, axis=axis)
+
+
+def _check_class_alpha(alpha):
+    """``alpha`` of the categorical focal loss: a number in [0, 1], or a list of them (one per
+    class)."""
+    if isinstance(alpha, (list, tuple, np.ndarray)):
+        values = [_check_focal(a, 2.0)[0] for a in np.asarray(alpha, dtype=object).ravel()]
+        return np.asarray(values)
+    return _check_focal(alpha, 2.0)[0]
+
+
 def _hinge_labels(y_true: np.ndarray) -> np.ndarray:
     """0/1 labels as -1/1, as Keras converts them; other labels unchanged."""
     if np.all((y_true == 0) | (y_true == 1)):
@@ -803,6 +843,55 @@ class BinaryFocalCrossentropy(Loss):
         }
 
 
+class CategoricalFocalCrossentropy(Loss):
+    """Categorical focal cross-entropy (see :func:`categorical_focal_crossentropy`).
+
+    Parameters
+    ----------
+    alpha : float in [0, 1] or a list of them (one per class), default 0.25
+    gamma : float >= 0, default 2.0
+        The focusing parameter; 0 (with ``alpha=1``) gives the categorical cross-entropy.
+    from_logits : bool, default False
+    label_smoothing : float, default 0
+    axis : int, default -1
+    reduction : {"sum_over_batch_size", "sum", "none"}
+    name : str, default "categorical_focal_crossentropy"
+    """
+
+    def __init__(
+        self,
+        alpha=0.25,
+        gamma=2.0,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+        reduction="sum_over_batch_size",
+        name="categorical_focal_crossentropy",
+    ):
+        super().__init__(name, reduction)
+        _check_class_alpha(alpha)
+        self.alpha = alpha if isinstance(alpha, (list, tuple)) else float(alpha)
+        self.gamma = _check_focal(0.25, gamma)[1]
+        self.from_logits, self.label_smoothing = bool(from_logits), float(label_smoothing)
+        self.axis = _check_int_axis(axis)
+
+    def call(self, y_true, y_pred):
+        return categorical_focal_crossentropy(
+            y_true, y_pred, self.alpha, self.gamma, self.from_logits, self.label_smoothing,
+            self.axis,
+        )  # fmt: skip
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+            "alpha": self.alpha,
+            "gamma": self.gamma,
+        }
+
+
 class Hinge(_PerSampleLoss):
     """Hinge loss for -1/1 (or 0/1) labels (see :func:`hinge`).
 
@@ -865,6 +954,7 @@ _LOSSES = {
     "squared_hinge": SquaredHinge,
     "categorical_hinge": CategoricalHinge,
     "binary_focal_crossentropy": BinaryFocalCrossentropy,
+    "categorical_focal_crossentropy": CategoricalFocalCrossentropy,
 }
 _FUNCTIONS = {
     sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
@@ -883,6 +973,7 @@ _FUNCTIONS = {
     squared_hinge: SquaredHinge,
     categorical_hinge: CategoricalHinge,
     binary_focal_crossentropy: BinaryFocalCrossentropy,
+    categorical_focal_crossentropy: CategoricalFocalCrossentropy,
 }
 
 
