@@ -20,9 +20,10 @@ def snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def serialize(obj, table: dict, kind: str, key=str.lower) -> dict:
+def serialize(obj, table: dict, kind: str, key=str.lower, module: str | None = None) -> dict:
     """Keras's ``{"class_name": ..., "config": ...}`` for ``obj``, whose class must be the one
-    ``table`` holds under ``key(class name)`` (only those can be rebuilt by name)."""
+    ``table`` holds under ``key(class name)`` (only those can be rebuilt by name); with
+    ``module``, Keras 3's ``{"module", "class_name", "config", "registered_name"}``."""
     cls = type(obj)
     if table.get(key(cls.__name__)) is not cls:
         known = ", ".join(sorted({c.__name__ for c in table.values() if isinstance(c, type)}))
@@ -30,7 +31,14 @@ def serialize(obj, table: dict, kind: str, key=str.lower) -> dict:
             f"Cannot serialize the {kind} {obj!r}: only the library's own {kind} classes can "
             f"be ({known})."
         )
-    return {"class_name": cls.__name__, "config": obj.get_config()}
+    if module is None:
+        return {"class_name": cls.__name__, "config": obj.get_config()}
+    return {
+        "module": module,
+        "class_name": cls.__name__,
+        "config": obj.get_config(),
+        "registered_name": None,
+    }
 
 
 def deserialize(spec, table: dict, kind: str, key=str.lower):

@@ -25,7 +25,7 @@ import numbers
 
 import numpy as np
 
-from neuroflow import ops
+from neuroflow import _registry, ops
 from neuroflow._registry import deserialize as _deserialize
 from neuroflow._registry import resolve
 from neuroflow.tensor import Tensor
@@ -79,7 +79,7 @@ class Constraint:
     Examples
     --------
     >>> import numpy as np
-    >>> from neuroflow import ops
+    >>> from neuroflow import _registry, ops
     >>> class NonNegative(Constraint):
     ...     def __call__(self, w):
     ...         return ops.maximum(w, 0.0)
@@ -310,17 +310,7 @@ def serialize(constraint):
     """
     if constraint is None:
         return None
-    if type(constraint) not in set(_CONSTRAINTS.values()):
-        raise ValueError(
-            f"Cannot serialize the constraint {constraint!r}: only the library's own classes "
-            "can be (Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm)."
-        )
-    return {
-        "module": "keras.constraints",
-        "class_name": type(constraint).__name__,
-        "config": constraint.get_config(),
-        "registered_name": None,
-    }
+    return _registry.serialize(constraint, _CONSTRAINTS, "constraint", module="keras.constraints")
 
 
 def deserialize(config):

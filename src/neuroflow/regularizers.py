@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from neuroflow import ops
+from neuroflow import _registry, ops
 from neuroflow._registry import deserialize as _deserialize
 from neuroflow._registry import resolve
 
@@ -242,22 +242,9 @@ def serialize(regularizer):
     """
     if regularizer is None:
         return None
-    if not isinstance(regularizer, Regularizer) or type(regularizer) not in (
-        L1,
-        L2,
-        L1L2,
-        OrthogonalRegularizer,
-    ):
-        raise ValueError(
-            f"Cannot serialize the regularizer {regularizer!r}: only the library's own classes "
-            "can be (L1, L2, L1L2, OrthogonalRegularizer)."
-        )
-    return {
-        "module": "keras.regularizers",
-        "class_name": type(regularizer).__name__,
-        "config": regularizer.get_config(),
-        "registered_name": None,
-    }
+    return _registry.serialize(
+        regularizer, _REGULARIZERS, "regularizer", module="keras.regularizers"
+    )
 
 
 def deserialize(config):

@@ -23,6 +23,8 @@ import math
 
 import numpy as np
 
+from neuroflow import _registry
+
 _f32 = np.float32
 
 
@@ -325,18 +327,10 @@ def serialize(learning_rate_schedule: LearningRateSchedule) -> dict:
     >>> spec["class_name"], spec["config"]["decay_steps"]
     ('ExponentialDecay', 10)
     """
-    cls = type(learning_rate_schedule)
-    if _SCHEDULES.get(cls.__name__) is not cls:
-        raise ValueError(
-            f"Cannot serialize the learning rate schedule {learning_rate_schedule!r}: only "
-            f"the library's own schedules can be ({', '.join(sorted(_SCHEDULES))})."
-        )
-    return {
-        "module": "keras.optimizers.schedules",
-        "class_name": cls.__name__,
-        "config": learning_rate_schedule.get_config(),
-        "registered_name": None,
-    }
+    return _registry.serialize(
+        learning_rate_schedule, _SCHEDULES, "learning rate schedule", key=str,
+        module="keras.optimizers.schedules",
+    )  # fmt: skip
 
 
 def deserialize(config: dict) -> LearningRateSchedule:
