@@ -27,6 +27,9 @@ __all__ = [
 ]  # fmt: skip
 
 
+_FLOAT32 = np.dtype(np.float32)
+
+
 def as_input_tensor(x, name: str = "inputs") -> Tensor:
     """NumPy data (or a Tensor) as a float32 Tensor; non-numeric input is a TypeError."""
     if isinstance(x, Tensor):
@@ -39,9 +42,6 @@ def as_input_tensor(x, name: str = "inputs") -> Tensor:
             f"Expected `{name}` to hold numbers. Received an array of dtype {array.dtype}."
         )
     return Tensor(array if array.dtype == np.float32 else array.astype(np.float32))
-
-
-_FLOAT32 = np.dtype(np.float32)
 
 
 def as_input_structure(inputs):
@@ -513,13 +513,11 @@ class Layer:
             return self._call_masked(inputs, args, kwargs, mask, accepts.mask, outer, training)
         if outer is training:
             return self.call(inputs, *args, **kwargs)
-        if outer is None:  # enter_call, inlined: an outermost call starts a generation
-            _context.generation += 1
-        _context.training = training
+        previous = enter_call(training)
         try:
             return self.call(inputs, *args, **kwargs)
         finally:
-            _context.training = outer
+            _context.training = previous
 
     def _call_masked(self, inputs, args, kwargs, mask, accepts_mask, outer, training):
         """``call`` where a mask is involved, as Keras 3's ``Layer.__call__``: ``call``

@@ -22,7 +22,6 @@ from neuroflow.layers.base import (
     Layer,
     _call_arguments,
     as_input_structure,
-    as_input_tensor,
     enter_call,
     exit_call,
     is_shape,
@@ -1501,11 +1500,9 @@ class Model(Layer):
             inputs, args = args[0], args[1:]
         else:
             inputs = kwargs.pop("inputs", None)
-        if type(inputs) is np.ndarray:  # the common case first: one array of data
-            inputs = as_input_tensor(inputs)
-            if inputs.data.ndim:
-                self._check_input(inputs)
-        elif type(inputs) is not Tensor and not has_symbolic(inputs):
+        if type(inputs) is not Tensor and (
+            type(inputs) is np.ndarray or not has_symbolic(inputs)  # one array: data
+        ):
             inputs = as_input_structure(inputs)
             if not isinstance(inputs, Tensor) or inputs.ndim:
                 self._check_input(inputs)
