@@ -131,6 +131,27 @@ def test_seed_repeats_a_run_and_random_seed_works(config):
     assert [g.size() for g in c.population.values()] == [g.size() for g in d.population.values()]
 
 
+def test_generations_leave_no_reference_cycles_behind(config):
+    # a generation's gene tables are freed by reference counting once the next one has its
+    # own, without waiting for the garbage collector (whose collections cost time)
+    import gc
+
+    from neuroflow.neat._table import GeneTable
+
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        population, _ = _run(config, 3, 8)  # alive: its own generation's tables are in use
+        gc.collect()
+        cyclic = [o for o in gc.garbage if isinstance(o, GeneTable)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert cyclic == []
+
+
 def test_checkpoint_restore_continues_identically(config, tmp_path):
     import random
 

@@ -320,7 +320,7 @@ class DefaultGenome:
     def configure_crossover(self, genome1, genome2, config):
         """Makes this the child of ``genome1`` and ``genome2``: matching genes (same
         innovation number) from either parent at random, the others from the fitter one."""
-        _, pop = _crossover(config, [(self.key, genome1, genome2)], type(self))
+        _, pop, _ = _crossover(config, [(self.key, genome1, genome2)], type(self))
         pop.genomes = [self]
         pop.adopt()
 
@@ -636,7 +636,8 @@ def _crossover(config, children, genome_type, population=None):
     """Children ``(key, parent_a, parent_b)`` by crossover, all at once (not yet mutated);
     ``population``: the generation the parents come from, if known.
 
-    Returns the children (no genes yet) and a :class:`_Population` of their genes."""
+    Returns the children (no genes yet), a :class:`_Population` of their genes and the
+    :class:`_Population` the parents' genes were read from."""
     rng = config.get_rng()
     keys, first, second = zip(*children)
     n = len(keys)
@@ -679,7 +680,7 @@ def _crossover(config, children, genome_type, population=None):
         tables.append((child, n1))
     (nt, ncount), (ct, ccount) = tables
     kids = _shells(genome_type, keys)
-    return kids, _Population.of_tables(kids, nt, ct, ncount, ccount)
+    return kids, _Population.of_tables(kids, nt, ct, ncount, ccount), pop
 
 
 def _shells(genome_type, keys) -> list:
@@ -725,7 +726,9 @@ def offspring(config, children, genome_type=DefaultGenome, elites=(), population
     if not children:
         consolidate(list(elites), config)
         return []
-    kids, pop = _crossover(config, children, genome_type, population)
+    kids, pop, parents = _crossover(config, children, genome_type, population)
+    # the generation's own tables when the parents were gathered from them as they are
+    retired = [t for t in (parents.nodes, parents.conns) if t.layout is not None]
     pop = _mutation.mutate(config, pop, config.get_rng())
     kept = [g for g in elites if g._nodes is None and g._connections is None]
     if kept:
@@ -738,6 +741,14 @@ def offspring(config, children, genome_type=DefaultGenome, elites=(), population
             np.concatenate([old.conn_counts, pop.conn_counts]),
         )
     pop.adopt()
+    for table in retired:
+        # The previous generation's layout note holds its genomes' own (table, lo, hi)
+        # references, which hold the table: a cycle only Python's garbage collector would
+        # free (its collections cost several percent of a run). The next generation now
+        # has its own tables, so the note is no longer read: drop it, and the old table
+        # is freed as soon as nothing else refers to it.
+        if table is not pop.nodes and table is not pop.conns:
+            table.layout = None
     return kids
 
 
