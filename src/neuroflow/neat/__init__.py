@@ -16,7 +16,7 @@ Evolutionary Computation 10(2).
 ['abs', 'clamped', 'cube', 'elu']
 """
 
-from neuroflow.neat import nn
+from neuroflow.neat import ctrnn, iznn, nn
 from neuroflow.neat._examples import config_example
 from neuroflow.neat.activations import ActivationFunctionSet
 from neuroflow.neat.aggregations import AggregationFunctionSet
@@ -58,5 +58,7 @@ __all__ = [
     "ThreadedEvaluator",
     "UnknownConfigItemError",
     "config_example",
+    "ctrnn",
+    "iznn",
     "nn",
 ]

@@ -19,6 +19,9 @@ class BaseGene:
     """What node and connection genes share: attributes, mutation, crossover, copying."""
 
     _gene_attributes: list = []
+    # the attributes the genome's vectorized distance compares (None: all of them); a gene
+    # type whose ``distance`` leaves some out names the ones it counts
+    _distance_attributes = None
 
     def __init__(self, key):
         self.key = key

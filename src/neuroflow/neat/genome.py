@@ -753,17 +753,18 @@ def offspring(config, children, genome_type=DefaultGenome, elites=(), population
 
 
 def _homologous(table, rows, other, other_rows):
-    """Sum over attributes of the gene pairs: |difference| for numbers, 1 where others differ."""
-    numbers = [
-        (c, o)
+    """Sum over attributes of the gene pairs: |difference| for numbers, 1 where others differ.
+
+    The attributes counted are the gene type's ``_distance_attributes`` (names) when it
+    has them, else all of them."""
+    counted = getattr(table.gene_type, "_distance_attributes", None)
+    pairs = [
+        (a, c, o)
         for a, c, o in zip(table.attributes, table.cols, other.cols)
-        if isinstance(a, (FloatAttribute, IntegerAttribute))
+        if counted is None or a.name in counted
     ]
-    others = [
-        (c, o)
-        for a, c, o in zip(table.attributes, table.cols, other.cols)
-        if not isinstance(a, (FloatAttribute, IntegerAttribute))
-    ]
+    numbers = [(c, o) for a, c, o in pairs if isinstance(a, (FloatAttribute, IntegerAttribute))]
+    others = [(c, o) for a, c, o in pairs if not isinstance(a, (FloatAttribute, IntegerAttribute))]
     d = np.zeros(len(rows))
     for group, op in ((numbers, lambda x, y: np.abs(x - y)), (others, np.not_equal)):
         if len(group) == 1:
