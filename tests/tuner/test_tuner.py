@@ -10,6 +10,7 @@ import pytest
 import neuroflow.tuner as kt
 from neuroflow import keras
 from neuroflow.callbacks import Callback
+from tests.conftest import peer
 
 _rng = np.random.default_rng(0)
 X = _rng.normal(size=(96, 4)).astype("float32")
@@ -87,6 +88,51 @@ def test_search_writes_project_and_best_model_matches_its_score(tmp_path):
     assert accuracy == pytest.approx(best_trial.score, abs=1e-6)
     best_hp = tuner.get_best_hyperparameters(2)
     assert len(best_hp) == 2 and best_hp[0].values == best_trial.hyperparameters.values
+
+
+def build_without_input_shape(hp):
+    # KerasTuner's getting-started model: no Input, so the model is built by fit
+    model = keras.Sequential()
+    model.add(keras.layers.Flatten())
+    model.add(keras.layers.Dense(hp.Int("units", 4, 16, step=4), activation="relu"))
+    model.add(keras.layers.Dense(3, activation="softmax"))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_best_model_built_without_an_input_shape_loads_its_weights(tmp_path):
+    tuner = kt.RandomSearch(
+        build_without_input_shape,
+        objective="val_accuracy",
+        max_trials=2,
+        directory=tmp_path,
+        project_name="p",
+        seed=1,
+    )
+    tuner.search(X, Y, **FIT)
+    best_trial = tuner.oracle.get_best_trials(1)[0]
+    build_config = tmp_path / "p" / f"trial_{best_trial.trial_id}" / "build_config.json"
+    assert json.loads(build_config.read_text()) == {"input_shape": [None, 4]}
+    model = tuner.get_best_models(1)[0]
+    assert model.built
+    _, accuracy = model.evaluate(X[72:], Y[72:], verbose=0)
+    assert accuracy == pytest.approx(best_trial.score, abs=1e-6)
+
+
+def test_build_config_round_trip_as_keras():
+    ref = peer("keras")
+    for lib in (keras, ref):
+        model = lib.Sequential([lib.layers.Flatten(), lib.layers.Dense(2)])
+        assert model.get_build_config() is None  # not built yet
+        model.build((None, 3, 2))
+        config = model.get_build_config()
+        assert tuple(config["input_shape"]) == (None, 3, 2)
+        again = lib.Sequential([lib.layers.Flatten(), lib.layers.Dense(2)])
+        again.build_from_config(json.loads(json.dumps(config)))
+        assert again.built and again.count_params() == 14
+    dense = keras.layers.Dense(3)
+    dense.build_from_config({"input_shape": [None, 5]})
+    assert dense.kernel.shape == (5, 3) and dense.get_build_config() == {"input_shape": (None, 5)}
 
 
 def test_fixed_seed_gives_identical_results(tmp_path):

@@ -669,6 +669,19 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} fuses with no layer before it.")
 
     # --------------------------------------------------------------------- config
+    def get_build_config(self):
+        """``{"input_shape": shape}``: the shape the layer was built for (Keras 3's), which
+        :meth:`build_from_config` builds from again; ``None`` while unbuilt."""
+        if self._build_shape is None:
+            return None
+        return {"input_shape": self._build_shape}
+
+    def build_from_config(self, config) -> None:
+        """Builds the layer for ``config["input_shape"]`` (from :meth:`get_build_config`;
+        JSON's lists are read as shapes)."""
+        if config and config.get("input_shape") is not None:
+            self.build_for(map_shapes(tuple, config["input_shape"]))
+
     def get_config(self) -> dict:
         config = {"name": self.name, "trainable": self.trainable, "dtype": "float32"}
         if self.input_shape_hint is not None:

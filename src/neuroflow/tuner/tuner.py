@@ -14,6 +14,8 @@ Files (``directory/project_name/``), each written atomically::
     oracle.json                  the oracle's state (space, order of trials, seeds, retries)
     trial_<id>/trial.json        the trial's values, metrics, score and status
     trial_<id>/checkpoint.neuroflow   the weights of the trial's best epoch
+    trial_<id>/build_config.json      the model's build config (KerasTuner's), so a model
+                                      built without an input shape can be rebuilt to load them
 
 With ``overwrite=False`` (the default), a tuner made on an existing project reloads it and
 ``search`` goes on from there: finished trials are not run again, and a trial that was
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import shutil
 import statistics
 import warnings
@@ -43,6 +46,7 @@ from neuroflow.tuner.trial import Trial, TrialStatus
 __all__ = ["Tuner"]
 
 CHECKPOINT = "checkpoint.neuroflow"
+BUILD_CONFIG = "build_config.json"
 
 
 class _SaveBestEpoch(Callback):
@@ -169,9 +173,21 @@ def run_trial_task(task: _TrialTask) -> dict:
                 kwargs["callbacks"] = [*callbacks, checkpoint_cb]
                 result = task.hypermodel.fit(hp, model, *task.fit_args, **kwargs)
                 executions.append(_as_logs(result))
+                _save_build_config(model, Path(task.checkpoint).with_name(BUILD_CONFIG))
     except _FatalTrialError as e:
         return {"fatal": e.kind, "message": str(e)}
     return {"executions": executions, "hyperparameters": hp.get_config()}
+
+
+def _save_build_config(model, path: Path) -> None:
+    """Writes ``model.get_build_config()`` as JSON (atomically), as KerasTuner does after
+    each execution, for :meth:`Tuner.load_model` to build an unbuilt model from."""
+    from neuroflow.utils.files import atomic_write_bytes
+
+    get = getattr(model, "get_build_config", None)
+    config = get() if get is not None else None
+    if config is not None:
+        atomic_write_bytes(path, json.dumps(config).encode("utf-8"))
 
 
 def _best_epoch(history: dict, objective: Objective) -> tuple[dict, int]:
@@ -275,6 +291,9 @@ class Tuner:
 
     def _get_checkpoint_fname(self, trial_id: str) -> str:
         return str(self.get_trial_dir(trial_id) / CHECKPOINT)
+
+    def _get_build_config_fname(self, trial_id: str) -> str:
+        return str(self.get_trial_dir(trial_id) / BUILD_CONFIG)
 
     @property
     def remaining_trials(self):
@@ -487,6 +506,9 @@ class Tuner:
                 f"No weights were saved for trial {trial.trial_id} (status {trial.status}): "
                 f"{path} does not exist."
             )
+        build_config = Path(self._get_build_config_fname(trial.trial_id))
+        if not model.built and build_config.exists():  # e.g. a Sequential with no input shape
+            model.build_from_config(json.loads(build_config.read_text("utf-8")))
         model.load_weights(path)
         return model
 
