@@ -135,6 +135,30 @@ def test_build_config_round_trip_as_keras():
     assert dense.kernel.shape == (5, 3) and dense.get_build_config() == {"input_shape": (None, 5)}
 
 
+class CustomLoop(kt.HyperModel):
+    """KerasTuner's "tune the custom training loop": build returns an uncompiled model and
+    fit compiles, trains and returns the objective's value."""
+
+    def build(self, hp):
+        return keras.Sequential([keras.layers.Input((4,)), keras.layers.Dense(hp.Int("u", 2, 6))])
+
+    def fit(self, hp, model, x, y, validation_data, **kwargs):
+        model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+        model.fit(x, y, epochs=1, verbose=0)
+        return float(model.evaluate(*validation_data, verbose=0))
+
+
+def test_hypermodel_fit_may_compile_an_uncompiled_model(tmp_path):
+    tuner = kt.RandomSearch(
+        CustomLoop(), objective="val_loss", max_trials=2, directory=tmp_path, seed=3
+    )
+    Yf = Y.astype("float32")[:, None]
+    tuner.search(X[:72], Yf[:72], validation_data=(X[72:], Yf[72:]))
+    trials = tuner.oracle.trials.values()
+    assert {t.status for t in trials} == {"COMPLETED"} and len(trials) == 2
+    assert all(np.isfinite(t.score) for t in trials)
+
+
 def test_fixed_seed_gives_identical_results(tmp_path):
     runs = []
     for name in ("a", "b"):

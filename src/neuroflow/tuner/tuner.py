@@ -96,7 +96,9 @@ class _TrialTask:
 
 
 def build_checked(hypermodel: HyperModel, hp: HyperParameters, max_model_size=None):
-    """``hypermodel``'s model for ``hp``, checked to be a compiled neuroflow model."""
+    """``hypermodel``'s model for ``hp``, checked to be a neuroflow model, and compiled
+    unless the hypermodel's own ``fit`` trains it (KerasTuner's custom training loops
+    compile, or train without compiling, in ``fit``)."""
     from neuroflow.models import Model
 
     model = hypermodel._build(hp)
@@ -107,7 +109,7 @@ def build_checked(hypermodel: HyperModel, hp: HyperParameters, max_model_size=No
             f"compiled neuroflow model (neuroflow.keras.Model). Received: {model!r} of type "
             f"{type(model).__module__}.{type(model).__name__}.",
         )
-    if not model.compiled:
+    if not model.compiled and type(hypermodel).fit is HyperModel.fit:
         raise _FatalTrialError(
             "ValueError",
             "Expected the model-building function, or HyperModel.build(), to return a "
