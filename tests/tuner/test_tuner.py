@@ -159,6 +159,49 @@ def test_hypermodel_fit_may_compile_an_uncompiled_model(tmp_path):
     assert all(np.isfinite(t.score) for t in trials)
 
 
+class TuneAnything(kt.RandomSearch):
+    # KerasTuner's "tune anything": run_trial defines the space and returns the objective
+    def run_trial(self, trial, *args, **kwargs):
+        x = trial.hyperparameters.Float("x", -1.0, 1.0)
+        return x * x + 1
+
+
+class OwnTraining(kt.RandomSearch):
+    # run_trial building with the hypermodel and handing back the default trial's Histories
+    def run_trial(self, trial, *args, **kwargs):
+        kwargs["batch_size"] = trial.hyperparameters.Choice("batch_size", [16, 32])
+        return super().run_trial(trial, *args, **kwargs)
+
+
+def test_run_trial_overridden_as_kerastuner_users_do(tmp_path):
+    tuner = TuneAnything(max_trials=6, directory=tmp_path, project_name="a", seed=5)
+    tuner.search()
+    trials = list(tuner.oracle.trials.values())
+    xs = [t.hyperparameters.get("x") for t in trials]
+    assert len(trials) == 6 and len(set(xs)) == 6  # the space grew from run_trial, explored
+    best = tuner.get_best_hyperparameters()[0].get("x")
+    assert best == min(xs, key=abs)  # default objective: minimise the returned value
+    assert tuner.oracle.get_best_trials(1)[0].score == pytest.approx(best * best + 1)
+
+    own = OwnTraining(
+        build,
+        objective="val_accuracy",
+        max_trials=2,
+        directory=tmp_path,
+        project_name="b",
+        seed=5,
+        n_jobs=2,
+    )
+    with pytest.warns(RuntimeWarning, match="run in this process"):
+        own.search(X, Y, **FIT)
+    trials = list(own.oracle.trials.values())
+    assert {t.status for t in trials} == {"COMPLETED"}
+    assert all("batch_size" in t.hyperparameters.values for t in trials)
+    model = own.get_best_models(1)[0]  # the default trial's checkpoint was written
+    _, accuracy = model.evaluate(X[72:], Y[72:], verbose=0)
+    assert accuracy == pytest.approx(own.oracle.get_best_trials(1)[0].score, abs=1e-6)
+
+
 def test_fixed_seed_gives_identical_results(tmp_path):
     runs = []
     for name in ("a", "b"):

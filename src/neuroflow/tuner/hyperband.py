@@ -253,12 +253,15 @@ class Hyperband(Tuner):
         )
         super().__init__(oracle=oracle, hypermodel=hypermodel, **kwargs)
 
-    def run_trial(self, trial, *fit_args, **fit_kwargs):
+    def _trial_task(self, trial, fit_args, fit_kwargs):
         values = trial.hyperparameters.values
         if "tuner/epochs" in values:
-            fit_kwargs["epochs"] = values["tuner/epochs"]
-            fit_kwargs["initial_epoch"] = values["tuner/initial_epoch"]
-        task = super().run_trial(trial, *fit_args, **fit_kwargs)
+            fit_kwargs = {
+                **fit_kwargs,
+                "epochs": values["tuner/epochs"],
+                "initial_epoch": values["tuner/initial_epoch"],
+            }
+        task = super()._trial_task(trial, fit_args, fit_kwargs)
         if "tuner/trial_id" in values:
             task.initial_weights = self._get_checkpoint_fname(values["tuner/trial_id"])
         return task

@@ -147,13 +147,36 @@ def _as_logs(result) -> dict:
     )
 
 
-def run_trial_task(task: _TrialTask) -> dict:
+@dataclass
+class _OwnRunTrial:
+    """A trial run by a tuner subclass's own ``run_trial`` (KerasTuner's contract: it
+    returns a History, a dict of metrics, the objective's value, or a list of those), in
+    this process."""
+
+    tuner: Tuner
+    trial: Trial
+    fit_args: tuple
+    fit_kwargs: dict
+
+
+def run_trial_task(task: _TrialTask | _OwnRunTrial) -> dict:
     """Runs one trial: builds, trains and checkpoints; returns each execution's logs.
 
     A mistake every trial would repeat (``build`` returning something that is not a
     compiled model, ``fit`` returning nothing) comes back as ``{"fatal": ...}`` so that the
     search stops with it; any other exception is the trial's failure (retried, then FAILED).
     """
+    if isinstance(task, _OwnRunTrial):
+        try:
+            results = task.tuner.run_trial(task.trial, *task.fit_args, **task.fit_kwargs)
+            results = results if isinstance(results, list) else [results]
+            executions = [_as_logs(r) for r in results]
+        except _FatalTrialError as e:
+            return {"fatal": e.kind, "message": str(e)}
+        return {
+            "executions": executions,
+            "hyperparameters": task.trial.hyperparameters.get_config(),
+        }
     from neuroflow.backend import using_rng
 
     hp = HyperParameters.from_config(task.hp_config)
@@ -348,6 +371,8 @@ class Tuner:
 
     # -- the search
     def _check_search_space(self) -> None:
+        if self._own_run_trial():  # run_trial may define the space as it goes
+            return
         fit_overridden = type(self.hypermodel).fit is not HyperModel.fit
         if not self.oracle.hyperparameters.space and not fit_overridden:
             raise ValueError(
@@ -370,10 +395,33 @@ class Tuner:
             seed=self.oracle.seed,
         )
 
-    def run_trial(self, trial: Trial, *fit_args, **fit_kwargs) -> _TrialTask:
-        """The task that runs ``trial`` (subclasses adjust ``fit``'s arguments here)."""
+    def _trial_task(self, trial: Trial, fit_args: tuple, fit_kwargs: dict) -> _TrialTask:
+        """The task that runs ``trial`` (built-in tuners adjust ``fit``'s arguments here)."""
         self.get_trial_dir(trial.trial_id).mkdir(parents=True, exist_ok=True)
         return self._make_task(trial, fit_args, fit_kwargs)
+
+    def run_trial(self, trial: Trial, *fit_args, **fit_kwargs) -> list:
+        """Runs ``trial`` here and returns one History per execution (KerasTuner's).
+
+        A subclass may override it, as KerasTuner's users do, to build and train in its own
+        way (or to optimise any function of ``trial.hyperparameters``) and return a History,
+        a dict of metrics, the objective's value, or a list of those. Trials of such a tuner
+        run in this process, one at a time.
+        """
+        from neuroflow.callbacks import History
+
+        result = run_trial_task(self._trial_task(trial, fit_args, fit_kwargs))
+        if "fatal" in result:
+            raise _FatalTrialError(result["fatal"], result["message"])
+        histories = []
+        for logs in result["executions"]:
+            history = History()
+            history.history = dict(logs.get("history", {}))
+            histories.append(history)
+        return histories
+
+    def _own_run_trial(self) -> bool:
+        return type(self).run_trial is not Tuner.run_trial
 
     def search(self, *fit_args, **fit_kwargs) -> None:
         """Runs trials until the oracle stops (``max_trials`` reached or space exhausted).
@@ -391,7 +439,16 @@ class Tuner:
         ran = 0
         started: list[tuple] = []  # (worker slot, trial) handed to the executor, by index
         running: dict[int, Trial] = {}  # worker slot -> its trial
-        with get_executor(self.n_jobs, self.distributed) as executor:
+        n_jobs, distributed = self.n_jobs, self.distributed
+        if self._own_run_trial() and (n_jobs != 1 or distributed is not None):
+            warnings.warn(
+                f"{type(self).__name__} overrides run_trial(), so its trials run in this "
+                "process, one at a time (n_jobs and distributed are ignored).",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            n_jobs, distributed = 1, None
+        with get_executor(n_jobs, distributed) as executor:
             tasks = self._stream_tasks(started, running, fit_args, fit_kwargs)
             for outcome in executor.map_unordered(run_trial_task, tasks, retries=0):
                 slot, trial = started[outcome.index]
@@ -426,7 +483,10 @@ class Tuner:
             if trial.status == TrialStatus.RUNNING:
                 running[slot] = trial
                 started.append((slot, trial))
-                yield self.run_trial(trial, *fit_args, **fit_kwargs)
+                if self._own_run_trial():
+                    yield _OwnRunTrial(self, trial, fit_args, fit_kwargs)
+                else:
+                    yield self._trial_task(trial, fit_args, fit_kwargs)
             elif running:
                 yield WAIT
             elif trial.status == TrialStatus.IDLE:
