@@ -34,13 +34,17 @@ def eval_xor_batch(genomes, config):
         g.fitness = 4.0 - float(((o[:, 0] - XOR_Y) ** 2).sum())
 
 
-def to_neat_python(genome, pn):
-    """The same genome as a neat-python genome (gene by gene)."""
+NODE_ATTRIBUTES = ("bias", "response", "activation", "aggregation", "time_constant")
+
+
+def to_neat_python(genome, pn, genome_type=None, node_type=None, attributes=NODE_ATTRIBUTES):
+    """The same genome as a neat-python genome (gene by gene); DefaultGenome's unless
+    ``genome_type``/``node_type`` (neat-python's classes) and their node ``attributes``."""
     genome = copy.deepcopy(genome)
-    h = pn.DefaultGenome(genome.key)
+    h = (genome_type or pn.DefaultGenome)(genome.key)
     for k, ng in genome.nodes.items():
-        n = pn.genes.DefaultNodeGene(k)
-        for a in ("bias", "response", "activation", "aggregation", "time_constant"):
+        n = (node_type or pn.genes.DefaultNodeGene)(k)
+        for a in attributes:
             setattr(n, a, getattr(ng, a))
         h.nodes[k] = n
     for k, cg in genome.connections.items():

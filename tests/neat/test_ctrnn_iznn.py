@@ -117,18 +117,7 @@ def eval_spiking(genomes, config):
 
 
 def iz_to_neat_python(genome, pn):
-    genome = copy.deepcopy(genome)
-    h = pn.iznn.IZGenome(genome.key)
-    for k, ng in genome.nodes.items():
-        n = pn.iznn.IZNodeGene(k)
-        for a in ("bias", "a", "b", "c", "d"):
-            setattr(n, a, getattr(ng, a))
-        h.nodes[k] = n
-    for k, cg in genome.connections.items():
-        c = pn.genes.DefaultConnectionGene(k, innovation=cg.innovation or 0)
-        c.weight, c.enabled = cg.weight, cg.enabled
-        h.connections[k] = c
-    return h
+    return to_neat_python(genome, pn, pn.iznn.IZGenome, pn.iznn.IZNodeGene, "bias a b c d".split())
 
 
 @pytest.fixture(scope="module")
