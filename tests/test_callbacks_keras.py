@@ -181,7 +181,7 @@ def test_learning_rate_scheduler_sets_the_rate_each_epoch_uses():
     model = nf.keras.Sequential([nf.keras.Input((3,)), nf.keras.layers.Dense(1)])
     model.compile(optimizers.SGD(0.1), "mse")
     spy = callbacks.LambdaCallback(
-        on_train_batch_begin=lambda batch, logs: seen.append(model.optimizer.learning_rate)
+        on_train_batch_begin=lambda batch, logs: seen.append(float(model.optimizer.learning_rate))
     )
     sched = callbacks.LearningRateScheduler(lambda epoch: [0.5, 0.25][epoch])
     model.fit(X, Y, batch_size=5, epochs=2, verbose=0, callbacks=[sched, spy])

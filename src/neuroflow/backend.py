@@ -88,15 +88,12 @@ def get_value(x):
 
 
 def set_value(x, value) -> None:
-    """Assigns ``value`` to the variable ``x``, as ``tf.keras.backend.set_value``.
-
-    An optimizer's learning rate here is a plain number: assign it as
-    ``optimizer.learning_rate = value``."""
+    """Assigns ``value`` to the variable ``x``, as ``tf.keras.backend.set_value``
+    (``set_value(model.optimizer.learning_rate, 1e-4)``: the rate is a variable)."""
     if not hasattr(x, "assign"):
         raise TypeError(
             "Expected `x` to be a variable (something with `assign`). Received: "
-            f"x={x!r} of type {type(x).__name__}. An optimizer's learning rate is a number "
-            "here: set it with `optimizer.learning_rate = value`."
+            f"x={x!r} of type {type(x).__name__}."
         )
     x.assign(value)
 

@@ -12,6 +12,13 @@ Examples
 >>> opt.apply([np.array([1.0, 1.0], dtype=np.float32)], [w])
 >>> w.numpy()
 array([0.9, 1.9], dtype=float32)
+
+The learning rate and the step count are variables, as in Keras 3:
+
+>>> opt.learning_rate.assign(0.05)
+<tf.Variable 'learning_rate:0' shape=() dtype=float32, numpy=0.05>
+>>> float(opt.learning_rate), int(opt.iterations)
+(0.05000000074505806, 1)
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import numpy as np
 from neuroflow import _registry, schedules
 from neuroflow._registry import resolve
 from neuroflow.schedules import LearningRateSchedule
-from neuroflow.tensor import Tensor, no_grad
+from neuroflow.tensor import Tensor, Variable, no_grad
 
 # Keras's path to the schedules: ``optimizers.schedules.ExponentialDecay`` and
 # ``from neuroflow.optimizers.schedules import ExponentialDecay`` both work
@@ -43,15 +50,30 @@ def _check_fraction(name: str, value) -> None:
         raise ValueError(f"Expected `{name}` in [0, 1). Received: {name}={value!r}")
 
 
+def _rate_value(value) -> float:
+    """A learning rate given as a number, NumPy scalar or one-element tensor, checked > 0."""
+    if isinstance(value, (Tensor, np.ndarray)) and np.size(value) == 1:
+        value = float(np.asarray(value.data if isinstance(value, Tensor) else value))
+    _check_positive("learning_rate", value)
+    return value
+
+
+def _rate_variable(value) -> Variable:
+    """Keras 3's learning-rate variable: float32, not trainable."""
+    return Variable(np.float32(_rate_value(value)), trainable=False, name="learning_rate")
+
+
 class Optimizer:
     """Base class.
 
     Parameters
     ----------
     learning_rate : float, LearningRateSchedule or callable
-        Step size; a :class:`~neuroflow.schedules.LearningRateSchedule` gives
-        ``schedule(iterations)`` at each step (``iterations`` counting the steps already
-        applied, as in Keras), any other callable is called with no arguments.
+        Step size, kept in a float32 :class:`~neuroflow.Variable` as in Keras 3
+        (``optimizer.learning_rate.assign(1e-4)``, ``.numpy()``, ``float(...)``); a
+        :class:`~neuroflow.schedules.LearningRateSchedule` gives ``schedule(iterations)`` at
+        each step (``iterations`` counting the steps already applied, as in Keras), any other
+        callable is called with no arguments.
     clipnorm : float, optional
         Clip each gradient to this L2 norm.
     clipvalue : float, optional
@@ -82,8 +104,8 @@ class Optimizer:
             )
         if isinstance(learning_rate, dict):  # a serialized schedule, as from_config gets it
             learning_rate = schedules.deserialize(learning_rate)
-        if not callable(learning_rate):
-            _check_positive("learning_rate", learning_rate)
+        if not callable(learning_rate):  # a number becomes Keras 3's float32 variable
+            learning_rate = _rate_variable(learning_rate)
         for arg, value in (
             ("clipnorm", clipnorm),
             ("clipvalue", clipvalue),
@@ -91,38 +113,75 @@ class Optimizer:
         ):
             if value is not None:
                 _check_positive(arg, value)
+        self.name = name or type(self).__name__.lower()
         self._learning_rate = learning_rate
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
-        self.name = name or type(self).__name__.lower()
-        self.iterations = 0
+        # Keras 3's int64 step counter; update steps read it through ``_step``, a plain int
+        self._iterations = Variable(np.int64(0), trainable=False, name="iteration")
+        self._step = 1
         # keyed by the variables themselves (hashed by identity), so that the state
         # survives pickling together with the model, which a key of id() would not
         self._slots: dict = {}
         self.built = False
 
     @property
-    def learning_rate(self) -> float:
-        """The rate the next step uses: a schedule's value at ``iterations``.
+    def learning_rate(self) -> Tensor:
+        """The rate the next step uses: the float32 variable holding it (Keras 3), or a
+        schedule's value at ``iterations`` as a tensor.
 
-        Setting it to a number is refused while a schedule is in use, as in Keras.
+        Setting a number assigns it to that variable (``optimizer.learning_rate = 1e-4`` and
+        ``optimizer.learning_rate.assign(1e-4)`` do the same); setting one is refused while
+        a schedule is in use, as in Keras.
         """
         lr = self._learning_rate
-        if isinstance(lr, LearningRateSchedule):
-            return float(lr(self.iterations))
-        return float(lr()) if callable(lr) else float(lr)
+        if isinstance(lr, Variable):
+            return lr
+        return Tensor(np.float32(self._current_rate()))
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
-        if not callable(value):
-            if isinstance(self._learning_rate, LearningRateSchedule):
-                raise TypeError(
-                    "This optimizer was created with a `LearningRateSchedule` object as its "
-                    "`learning_rate` constructor argument, hence its learning rate is not "
-                    "settable. If you need the learning rate to be settable, you should "
-                    "instantiate the optimizer with a float `learning_rate` argument."
-                )
-            _check_positive("learning_rate", value)
-        self._learning_rate = value
+        if callable(value) and not isinstance(value, Tensor):
+            self._learning_rate = value
+            return
+        if isinstance(self._learning_rate, LearningRateSchedule):
+            raise TypeError(
+                "This optimizer was created with a `LearningRateSchedule` object as its "
+                "`learning_rate` constructor argument, hence its learning rate is not "
+                "settable. If you need the learning rate to be settable, you should "
+                "instantiate the optimizer with a float `learning_rate` argument."
+            )
+        if isinstance(self._learning_rate, Variable):
+            self._learning_rate.assign(_rate_value(value))
+        else:  # a callable rate replaced by a number
+            self._learning_rate = _rate_variable(value)
+
+    @property
+    def lr(self) -> Tensor:
+        """tf.keras 2's name for :attr:`learning_rate` (Keras 3 dropped it)."""
+        return self.learning_rate
+
+    @lr.setter
+    def lr(self, value) -> None:
+        self.learning_rate = value
+
+    def _current_rate(self) -> float:
+        """The rate as a Python float (read at every step, so no tensor is made)."""
+        lr = self._learning_rate
+        if isinstance(lr, Variable):
+            return float(lr.data)
+        if isinstance(lr, LearningRateSchedule):
+            return float(lr(self._iterations.data.item()))
+        return float(lr())
+
+    @property
+    def iterations(self) -> Variable:
+        """The number of steps applied: an int64 variable, as in Keras 3 (``int(...)``,
+        ``.numpy()``); setting a number assigns it."""
+        return self._iterations
+
+    @iterations.setter
+    def iterations(self, value) -> None:
+        self._iterations.assign(np.int64(int(value)))
 
     # ---------------------------------------------------------------------- slots
     def build(self, variables) -> None:
@@ -183,13 +242,16 @@ class Optimizer:
         # a GradientTape gives Tensors; the update works on their arrays
         grads = [g.data if isinstance(g, Tensor) else g for g in grads]
         grads = self._clip(grads)
-        lr = self.learning_rate
+        lr = self._learning_rate  # read at every step: the variable's number, no tensor made
+        lr = float(lr.data) if type(lr) is Variable else self._current_rate()
+        count = self._iterations.data
+        self._step = step = count.item() + 1  # the step number Adam's bias correction uses
         for g, v in zip(grads, variables):
             if g is not None:
                 self.update_step(g, v, lr)
                 if getattr(v, "constraint", None) is not None:  # Keras 3: after the update
                     self._constrain(v)
-        self.iterations += 1
+        count[()] = step
 
     @staticmethod
     def _constrain(variable) -> None:
@@ -225,8 +287,8 @@ class Optimizer:
         lr = self._learning_rate
         if isinstance(lr, LearningRateSchedule):
             lr = schedules.serialize(lr)  # Keras's nested {"class_name": ..., "config": ...}
-        elif not callable(lr):
-            lr = float(lr)
+        elif isinstance(lr, Variable):
+            lr = float(lr.numpy())  # the float32 value, as Keras 3 writes it
         return {
             "name": self.name,
             "learning_rate": lr,
@@ -381,7 +443,7 @@ class Adam(Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         s = self._slots[variable]
         m, v, tmp = s["m"], s["v"], s["_scratch"]
-        t = self.iterations + 1
+        t = self._step
         alpha = learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         np.subtract(gradient, m, out=tmp)
         tmp *= 1 - self.beta_1
@@ -478,8 +540,8 @@ def serialize(optimizer: Optimizer) -> dict:
     Examples
     --------
     >>> spec = serialize(Adam(learning_rate=0.01))
-    >>> spec["class_name"], spec["config"]["learning_rate"]
-    ('Adam', 0.01)
+    >>> spec["class_name"], spec["config"]["learning_rate"]  # the float32 value, as in Keras
+    ('Adam', 0.009999999776482582)
     """
     return _registry.serialize(optimizer, _OPTIMIZERS, "optimizer")
 
@@ -492,7 +554,7 @@ def deserialize(config: dict) -> Optimizer:
     Examples
     --------
     >>> opt = deserialize({"class_name": "Adam", "config": {"learning_rate": 0.01}})
-    >>> type(opt).__name__, opt.learning_rate
-    ('Adam', 0.01)
+    >>> type(opt).__name__, float(opt.learning_rate)
+    ('Adam', 0.009999999776482582)
     """
     return _registry.deserialize(config, _OPTIMIZERS, "optimizer")

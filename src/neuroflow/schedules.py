@@ -13,7 +13,7 @@ Examples
 >>> float(schedule(10))
 0.05000000074505806
 >>> opt = optimizers.SGD(learning_rate=schedule)
->>> opt.learning_rate  # schedule(opt.iterations), here schedule(0)
+>>> float(opt.learning_rate)  # schedule(opt.iterations), here schedule(0)
 0.10000000149011612
 """
 

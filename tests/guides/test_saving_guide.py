@@ -57,7 +57,7 @@ def test_saving_and_loading_a_whole_model():
         model.predict(test_input, verbose=0), reconstructed_model.predict(test_input, verbose=0)
     )
     # compiled, with the optimizer's state: training resumes where it stopped
-    assert reconstructed_model.optimizer.iterations == model.optimizer.iterations == 4
+    assert int(reconstructed_model.optimizer.iterations) == int(model.optimizer.iterations) == 4
     model.fit(test_input, test_target, verbose=0, shuffle=False)
     reconstructed_model.fit(test_input, test_target, verbose=0, shuffle=False)
     np.testing.assert_allclose(

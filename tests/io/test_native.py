@@ -48,7 +48,7 @@ def test_round_trip_predictions_config_and_compile(tmp_path):
     assert type(loaded.optimizer) is nf.optimizers.Adam
     assert loaded.optimizer.get_config() == model.optimizer.get_config()
     assert type(loaded.loss) is nf.losses.SparseCategoricalCrossentropy
-    assert loaded.optimizer.iterations == model.optimizer.iterations == 4
+    assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations) == 4
     np.testing.assert_allclose(loaded.evaluate(X, Y, verbose=0), model.evaluate(X, Y, verbose=0))
     assert loaded.metrics_names == model.metrics_names == ["loss", "accuracy"]
 
@@ -484,7 +484,7 @@ def test_functional_training_resumes_identically(tmp_path):
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     model.save(tmp_path / "res.nf")
     loaded = load_model(tmp_path / "res.nf")
-    assert loaded.optimizer.iterations == model.optimizer.iterations == 4
+    assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations) == 4
     np.testing.assert_allclose(loaded.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0))
     assert loaded.metrics_names == model.metrics_names == ["loss", "accuracy"]
     for m in (model, loaded):

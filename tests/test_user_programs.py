@@ -1,0 +1,112 @@
+"""Programs written the way Keras 3 / tf.keras users write them, run on neuroflow and on real
+Keras with only the import changed: what they print (types, values, keys) must agree.
+
+Each test runs one short user program through ``lib`` (``neuroflow.keras`` or ``keras``) and
+compares the two results; the ``peer("keras")`` tests skip without TensorFlow locally and fail
+in CI.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+import neuroflow.keras as nfk
+from tests.conftest import peer
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+RNG = np.random.default_rng(7)
+X = RNG.normal(size=(12, 3)).astype(np.float32)
+Y = RNG.normal(size=(12, 1)).astype(np.float32)
+
+
+def fixed_model(lib, optimizer):
+    """A 3-2-1 tanh network with the same weights in every library, compiled with mse."""
+    model = lib.Sequential(
+        [lib.Input((3,)), lib.layers.Dense(2, activation="tanh"), lib.layers.Dense(1)]
+    )
+    model.set_weights(
+        [np.linspace(-1, 1, w.size, dtype=np.float32).reshape(w.shape) for w in model.get_weights()]
+    )
+    model.compile(optimizer=optimizer, loss="mse")
+    return model
+
+
+# ------------------------------------------------------------------ the learning rate variable
+def learning_rate_program(lib):
+    """What users do with ``model.optimizer.learning_rate`` in Keras 3."""
+    model = fixed_model(lib, lib.optimizers.Adam(learning_rate=0.01))
+    opt = model.optimizer
+    seen = [float(opt.learning_rate), float(opt.learning_rate.numpy())]
+    opt.learning_rate.assign(1e-4)
+    seen.append(float(opt.learning_rate))
+    if hasattr(lib.backend, "set_value"):  # tf.keras 2's spelling (Keras 3 dropped it)
+        lib.backend.set_value(opt.learning_rate, 1e-3)
+    else:
+        opt.learning_rate.assign(1e-3)
+    seen.append(float(lib.ops.convert_to_numpy(opt.learning_rate)))
+    opt.learning_rate = 0.05
+    seen += [float(opt.learning_rate), opt.get_config()["learning_rate"]]
+    seen += [float(opt.learning_rate * 2), bool(opt.learning_rate > 0.01)]
+    seen.append("%.3f" % opt.learning_rate)  # noqa: UP031  (Keras's variable has no __format__)
+    model.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    seen += [int(opt.iterations), int(opt.iterations.numpy())]
+    seen.append(np.round(model.get_weights()[0], 5).tolist())
+    return seen
+
+
+def test_learning_rate_is_a_variable_as_in_keras():
+    keras = peer("keras")
+    assert learning_rate_program(nfk) == learning_rate_program(keras)
+
+
+def test_rate_set_between_steps_is_the_rate_the_next_step_uses():
+    keras = peer("keras")
+
+    def run(lib):
+        model = fixed_model(lib, lib.optimizers.SGD(learning_rate=0.1, momentum=0.5))
+        rates = []
+        for step in range(3):
+            model.optimizer.learning_rate.assign([0.1, 0.02, 0.3][step])
+            model.train_on_batch(X, Y)
+            rates.append(float(model.optimizer.learning_rate))
+        return rates, model.get_weights()
+
+    (ours, ours_w), (theirs, theirs_w) = run(nfk), run(keras)
+    assert ours == theirs
+    for a, b in zip(ours_w, theirs_w):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_a_schedule_rate_reads_as_a_tensor_and_refuses_a_number():
+    keras = peer("keras")
+
+    def run(lib):
+        schedule = lib.optimizers.schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
+        model = fixed_model(lib, lib.optimizers.SGD(learning_rate=schedule))
+        model.fit(X, Y, batch_size=6, epochs=1, verbose=0)
+        opt = model.optimizer
+        with pytest.raises(TypeError, match="not settable"):
+            opt.learning_rate = 0.1
+        return float(opt.learning_rate), float(opt.learning_rate.numpy()), int(opt.iterations)
+
+    assert run(nfk) == run(keras)
+
+
+def test_tf_keras_2_lr_alias_reads_and_sets_the_same_variable():
+    opt = nfk.optimizers.RMSprop(lr=0.02)
+    assert opt.lr is opt.learning_rate
+    nfk.backend.set_value(opt.lr, 0.5)
+    assert float(opt.learning_rate) == 0.5
+    opt.lr = 0.25
+    assert float(opt.learning_rate) == 0.25
+
+
+def test_bad_rates_are_refused_naming_the_argument():
+    opt = nfk.optimizers.SGD()
+    with pytest.raises(ValueError, match="Received: learning_rate=-1"):
+        opt.learning_rate = -1
+    with pytest.raises(ValueError, match="learning_rate"):
+        nfk.optimizers.Adam(learning_rate="fast")
+    assert float(opt.learning_rate) == pytest.approx(0.01)  # unchanged by the refusals
