@@ -110,3 +110,23 @@ def test_bad_rates_are_refused_naming_the_argument():
     with pytest.raises(ValueError, match="learning_rate"):
         nfk.optimizers.Adam(learning_rate="fast")
     assert float(opt.learning_rate) == pytest.approx(0.01)  # unchanged by the refusals
+
+
+# ------------------------------------------------------------------ model.loss
+def test_model_loss_is_what_compile_was_given_and_what_a_keras_file_gives_back(tmp_path):
+    keras = peer("keras")
+
+    def run(lib, folder):
+        model = fixed_model(lib, "sgd")
+        seen = [model.loss]
+        model.compile("sgd", loss=lib.losses.Huber(delta=0.5))
+        seen.append((type(model.loss).__name__, model.loss.name))
+        model.compile("adam", loss="mean_squared_error", metrics=["mae"])
+        model.fit(X, Y, epochs=1, verbose=0)
+        model.save(folder / "m.keras")
+        loaded = lib.models.load_model(folder / "m.keras")
+        seen += [model.loss, loaded.loss, round(float(loaded.evaluate(X, Y, verbose=0)[0]), 5)]
+        return seen
+
+    (tmp_path / "ours").mkdir(), (tmp_path / "theirs").mkdir()
+    assert run(nfk, tmp_path / "ours") == run(keras, tmp_path / "theirs")

@@ -708,8 +708,9 @@ def _accepted(cls, config: dict, what: str) -> dict:
 def _loss_from_keras(spec):
     if isinstance(spec, list):
         return [_loss_from_keras(s) for s in spec]
-    if isinstance(spec, str):
-        return losses.get(_snake(spec))
+    if isinstance(spec, str):  # a name stays a name, as Keras 3 compiles a loaded model
+        losses.get(_snake(spec))  # refuses a loss this library lacks
+        return _snake(spec)
     if isinstance(spec, dict) and "class_name" in spec and isinstance(spec.get("config"), dict):
         try:
             cls = type(losses.deserialize({"class_name": spec["class_name"], "config": {}}))

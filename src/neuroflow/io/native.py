@@ -181,7 +181,7 @@ def _compile_spec(model: Model):
             }
         return {
             **spec,
-            "loss": losses.serialize(model.loss),
+            "loss": losses.serialize(model._loss_fn),
             "loss_weights": getattr(model, "_loss_scale", 1.0),
             "metrics": [_metric_spec(m) for m in model._metric_ids],
             "weighted_metrics": [_metric_spec(m) for m in getattr(model, "_weighted_ids", [])],

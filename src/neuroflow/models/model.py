@@ -559,7 +559,8 @@ class Model(Layer):
             )
         super().__init__(name=name, trainable=trainable, **kwargs)
         self.optimizer = None
-        self.loss = None
+        self.loss = None  # what compile was given, as in Keras 3 (a name stays a name)
+        self._loss_fn = None  # the Loss object a single-output model's steps call
         self.compiled = False
         self.stop_training = False
         self.history = None
@@ -609,6 +610,7 @@ class Model(Layer):
         """
         self.optimizer = optimizers.get(optimizer)
         self._metrics, self._weighted, self._outputs, self._compile_args = [], [], None, None
+        self._loss_fn = None
         self._loss_scale = 1.0
         names = structure_names(self)
         structured = (
@@ -627,8 +629,9 @@ class Model(Layer):
             self.loss = loss
         else:
             names = names or [None]
-            self.loss = _single(loss, names, "loss")
-            self.loss = losses.get(self.loss) if self.loss is not None else None
+            self.loss = loss
+            single = _single(loss, names, "loss")
+            self._loss_fn = losses.get(single) if single is not None else None
             scale = _single(loss_weights, names, "loss_weights")
             self._loss_scale = 1.0 if scale is None else float(scale)
             self._metric_ids = _metric_ids(_single(metrics, names, "metrics", nested=True))
@@ -694,13 +697,13 @@ class Model(Layer):
         # metric objects are made on the first data, as Keras does
         if self._metric_ids and not self._metrics:
             self._metrics = [
-                metrics_module.get(m, y_shape, out_shape, self.loss) for m in self._metric_ids
+                metrics_module.get(m, y_shape, out_shape, self._loss_fn) for m in self._metric_ids
             ]
         if self._weighted_ids and not self._weighted:
             self._weighted = []
             plain = {m.name for m in self._metrics}
             for identifier in self._weighted_ids:
-                metric = metrics_module.get(identifier, y_shape, out_shape, self.loss)
+                metric = metrics_module.get(identifier, y_shape, out_shape, self._loss_fn)
                 if metric.name in plain:  # Keras's name when a plain metric has it already
                     metric.name = f"weighted_{metric.name}"
                 self._weighted.append(metric)
@@ -802,7 +805,7 @@ class Model(Layer):
         """``(x, y, sample_weight)`` as arrays, checked: the general form of
         :meth:`_prepare_xy` for several inputs/outputs and weights."""
         multi = self._outputs is not None or self._compile_args is not None
-        if self.loss is None and not multi:  # trained by add_loss alone: targets optional
+        if self._loss_fn is None and not multi:  # trained by add_loss alone: targets optional
             x = self._prepare_x(x)
             if y is not None:
                 y = data_adapter.map_structure_arrays(lambda a: _numeric_array(a, "y"), y)
@@ -898,13 +901,13 @@ class Model(Layer):
                 "Data cardinality is ambiguous. Make sure all arrays contain the same number "
                 f"of samples. 'x' sizes: {rows}, 'y' sizes: {len(y)}"
             )
-        if not isinstance(self.loss, losses.SparseCategoricalCrossentropy):
+        if not isinstance(self._loss_fn, losses.SparseCategoricalCrossentropy):
             y = _as_float32(y)
         if type(x) is np.ndarray:
             out_shape = self.compute_output_shape((len(x),) + x.shape[1:])
         else:
             out_shape = (rows,) + tuple(self.outputs[0].shape[1:])
-        self.loss.check_targets(y, out_shape)
+        self._loss_fn.check_targets(y, out_shape)
         self._build_metrics(y.shape, out_shape)
         return x, y
 
@@ -931,7 +934,7 @@ class Model(Layer):
         """
         if type(y_pred) is not Tensor and isinstance(y_pred, (list, tuple, dict)):
             loss = self._multi_output_loss(y, y_pred, sample_weight)
-        elif self.loss is None:  # compiled without a loss: the layers' add_loss terms alone
+        elif self._loss_fn is None:  # compiled without a loss: the layers' add_loss terms alone
             if not self.losses:
                 raise ValueError(
                     "No loss to compute. Provide a `loss` argument in `compile()`, or add "
@@ -945,7 +948,7 @@ class Model(Layer):
             mask = getattr(y_pred, "_keras_mask", None)
             if mask is not None:
                 sample_weight = _masked_weights(sample_weight, mask, normalize=True)
-            loss = _weighted_mean(self.loss.call(y, y_pred), sample_weight)
+            loss = _weighted_mean(self._loss_fn.call(y, y_pred), sample_weight)
             if self._loss_scale != 1.0:
                 loss = loss * self._loss_scale
         for penalty in self.losses:
