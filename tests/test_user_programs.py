@@ -130,3 +130,49 @@ def test_model_loss_is_what_compile_was_given_and_what_a_keras_file_gives_back(t
 
     (tmp_path / "ours").mkdir(), (tmp_path / "theirs").mkdir()
     assert run(nfk, tmp_path / "ours") == run(keras, tmp_path / "theirs")
+
+
+# ------------------------------------------------------------------ layers, tensors, serializing
+def test_layer_dtypes_and_is_tensor_as_in_keras():
+    keras = peer("keras")
+
+    def run(lib):
+        model = lib.Sequential([lib.Input((4,)), lib.layers.Dense(3), lib.layers.Dense(1)])
+        dense = model.layers[0]
+        tensor = lib.ops.convert_to_tensor(np.ones(2, np.float32))
+        return (
+            [layer.dtype for layer in model.layers],
+            dense.compute_dtype,
+            dense.variable_dtype,
+            lib.ops.is_tensor(tensor),
+            lib.ops.is_tensor(np.ones(2)),
+            lib.ops.is_tensor(dense.kernel),
+        )
+
+    assert run(nfk) == run(keras)
+
+
+def test_tf_is_tensor():
+    import neuroflow as tf
+
+    assert tf.is_tensor(tf.constant([1.0])) and tf.is_tensor(tf.Variable(1.0))
+    assert not tf.is_tensor(np.ones(2)) and not tf.is_tensor(1.0)
+
+
+def test_layers_serialize_and_deserialize_as_in_keras():
+    keras = peer("keras")
+
+    def run(lib):
+        dense = lib.layers.Dense(3, activation="relu", name="hidden")
+        spec = lib.layers.serialize(dense)
+        back = lib.layers.deserialize(spec)
+        model = lib.Sequential([lib.Input((2,)), lib.layers.Dense(1)], name="tiny")
+        rebuilt = lib.layers.deserialize(lib.layers.serialize(model))
+        return (
+            sorted(spec), spec["module"], spec["class_name"], spec["registered_name"],
+            spec["config"]["units"], spec["config"]["activation"],
+            type(back).__name__, back.units, back.name,
+            type(rebuilt).__name__, rebuilt.name, rebuilt.count_params(),
+        )  # fmt: skip
+
+    assert run(nfk) == run(keras)

@@ -162,6 +162,16 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     return Tensor._from_op(array, None)
 
 
+def is_tensor(x) -> bool:
+    """Whether ``x`` is a tensor or variable (``tf.is_tensor`` / ``keras.ops.is_tensor``): a
+    NumPy array or a number is not.
+
+    >>> is_tensor(constant([1.0])), is_tensor(Variable(1.0)), is_tensor([1.0])
+    (True, True, False)
+    """
+    return isinstance(x, Tensor)
+
+
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     """``value`` as a Tensor: a Tensor itself is returned unchanged (TensorFlow's rule).
 

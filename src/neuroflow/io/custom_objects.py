@@ -216,7 +216,7 @@ def serialize_keras_object(obj):
     cls = type(obj)
     custom = is_custom(cls)
     return {
-        "module": None if cls in _GLOBAL_CUSTOM_NAMES else cls.__module__,
+        "module": None if cls in _GLOBAL_CUSTOM_NAMES else _keras_module(cls),
         "class_name": cls.__name__,
         "config": obj.get_config(),
         "registered_name": get_registered_name(cls) if custom else None,
@@ -246,9 +246,24 @@ def deserialize_keras_object(config, custom_objects=None):
         return cls.from_config(dict(config.get("config") or {}))
 
 
+def _keras_module(cls) -> str:
+    """The public Keras module of a library class, as Keras 3 writes it (``keras.layers`` for
+    any layer, ``keras`` for a model); a user's class keeps its own module."""
+    parts = cls.__module__.split(".")
+    if parts[0] != "neuroflow" or len(parts) < 2:
+        return cls.__module__
+    return "keras" if parts[1] == "models" else f"keras.{parts[1]}"
+
+
 def _library_class(name):
     from neuroflow import constraints, initializers, layers, regularizers
+    from neuroflow.models import Sequential
+    from neuroflow.models.functional import Functional
 
+    if name in ("Functional", "Model"):
+        return Functional
+    if name == "Sequential":
+        return Sequential
     if name in layers.layer_classes():
         return layers.layer_classes()[name]
     for module in (regularizers, initializers, constraints):

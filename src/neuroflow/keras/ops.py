@@ -3,5 +3,6 @@
 
 from neuroflow.ops import numpy as _numpy
 from neuroflow.ops.numpy import *  # noqa: F403
+from neuroflow.tensor import is_tensor
 
-__all__ = list(_numpy.__all__)
+__all__ = [*_numpy.__all__, "is_tensor"]

@@ -274,6 +274,26 @@ class Layer:
             self.input_shape_hint = (batch_size,) + shape_tuple(input_dim, "input_dim")
         self._build_shape = None
 
+    @property
+    def dtype(self) -> str:
+        """The dtype of the layer's weights and computations, ``"float32"`` (Keras 3's
+        ``layer.dtype``; ``compute_dtype`` and ``variable_dtype`` say the same)."""
+        return self.__dict__.get("_dtype", "float32")
+
+    @dtype.setter
+    def dtype(self, value) -> None:
+        object.__setattr__(self, "_dtype", value)
+
+    @property
+    def compute_dtype(self) -> str:
+        """The dtype of the layer's outputs (Keras 3)."""
+        return self.dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        """The dtype of the layer's weights (Keras 3)."""
+        return self.dtype
+
     def __setattr__(self, name, value):
         if isinstance(value, (list, tuple)) and not name.startswith("_"):
             for item in value:  # layers and weights kept in a list are tracked, as in Keras

@@ -45,7 +45,14 @@ from neuroflow.ops.array import (
 from neuroflow.ops.creation import eye, fill, linspace, ones, ones_like, range, zeros, zeros_like
 from neuroflow.ops.math import concatenate as concat
 from neuroflow.ops.math import matmul, reshape, transpose
-from neuroflow.tensor import Tensor, TensorShape, Variable, constant, convert_to_tensor
+from neuroflow.tensor import (
+    Tensor,
+    TensorShape,
+    Variable,
+    constant,
+    convert_to_tensor,
+    is_tensor,
+)
 from neuroflow.tf import dtypes, math, nn, random, version  # noqa: F401  (tf.dtypes)
 from neuroflow.tf.math import (
     abs,
@@ -87,6 +94,7 @@ __all__ = [
     "DType", "GradientTape", "Tensor", "TensorShape", "UnconnectedGradients", "Variable",
     "as_dtype", "bool", "config", "constant", "convert_to_tensor", "data", "double",
     "errors", "float16", "float32", "float64", "function", "half", "int16", "int32", "int64",
+    "is_tensor",
     "int8", "keras", "math", "nn", "random", "stop_gradient", "uint16", "uint32", "uint64",
     "uint8", "version",
     # tf.data's element description
