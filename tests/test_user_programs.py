@@ -109,6 +109,11 @@ def test_bad_rates_are_refused_naming_the_argument():
         opt.learning_rate = -1
     with pytest.raises(ValueError, match="learning_rate"):
         nfk.optimizers.Adam(learning_rate="fast")
+    for value in (1e308, float("inf"), float("nan")):  # no float32 variable holds them
+        with pytest.raises(ValueError, match="finite float32"):
+            nfk.optimizers.Adam(learning_rate=value)
+        with pytest.raises(ValueError, match="finite float32"):
+            opt.learning_rate = value
     assert float(opt.learning_rate) == pytest.approx(0.01)  # unchanged by the refusals
 
 

@@ -50,11 +50,19 @@ def _check_fraction(name: str, value) -> None:
         raise ValueError(f"Expected `{name}` in [0, 1). Received: {name}={value!r}")
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def _rate_value(value) -> float:
     """A learning rate given as a number, NumPy scalar or one-element tensor, checked > 0."""
     if isinstance(value, (Tensor, np.ndarray)) and np.size(value) == 1:
         value = float(np.asarray(value.data if isinstance(value, Tensor) else value))
     _check_positive("learning_rate", value)
+    if not value <= _FLOAT32_MAX:  # inf, nan, or beyond what the float32 variable holds
+        raise ValueError(
+            f"Expected `learning_rate` to be a finite float32 number. Received: "
+            f"learning_rate={value!r}"
+        )
     return value
 
 
