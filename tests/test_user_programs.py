@@ -181,3 +181,41 @@ def test_layers_serialize_and_deserialize_as_in_keras():
         )  # fmt: skip
 
     assert run(nfk) == run(keras)
+
+
+# ------------------------------------------------------------------ Sequential configs
+def test_sequential_config_is_keras_3_shaped_and_rebuilds():
+    keras = peer("keras")
+
+    def run(lib):
+        model = lib.Sequential(
+            [lib.Input((4,)), lib.layers.Dense(3, activation="relu", name="d1"),
+             lib.layers.Dense(1, name="d2")],
+            name="seq",
+        )  # fmt: skip
+        config = model.get_config()
+        entries = config["layers"]
+        rebuilt = lib.Sequential.from_config(config)
+        unbuilt = lib.Sequential([lib.layers.Dense(2)]).get_config()
+        return (
+            sorted(config), config["name"], tuple(config["build_input_shape"]),
+            [e["class_name"] for e in entries], [sorted(e)[1:] for e in entries],
+            [e["module"] for e in entries], tuple(entries[0]["config"]["batch_shape"]),
+            [layer.name for layer in rebuilt.layers], rebuilt.count_params(), rebuilt.input_shape,
+            sorted(unbuilt), [e["class_name"] for e in unbuilt["layers"]],
+        )  # fmt: skip
+
+    assert run(nfk) == run(keras)
+
+
+def test_sequential_from_config_still_reads_tf_keras_2_configs():
+    config = {
+        "name": "old",
+        "layers": [{"class_name": "Dense", "config": {"units": 2, "name": "a"}}],
+        "batch_input_shape": [None, 3],
+    }
+    model = nfk.Sequential.from_config(config)
+    assert model.input_shape == (None, 3) and model.count_params() == 8
+    again = nfk.Sequential.from_config(model.get_config())
+    assert again.get_config()["layers"][0]["class_name"] == "InputLayer"
+    assert again.count_params() == 8

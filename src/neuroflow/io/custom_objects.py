@@ -215,12 +215,16 @@ def serialize_keras_object(obj):
         )
     cls = type(obj)
     custom = is_custom(cls)
-    return {
+    spec = {
         "module": None if cls in _GLOBAL_CUSTOM_NAMES else _keras_module(cls),
         "class_name": cls.__name__,
         "config": obj.get_config(),
         "registered_name": get_registered_name(cls) if custom else None,
     }
+    build_config = obj.get_build_config() if hasattr(obj, "get_build_config") else None
+    if build_config is not None:  # a built layer's input shape, as Keras 3 writes it
+        spec["build_config"] = build_config
+    return spec
 
 
 def deserialize_keras_object(config, custom_objects=None):
@@ -298,8 +302,10 @@ def mark_registered(config: dict, model) -> dict:
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
             continue
-        if "name" in entry:
-            layer = by_name.get(entry["name"])
+        inner = entry.get("config")
+        name = entry.get("name") or (inner.get("name") if isinstance(inner, dict) else None)
+        if name is not None:  # a Sequential's entries (its InputLayer first) name the layer
+            layer = by_name.get(name)
         else:
             layer = model.layers[i] if i < len(model.layers) else None
         if layer is None:

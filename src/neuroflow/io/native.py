@@ -438,11 +438,21 @@ def _rebuild(spec, budget: _WeightBudget):
         return _rebuild_functional(config, budget)
     if not isinstance(config.get("layers"), list):
         raise FormatError("A Sequential's config must be an object with a 'layers' list.")
-    shape = config.get("batch_input_shape")
+    # tf.keras 2's batch_input_shape, or Keras 3's build_input_shape and InputLayer first
+    shape = config.get("batch_input_shape") or config.get("build_input_shape")
     if shape is not None:
         _check_shape(shape, f"Sequential '{config.get('name')}'")
     model = Sequential.from_config({**config, "layers": []})
-    for sub in config["layers"]:
+    for i, sub in enumerate(config["layers"]):
+        if i == 0 and isinstance(sub, dict) and sub.get("class_name") == "InputLayer":
+            budget.count(layers_made=1)
+            name = (
+                (sub.get("config") or {}).get("name")
+                if isinstance(sub.get("config"), dict)
+                else None
+            )
+            model.add(_input_tensor(sub, name if isinstance(name, str) else "input_layer"))
+            continue
         model.add(_rebuild(sub, budget))
     for t in model.outputs if model.built else []:
         _check_tensor(t, model.name)

@@ -260,14 +260,19 @@ def _get_layer(model, name=None, index=None) -> Layer:
 
 
 def serialize_layer(layer: Layer) -> dict:
-    """``{"module", "class_name", "config", "registered_name"}`` for one layer or model."""
+    """``{"module", "class_name", "config", "registered_name"}`` for one layer or model, and
+    ``build_config`` once it is built."""
     class_name = type(layer).__name__
-    return {
+    spec = {
         "module": "keras.layers" if not isinstance(layer, Model) else "keras",
         "class_name": class_name,
         "config": layer.get_config(),
         "registered_name": None,
     }
+    build_config = layer.get_build_config()
+    if build_config is not None:  # the shape it was built for, as Keras 3 writes it
+        spec["build_config"] = build_config
+    return spec
 
 
 def deserialize_any(spec: dict, custom_objects=None) -> Layer:

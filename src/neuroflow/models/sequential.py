@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from neuroflow.layers import deserialize
 from neuroflow.layers.base import Layer
 from neuroflow.layers.core import Input, InputLayer
 from neuroflow.layers.node import KerasTensor
-from neuroflow.models.functional import _get_layer
+from neuroflow.models.functional import _get_layer, deserialize_any, serialize_layer
 from neuroflow.models.graph import Graph
 from neuroflow.models.model import Model
 
@@ -151,28 +150,36 @@ class Sequential(Model):
         return shape
 
     @classmethod
-    def from_config(cls, config: dict):
-        """Rebuilds a Sequential model (nested ones included) from :meth:`get_config`."""
+    def from_config(cls, config: dict, custom_objects=None):
+        """Rebuilds a Sequential model (nested ones included) from :meth:`get_config`: Keras
+        3's form (an ``InputLayer`` entry first, ``build_input_shape``) or tf.keras 2's
+        (``batch_input_shape``)."""
         config = dict(config)
         specs = config.pop("layers", [])
-        shape = config.pop("batch_input_shape", None)
+        shape = config.pop("batch_input_shape", None) or config.pop("build_input_shape", None)
         if not isinstance(specs, list):
             raise ValueError(f"Expected 'layers' to be a list. Received: {specs!r}")
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
-        if shape is not None:
+        starts_with_input = bool(specs) and _class_name(specs[0]) == "InputLayer"
+        if shape is not None and not starts_with_input:
             model.add(Input(batch_shape=tuple(shape)))
         for spec in specs:
-            nested = isinstance(spec, dict) and spec.get("class_name") == "Sequential"
-            model.add(cls.from_config(spec.get("config", {})) if nested else deserialize(spec))
+            model.add(deserialize_any(spec, custom_objects))
         return model
 
     def get_config(self) -> dict:
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "batch_input_shape": self.input_shape,
-            "layers": [
-                {"class_name": type(layer).__name__, "config": layer.get_config()}
-                for layer in self._sublayers
-            ],
-        }
+        """Keras 3's config: the ``InputLayer`` first when the input is known, each layer as
+        ``{module, class_name, config, registered_name}``, and ``build_input_shape``."""
+        layers = [serialize_layer(layer) for layer in self._sublayers]
+        tensor = self._input_tensor
+        if tensor is not None and tensor._history:
+            layers.insert(0, serialize_layer(tensor._history[0]))
+        config = {"name": self.name, "trainable": self.trainable, "dtype": "float32"}
+        config["layers"] = layers
+        if self.input_shape_hint is not None:
+            config["build_input_shape"] = tuple(self.input_shape_hint)
+        return config
+
+
+def _class_name(spec) -> str | None:
+    return spec.get("class_name") if isinstance(spec, dict) else None
