@@ -63,9 +63,11 @@ def test_summary_of_nested_probability_model():
     assert "softmax (Softmax)" in text
 
 
-def test_summary_needs_a_built_model():
-    with pytest.raises(ValueError, match="has not been built"):
-        Sequential([layers.Dense(2)]).summary()
+def test_summary_of_an_unbuilt_model_lists_its_layers_as_keras_3():
+    lines = []
+    Sequential([layers.Dense(2, name="d")]).summary(print_fn=lines.append)
+    assert "d (Dense)" in lines[0] and "0 (unbuilt)" in lines[0]
+    assert " Total params: 0 (0.00 B)" in lines[0]
 
 
 def test_keras_input_first():

@@ -1563,12 +1563,7 @@ class Model(Layer):
         >>> "out (Dense)" in lines[0], "hidden" in lines[0]
         (True, False)
         """
-        if not self.built:
-            raise ValueError(
-                f"Model '{self.name}' has not been built yet, so its summary cannot be shown. "
-                "Give the first layer an input shape (e.g. input_shape=(784,) or keras.Input) "
-                "or call the model on data first."
-            )
+        # an unbuilt model is listed too, as in Keras 3: shapes "?", counts "0 (unbuilt)"
         print_summary(
             self,
             line_length=line_length,
