@@ -498,3 +498,35 @@ def test_callbacks_see_the_datasets_length_as_steps_as_in_keras(tf):
     assert steps_seen(nk, data(nf).batch(4)) == steps_seen(keras, data(tf).batch(4)) == 3
     unknown = data(nf).filter(lambda x, y: True).batch(4)
     assert steps_seen(nk, unknown) is None
+
+
+@pytest.mark.parametrize(
+    "args",
+    [(3,), (3, 2), (3, 2, 1, True), (2, 1, 2), (3, 5), (2, 1, 1, True), (4, 1, 3, True), (9, 1)],
+)
+def test_window_matches_tensorflow(tf, args):
+    def run(lib):
+        windows = lib.data.Dataset.range(7).window(*args)
+        return int(windows.cardinality()), [[int(v) for v in w] for w in windows]
+
+    assert run(nf) == run(tf)
+
+
+def test_window_of_pairs_flat_mapped_as_the_time_series_tutorial(tf):
+    series = np.arange(12, dtype=np.float32)
+
+    def run(lib):
+        ds = lib.data.Dataset.from_tensor_slices((series, series * 2))
+        ds = ds.window(5, shift=2, drop_remainder=True)
+        ds = ds.flat_map(lambda x, y: lib.data.Dataset.zip((x.batch(5), y.batch(5))))
+        ds = ds.map(lambda x, y: (x[:-1], y[-1])).batch(2)
+        return [(x.numpy().tolist(), y.numpy().tolist()) for x, y in ds]
+
+    assert run(nf) == run(tf)
+
+
+def test_window_refuses_a_size_below_one():
+    with pytest.raises(errors.InvalidArgumentError, match="size must be greater than zero"):
+        nf.data.Dataset.range(3).window(0)
+    with pytest.raises(errors.InvalidArgumentError, match="shift must be greater than zero"):
+        nf.data.Dataset.range(3).window(2, shift=0)

@@ -12,12 +12,14 @@ from neuroflow.data.dataset import (
     INFINITE_CARDINALITY,
     UNKNOWN_CARDINALITY,
     Dataset,
+    DatasetSpec,
     Iterator,
     NumpyIterator,
 )
 from neuroflow.data.structure import TensorSpec
 
 __all__ = [
-    "AUTOTUNE", "Dataset", "INFINITE_CARDINALITY", "Iterator", "NumpyIterator", "TensorSpec",
+    "AUTOTUNE", "Dataset", "DatasetSpec", "INFINITE_CARDINALITY", "Iterator", "NumpyIterator",
+    "TensorSpec",
     "UNKNOWN_CARDINALITY", "experimental",
 ]  # fmt: skip

@@ -71,10 +71,13 @@ def _int_arg(name: str, value) -> int:
 
 
 def _to_tensors(element):
-    """An element (a nest of arrays) as the nest of Tensors the user sees."""
+    """An element (a nest of arrays, or of datasets after ``window``) as the nest of Tensors
+    the user sees."""
     if type(element) is np.ndarray:
         return Tensor._from_op(element, None)
-    return nest.map_structure(lambda a: Tensor._from_op(np.asarray(a), None), element)
+    return nest.map_structure(
+        lambda a: a if isinstance(a, Dataset) else Tensor._from_op(np.asarray(a), None), element
+    )
 
 
 def _to_numpy(element):
@@ -566,6 +569,35 @@ class Dataset:
         if not isinstance(dataset, Dataset):
             raise TypeError(f"Expected `dataset` to be a Dataset. Received: {dataset!r}")
         return _ConcatenateDataset(self, dataset)
+
+    def window(self, size, shift=None, stride=1, drop_remainder=False, name=None) -> Dataset:
+        """Windows of ``size`` elements, each a dataset (one per component of a tuple or
+        dict element), starting every ``shift`` elements (``size`` by default) and taking
+        every ``stride``-th element; the last windows are shorter unless ``drop_remainder``.
+        ``flat_map`` turns them back into tensors, as in TensorFlow's time-series tutorial.
+
+        Raises
+        ------
+        tf.errors.InvalidArgumentError
+            For ``size``, ``shift`` or ``stride`` below 1.
+
+        Examples
+        --------
+        >>> windows = Dataset.range(5).window(3, shift=1, drop_remainder=True)
+        >>> [w.numpy().tolist() for w in windows.flat_map(lambda w: w.batch(3))]
+        [[0, 1, 2], [1, 2, 3], [2, 3, 4]]
+        >>> [list(w.as_numpy_iterator()) for w in Dataset.range(5).window(2)][-1]
+        [np.int64(4)]
+        """
+        size = _int_arg("size", size)
+        shift = size if shift is None else _int_arg("shift", shift)
+        stride = _int_arg("stride", stride)
+        for arg, value in (("size", size), ("shift", shift), ("stride", stride)):
+            if value <= 0:
+                raise InvalidArgumentError(
+                    f"Window {arg} must be greater than zero, but got {value}."
+                )
+        return _WindowDataset(self, size, shift, stride, bool(drop_remainder))
 
     def flat_map(self, map_func, name=None) -> Dataset:
         """The elements of the datasets that ``map_func`` returns for each element, in turn.
@@ -1143,6 +1175,59 @@ class _FlatMapDataset(Dataset):
         if first is None:
             raise ValueError("Cannot tell the element_spec of flat_map over an empty dataset.")
         return _call(self._fn, first).element_spec
+
+
+class _WindowDataset(Dataset):
+    """Windows as datasets: a buffer holds the elements from the current window's start."""
+
+    def __init__(self, parent, size, shift, stride, drop_remainder):
+        self._parent, self._size, self._shift = parent, size, shift
+        self._stride, self._drop = stride, drop_remainder
+
+    def _iterate(self):
+        size, shift, stride = self._size, self._shift, self._stride
+        span = (size - 1) * stride + 1  # elements from a window's first to its last
+        elements, buffer, skip = self._parent._elements(), [], 0
+        while True:
+            buffer.extend(itertools.islice(elements, skip + span - len(buffer)))
+            del buffer[:skip]  # a shift beyond the buffer skips elements never kept
+            window = buffer[:span:stride]
+            if not window or (self._drop and len(window) < size):
+                return
+            yield _window_element(window)
+            skip = shift
+
+    def _compute_spec(self):
+        return nest.map_structure(DatasetSpec, self._parent.element_spec)
+
+    def _cardinality(self) -> int:
+        n = self._parent._cardinality()
+        if n < 0:
+            return n
+        span = (self._size - 1) * self._stride + 1
+        if self._drop:
+            return 0 if n < span else (n - span) // self._shift + 1
+        return -(-n // self._shift)
+
+
+def _window_element(window: list):
+    """One window's elements as one dataset per component (the element's structure)."""
+    columns = zip(*(nest.flatten(e) for e in window))
+    datasets = [_TensorSliceDataset(np.stack(column)) for column in columns]
+    return nest.pack_as(window[0], datasets)
+
+
+class DatasetSpec:
+    """The spec of an element that is itself a dataset (``window``'s), as
+    ``tf.data.DatasetSpec``: the inner dataset's ``element_spec``."""
+
+    __slots__ = ("element_spec",)
+
+    def __init__(self, element_spec):
+        self.element_spec = element_spec
+
+    def __repr__(self) -> str:
+        return f"DatasetSpec({self.element_spec!r}, TensorShape([]))"
 
 
 class _ZipDataset(Dataset):
