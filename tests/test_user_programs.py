@@ -244,3 +244,19 @@ def test_summary_of_unbuilt_models_is_keras_3s_table():
         return [line for line in text if line and not line.startswith('Model: "seq')]
 
     assert run(nfk) == run(keras)
+
+
+# ------------------------------------------------------------------ a loss as a metric
+def test_a_loss_object_as_a_metric_is_named_and_valued_as_in_keras():
+    keras = peer("keras")
+
+    def run(lib):
+        model = fixed_model(lib, "sgd")
+        bce = lib.losses.BinaryCrossentropy(from_logits=True, name="binary_crossentropy")
+        model.compile("sgd", lib.losses.BinaryCrossentropy(from_logits=True), metrics=[bce])
+        labels = (Y > 0).astype(np.float32)
+        history = model.fit(X, labels, batch_size=4, epochs=1, shuffle=False, verbose=0)
+        logs = model.evaluate(X, labels, batch_size=5, verbose=0, return_dict=True)
+        return sorted(history.history), {k: round(v, 5) for k, v in logs.items()}
+
+    assert run(nfk) == run(keras)

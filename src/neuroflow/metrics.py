@@ -519,7 +519,9 @@ class MeanMetricWrapper(Mean):
 
     def __init__(self, fn, name: str | None = None, dtype=None, **fn_kwargs):
         self.fn, self.fn_kwargs = fn, fn_kwargs
-        super().__init__(name or fn.__name__, dtype)
+        # a Loss object (``metrics=[keras.losses.BinaryCrossentropy(name=...)]``) goes by its name
+        name = name or getattr(fn, "__name__", None) or getattr(fn, "name", None)
+        super().__init__(name or snake_case(type(fn).__name__), dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         super().update_state(self.fn(y_true, y_pred, **self.fn_kwargs), sample_weight)
