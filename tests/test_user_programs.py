@@ -260,3 +260,42 @@ def test_a_loss_object_as_a_metric_is_named_and_valued_as_in_keras():
         return sorted(history.history), {k: round(v, 5) for k, v in logs.items()}
 
     assert run(nfk) == run(keras)
+
+
+# ------------------------------------------------------------------ the regression tutorial
+def test_regression_tutorial_one_feature_normalizer_and_rank_one_data():
+    """TensorFlow's "Basic regression" tutorial: ``Normalization(input_shape=[1], axis=None)``
+    adapted on a 1-D column, then fit/predict/evaluate on ``(n,)`` data for a ``(None, 1)``
+    model (Keras 3 adds the trailing axis)."""
+    keras = peer("keras")
+    horsepower = np.linspace(50.0, 200.0, 40).astype(np.float32)
+    mpg = (40.0 - 0.1 * horsepower).astype(np.float32)
+
+    def run(lib):
+        normalizer = lib.layers.Normalization(input_shape=[1], axis=None)
+        normalizer.adapt(horsepower)
+        model = lib.Sequential([normalizer, lib.layers.Dense(units=1)])
+        model.layers[1].set_weights([np.array([[2.0]], np.float32), np.array([20.0], np.float32)])
+        before = model.predict(horsepower[:10], verbose=0)
+        model.compile(optimizer=lib.optimizers.Adam(learning_rate=0.1), loss="mean_absolute_error")
+        history = model.fit(horsepower, mpg, epochs=3, verbose=0, validation_split=0.2)
+        return (
+            float(np.asarray(normalizer.mean).ravel()[0]), before.shape,
+            np.round(before.ravel(), 4).tolist(), sorted(history.history),
+            np.round(history.history["loss"], 4).tolist(),
+            round(float(model.evaluate(horsepower, mpg, verbose=0)), 4),
+            tuple(model(horsepower[:3]).shape),
+        )  # fmt: skip
+
+    ours, theirs = run(nfk), run(keras)
+    assert ours[0] == pytest.approx(theirs[0], rel=1e-6)
+    assert ours[1:] == theirs[1:]
+
+
+def test_one_rank_off_inputs_are_adjusted_only_by_a_trailing_axis_of_one():
+    model = nfk.Sequential([nfk.Input((1,)), nfk.layers.Dense(2)])
+    assert model.predict(np.ones(3, np.float32), verbose=0).shape == (3, 2)
+    model3 = nfk.Sequential([nfk.Input((4,)), nfk.layers.Dense(2)])
+    assert model3.predict(np.ones((3, 4, 1), np.float32), verbose=0).shape == (3, 2)
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 4\), found shape=\(3,\)"):
+        model3.predict(np.ones(3, np.float32), verbose=0)

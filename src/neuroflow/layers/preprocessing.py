@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from neuroflow import ops
-from neuroflow.layers.base import Layer
+from neuroflow.layers.base import Layer, is_shape
 from neuroflow.tensor import Tensor
 
 __all__ = ["Normalization", "Rescaling"]
@@ -202,6 +202,23 @@ class Normalization(Layer):
             total_mean, total_var = self._merge(batches)
         self.adapt_mean.assign(total_mean)
         self.adapt_variance.assign(total_var)
+
+    def _check_built_for(self, shapes) -> None:
+        """Only the kept axes must have the sizes the statistics have: with ``axis=None`` a
+        layer adapted on a 1-D array normalizes a model's ``(batch, 1)`` inputs, as in the
+        regression tutorial (``Normalization(input_shape=[1], axis=None)``)."""
+        built = self._build_input_shape
+        if not self._keep or not is_shape(shapes) or len(shapes) != len(built):
+            if self._keep and is_shape(shapes):
+                super()._check_built_for(shapes)
+            return
+        for d in self._keep:
+            if shapes[d] is not None and shapes[d] != built[d]:
+                raise ValueError(
+                    f'Input 0 of layer "{self.name}" is incompatible with the layer: expected '
+                    f"axis {d} of input shape to have value {built[d]}, but received input "
+                    f"with shape {tuple(shapes)} (the layer was built for {built})."
+                )
 
     def _build_for_adapt(self, shape):
         """Builds for data of ``shape``, or checks it against the shape built for."""

@@ -161,13 +161,14 @@ class Functional(Model):
         outputs = self._graph.run(self._flat_inputs(inputs), training=training)
         return pack_like(self._graph.outputs, outputs)
 
-    def _check_input(self, x) -> None:
+    def _check_input(self, x):
         if isinstance(self._graph.inputs, KerasTensor) and not isinstance(x, (list, tuple, dict)):
             return super()._check_input(x)
         flat = self._flat_inputs(x)
         for i, (value, tensor) in enumerate(zip(flat, self._graph.input_tensors)):
             if hasattr(value, "shape"):
                 check_input_shape(self.name, i, tensor.shape, value.shape)
+        return x
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:

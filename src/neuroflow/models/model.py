@@ -304,6 +304,18 @@ def _raise_nonfinite(loss, epoch: int, step: int) -> None:
     )
 
 
+def _adjust_rank(x, got: tuple, expected: tuple):
+    """Keras 3's ``_adjust_input_rank``: ``x`` with a trailing axis of 1 added when the model
+    expects one more axis of size 1, or removed when ``x`` has one more of size 1; else None."""
+    if len(got) == len(expected) - 1 and expected[-1] == 1:
+        shape = (*got, 1)
+    elif len(got) == len(expected) + 1 and got[-1] == 1:
+        shape = tuple(got[:-1])
+    else:
+        return None
+    return ops.reshape(x, shape) if isinstance(x, Tensor) else np.reshape(x, shape)
+
+
 def check_input_shape(model: str, index: int, expected: tuple, got: tuple) -> None:
     """Keras's error when input ``index`` has another rank, or another size where the
     model's input shape fixes one."""
@@ -760,15 +772,21 @@ class Model(Layer):
         shape = self.input_shape
         return None if shape is None else self.compute_output_shape(shape)
 
-    def _check_input(self, x) -> None:
+    def _check_input(self, x):
+        """``x`` checked against the input shape, one rank off adjusted as Keras 3 does: a
+        trailing axis of 1 added (``(n,)`` data for ``(None, 1)``) or squeezed away."""
         expected = self._build_shape or self.input_shape_hint
         if expected is None:
-            return
+            return x
         got = x.data.shape if type(x) is Tensor else getattr(x, "shape", None)
         if got is None or (len(got) == len(expected) and got[1:] == expected[1:]):
-            return  # the common case, checked without a walk over the axes
+            return x  # the common case, checked without a walk over the axes
         if is_shape(expected):
+            adjusted = _adjust_rank(x, got, expected)
+            if adjusted is not None:
+                return self._check_input(adjusted)
             check_input_shape(self.name, 0, expected, got)
+        return x
 
     def _prepare_x(self, x, name="x") -> np.ndarray:
         allocator.keep_freed_memory()
@@ -777,10 +795,9 @@ class Model(Layer):
             if isinstance(x, list) and len(x) == 1 and len(self._graph.input_tensors) == 1:
                 x = x[0]
             else:
-                self._check_input(x)
-                return x
+                return self._check_input(x)
         x = _as_float32(_numeric_array(x, name))
-        self._check_input(x)
+        x = self._check_input(x)
         if not self.built:
             self.build_for((None,) + x.shape[1:])
         return x
@@ -1423,7 +1440,7 @@ class Model(Layer):
             and type(self).predict_step is Model.predict_step
         ):
             allocator.keep_freed_memory()
-            self._check_input(x)
+            x = self._check_input(x)
             with no_grad():
                 out = self._call_model(Tensor._from_op(x, None), False)
             return out.data if type(out) is Tensor else _to_numpy(out)
@@ -1508,7 +1525,7 @@ class Model(Layer):
         ):
             inputs = as_input_structure(inputs)
             if not isinstance(inputs, Tensor) or inputs.ndim:
-                self._check_input(inputs)
+                inputs = self._check_input(inputs)
         return Layer.__call__(self, inputs, *args, **kwargs)
 
     @classmethod
