@@ -299,3 +299,39 @@ def test_one_rank_off_inputs_are_adjusted_only_by_a_trailing_axis_of_one():
     assert model3.predict(np.ones((3, 4, 1), np.float32), verbose=0).shape == (3, 2)
     with pytest.raises(ValueError, match=r"expected shape=\(None, 4\), found shape=\(3,\)"):
         model3.predict(np.ones(3, np.float32), verbose=0)
+
+
+# ------------------------------------------------------------------ transfer learning
+def test_freezing_and_fine_tuning_counts_as_keras():
+    """The transfer-learning guide: a frozen base, then fine-tuning with part of it frozen
+    again; the weight counts and the summary's parameter lines (the optimizer keeps the
+    slots of every variable it was built for) equal Keras's."""
+    keras = peer("keras")
+    x = RNG.normal(size=(16, 8)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32)
+
+    def run(lib):
+        base = lib.Sequential(
+            [lib.Input((8,)), lib.layers.Dense(6, activation="relu"),
+             lib.layers.BatchNormalization(), lib.layers.Dense(4, activation="relu")]
+        )  # fmt: skip
+        base.trainable = False
+        counts = [len(base.trainable_weights), len(base.non_trainable_weights)]
+        inputs = lib.Input(shape=(8,))
+        model = lib.Model(inputs, lib.layers.Dense(1)(base(inputs, training=False)))
+        loss = lib.losses.BinaryCrossentropy(from_logits=True)
+        model.compile(optimizer=lib.optimizers.Adam(), loss=loss)
+        frozen = base.get_weights()
+        model.fit(x, y, epochs=1, verbose=0)
+        unchanged = all(np.array_equal(a, b) for a, b in zip(frozen, base.get_weights()))
+        base.trainable = True
+        model.compile(optimizer=lib.optimizers.Adam(1e-5), loss=loss)
+        model.fit(x, y, epochs=1, verbose=0)
+        base.layers[0].trainable = False
+        counts += [len(model.trainable_weights), len(model.non_trainable_weights)]
+        lines = []
+        model.summary(print_fn=lambda text, **kw: lines.append(text))
+        params = [line for line in "\n".join(lines).splitlines() if "params:" in line]
+        return counts, unchanged, params
+
+    assert run(nfk) == run(keras)

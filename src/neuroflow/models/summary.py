@@ -215,9 +215,14 @@ def _param_lines(model) -> list[str]:
     optimizer = getattr(model, "optimizer", None)
     sizes = {label: count * 4 for label, count in counts}  # float32 weights
     if getattr(model, "compiled", False) and optimizer is not None and optimizer.built:
-        # Keras counts the step counter (int64) and the learning rate (float32) too
-        slots = optimizer.get_state(model.trainable_weights)["slots"]
-        slot_count = sum(arr.size for per_var in slots for arr in per_var.values())
+        # Keras counts the step counter (int64) and the learning rate (float32) too, and the
+        # slots of every variable the optimizer was built for (also those frozen since)
+        slot_count = sum(
+            arr.size
+            for per_var in optimizer._slots.values()
+            for name, arr in per_var.items()
+            if name != "_scratch"
+        )
         counts[0] = ("Total", total + slot_count + 2)
         sizes["Total"] += slot_count * 4 + 12
         counts.append(("Optimizer", slot_count + 2))
