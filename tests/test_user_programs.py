@@ -335,3 +335,11 @@ def test_freezing_and_fine_tuning_counts_as_keras():
         return counts, unchanged, params
 
     assert run(nfk) == run(keras)
+
+
+def test_version_strings_as_tutorials_print_them():
+    import neuroflow as tf_like
+    import neuroflow.tf as tf
+
+    assert isinstance(tf.__version__, str) and tf.__version__ == nfk.__version__
+    assert tf_like.__version__ == tf.__version__

@@ -4,6 +4,7 @@ Code written for ``tf.keras`` or Keras 3 runs after changing the import:
 ``import neuroflow as tf`` or ``from neuroflow import keras``.
 """
 
+from neuroflow._version import __version__  # noqa: F401  (print(keras.__version__))
 from neuroflow.keras import (
     activations,
     backend,

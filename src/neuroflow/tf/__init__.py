@@ -7,6 +7,7 @@ re-exports everything listed here, so ``import neuroflow as tf`` and
 """
 
 from neuroflow import config, data, errors, keras
+from neuroflow._version import __version__  # noqa: F401  (print(tf.__version__))
 from neuroflow.data.structure import TensorSpec
 from neuroflow.dtypes import (
     DType,
