@@ -343,3 +343,48 @@ def test_version_strings_as_tutorials_print_them():
 
     assert isinstance(tf.__version__, str) and tf.__version__ == nfk.__version__
     assert tf_like.__version__ == tf.__version__
+
+
+# ------------------------------------------------------------------ tf.Module
+def test_tf_module_finds_variables_as_tensorflow():
+    """TensorFlow's "Introduction to modules": variables in attributes, lists and nested
+    modules, a tf.function method, and a Keras layer held by a module."""
+    peer("keras")
+    import tensorflow as real_tf
+
+    import neuroflow as tf_like
+
+    def run(tf):
+        class Dense(tf.Module):
+            def __init__(self, in_features, out_features, name=None):
+                super().__init__(name=name)
+                self.w = tf.Variable(tf.ones([in_features, out_features]), name="w")
+                self.b = tf.Variable(tf.zeros([out_features]), name="b")
+
+            def __call__(self, x):
+                return tf.nn.relu(tf.matmul(x, self.w) + self.b)
+
+        class SequentialModule(tf.Module):
+            def __init__(self, name=None):
+                super().__init__(name=name)
+                self.dense_1 = Dense(in_features=3, out_features=3)
+                self.dense_2 = Dense(in_features=3, out_features=2)
+                self.extra = [tf.Variable(1.0, trainable=False)]
+                self.layer = tf.keras.layers.Dense(2)
+                self.layer.build((None, 2))
+
+            @tf.function
+            def __call__(self, x):
+                return self.dense_2(self.dense_1(x))
+
+        model = SequentialModule(name="the_model")
+        out = model(tf.constant([[2.0, 2.0, 2.0]]))
+        return (
+            out.numpy().tolist(), model.name, len(model.variables),
+            len(model.trainable_variables), len(model.submodules),
+            [tuple(v.shape) for v in model.trainable_variables],
+        )  # fmt: skip
+
+    assert run(tf_like) == run(real_tf)
+    with pytest.raises(ValueError, match="not a valid module name"):
+        tf_like.Module(name="has space")

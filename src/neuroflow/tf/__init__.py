@@ -28,6 +28,7 @@ from neuroflow.dtypes import (
     uint64,
 )
 from neuroflow.gradient_tape import GradientTape, UnconnectedGradients, function, stop_gradient
+from neuroflow.module import Module
 from neuroflow.ops.array import (
     cast,
     clip_by_value,
@@ -92,7 +93,8 @@ from neuroflow.tf.math import (
 )
 
 __all__ = [
-    "DType", "GradientTape", "Tensor", "TensorShape", "UnconnectedGradients", "Variable",
+    "DType", "GradientTape", "Module", "Tensor", "TensorShape", "UnconnectedGradients",
+    "Variable",
     "as_dtype", "bool", "config", "constant", "convert_to_tensor", "data", "double",
     "errors", "float16", "float32", "float64", "function", "half", "int16", "int32", "int64",
     "is_tensor",
