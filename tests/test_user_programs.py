@@ -388,3 +388,44 @@ def test_tf_module_finds_variables_as_tensorflow():
     assert run(tf_like) == run(real_tf)
     with pytest.raises(ValueError, match="not a valid module name"):
         tf_like.Module(name="has space")
+
+
+# ------------------------------------------------------------------ tf.keras 2's train_step
+def custom_fit_program(tf, custom: bool):
+    """The tf.keras 2 guide "Customizing what happens in fit" (compiled_loss and
+    compiled_metrics), or the same model with the built-in step."""
+    lib = tf.keras
+
+    class CustomModel(lib.Model):
+        def train_step(self, data):
+            x, y = data
+            with tf.GradientTape() as tape:
+                y_pred = self(x, training=True)
+                loss = self.compiled_loss(y, y_pred, regularization_losses=self.losses)
+            gradients = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
+            self.compiled_metrics.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+    inputs = lib.Input(shape=(3,))
+    outputs = lib.layers.Dense(1, kernel_regularizer=lib.regularizers.L2(0.01))(inputs)
+    model = (CustomModel if custom else lib.Model)(inputs, outputs)
+    model.set_weights([np.full((3, 1), 0.5, np.float32), np.zeros(1, np.float32)])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    history = model.fit(X, Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    return {k: np.round(v, 5).tolist() for k, v in history.history.items()}
+
+
+def test_tf_keras_2_compiled_loss_and_compiled_metrics_in_a_custom_train_step():
+    peer("keras")
+    import tensorflow as real_tf
+
+    import neuroflow as tf_like
+
+    with pytest.warns(UserWarning, match="compiled_loss"):
+        ours = custom_fit_program(tf_like, custom=True)
+    assert ours == custom_fit_program(tf_like, custom=False)  # tf.keras 2's figures
+    theirs = custom_fit_program(real_tf, custom=True)
+    assert sorted(ours) == sorted(theirs)
+    # Keras 3 feeds the loss tracker the predictions; the metrics agree
+    assert ours["mae"] == theirs["mae"]

@@ -10,6 +10,7 @@ The three step methods are public and can be overridden as in Keras's guide
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -1006,6 +1007,38 @@ class Model(Layer):
         ):
             return per_output(sample_weight, self._outputs.names, "sample_weight")
         return [sample_weight] * n  # one array weighs every output, as in Keras
+
+    def compiled_loss(self, y, y_pred, sample_weight=None, regularization_losses=None):
+        """tf.keras 2's ``self.compiled_loss(y, y_pred)`` in a custom ``train_step``: the
+        compiled loss plus the layers' penalties (:meth:`compute_loss`; the penalties are
+        counted there, so ``regularization_losses`` is not added again), counted in the
+        logged ``"loss"`` as tf.keras 2 counted it. Keras 3 keeps it with a warning."""
+        warnings.warn(
+            "`model.compiled_loss()` is deprecated. Instead, use "
+            "`model.compute_loss(x, y, y_pred, sample_weight, training)`.",
+            stacklevel=2,
+        )
+        loss = self.compute_loss(x=None, y=y, y_pred=y_pred, sample_weight=sample_weight)
+        rows = np.shape(y)[0] if np.ndim(y) else 1
+        self._track_loss(float(loss.data if isinstance(loss, Tensor) else loss), rows)
+        return loss
+
+    @property
+    def compiled_metrics(self):
+        """tf.keras 2's ``self.compiled_metrics.update_state(y, y_pred)``: updates the
+        compiled metrics (:meth:`compute_metrics`). Keras 3 keeps it with a warning."""
+        model = self
+
+        class CompiledMetrics:
+            def update_state(self, y, y_pred, sample_weight=None):
+                warnings.warn(
+                    "`model.compiled_metrics()` is deprecated. Instead, use e.g.:\n```\n"
+                    "for metric in self.metrics:\n    metric.update_state(y, y_pred)\n```\n",
+                    stacklevel=2,
+                )
+                model.compute_metrics(None, y, y_pred, sample_weight)
+
+        return CompiledMetrics()
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
         """Updates the compiled metrics with a batch and returns :meth:`get_metrics_result`.
