@@ -429,3 +429,23 @@ def test_tf_keras_2_compiled_loss_and_compiled_metrics_in_a_custom_train_step():
     assert sorted(ours) == sorted(theirs)
     # Keras 3 feeds the loss tracker the predictions; the metrics agree
     assert ours["mae"] == theirs["mae"]
+
+
+def test_get_compile_config_and_compile_from_config_as_in_keras():
+    keras = peer("keras")
+
+    def run(lib):
+        model = fixed_model(lib, lib.optimizers.Adam(0.01))
+        empty = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1)]).get_compile_config()
+        model.compile(lib.optimizers.Adam(0.01), "mse", metrics=["mae"])
+        config = model.get_compile_config()
+        other = fixed_model(lib, "sgd")
+        other.compile_from_config(config)
+        return (
+            empty, sorted(config), config["loss"], config["metrics"],
+            config["optimizer"]["class_name"], config["optimizer"]["config"]["learning_rate"],
+            other.loss, type(other.optimizer).__name__, float(other.optimizer.learning_rate),
+            round(float(other.evaluate(X, Y, verbose=0)[1]), 5),
+        )  # fmt: skip
+
+    assert run(nfk) == run(keras)

@@ -1655,6 +1655,19 @@ class Model(Layer):
             raise NotImplementedError("load_weights(skip_mismatch=True) is not supported.")
         saving.load_weights(self, filepath)
 
+    def get_compile_config(self) -> dict | None:
+        """The compile arguments serialized as Keras 3 writes them in a ``.keras`` file's
+        ``compile_config`` (optimizer, loss, metrics...); ``{}`` before ``compile``."""
+        from neuroflow.io import keras_writer
+
+        return keras_writer.compile_config(self) or {}
+
+    def compile_from_config(self, config: dict) -> None:
+        """Compiles the model as :meth:`get_compile_config`'s dict says (Keras 3's)."""
+        from neuroflow.io import keras_files
+
+        keras_files.compile_from_keras(self, config)
+
     def to_json(self, **kwargs) -> str:
         """The architecture as Keras's JSON (``{"class_name", "config", ...}``); rebuild
         it with ``keras.models.model_from_json``."""
