@@ -449,3 +449,14 @@ def test_get_compile_config_and_compile_from_config_as_in_keras():
         )  # fmt: skip
 
     assert run(nfk) == run(keras)
+
+
+def test_ops_dtype_names_as_keras():
+    keras = peer("keras")
+
+    def run(lib):
+        ops = lib.ops
+        values = [ops.ones((2,), dtype="int32"), np.zeros(2), np.array([1, 2]), ops.ones((1,))]
+        return [ops.dtype(v) for v in values] + [ops.dtype(ops.cast(values[3], "int32"))]
+
+    assert run(nfk) == run(keras)

@@ -32,7 +32,8 @@ from neuroflow.tensor import Function, Tensor, to_array
 __all__ = [
     "abs", "absolute", "add", "all", "any", "arange", "argmax", "argmin", "argsort",
     "binary_crossentropy", "cast", "categorical_crossentropy", "ceil", "clip", "concatenate",
-    "convert_to_numpy", "convert_to_tensor", "cumsum", "divide", "dot", "elu", "equal", "erf",
+    "convert_to_numpy", "convert_to_tensor", "cumsum", "divide", "dot", "dtype", "elu", "equal",
+    "erf",
     "exp", "expand_dims", "eye", "flip", "floor", "full", "full_like", "gelu", "greater",
     "greater_equal", "identity", "isfinite", "isnan", "leaky_relu", "less", "less_equal",
     "linspace", "log", "log1p", "log_softmax", "logical_and", "logical_not", "logical_or",
@@ -1124,6 +1125,16 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None) -> Tensor:
     if isinstance(x, Tensor):
         return _as(x, name)
     return Tensor._from_op(to_array(x, name), None)
+
+
+def dtype(x) -> str:
+    """The dtype name of ``x`` as Keras 3 gives it, after its conversion rules (Python
+    floats float32, ints int32).
+
+    >>> dtype(ones((2,), dtype="int32")), dtype(1.5), dtype(np.zeros(2))
+    ('int32', 'float32', 'float64')
+    """
+    return _t(x).data.dtype.name
 
 
 def convert_to_numpy(x) -> np.ndarray:
