@@ -142,8 +142,9 @@ def test_epoch_scalars_equal_the_history_in_train_and_validation_runs(tmp_path):
     graph = train["keras"]
     assert graph["steps"] == [0] and graph["plugin"] == "graph_keras_model"
     assert json.loads(graph["text"][0]) == json.loads(model.to_json())
-    assert op_graph(tmp_path / "train") == [
-        ("conv", "Conv2D", []),
+    assert op_graph(tmp_path / "train") == [  # Keras 3's config lists the InputLayer first
+        ("input_layer", "InputLayer", []),
+        ("conv", "Conv2D", ["input_layer"]),
         ("flat", "Flatten", ["conv"]),
         ("hidden", "Dense", ["flat"]),
         ("out", "Dense", ["hidden"]),
@@ -392,11 +393,9 @@ def test_tags_runs_steps_and_values_match_keras_on_the_same_weights(tmp_path):
                         np.testing.assert_array_equal(a.reshape(b.shape), b)
     k_graph = json.loads(k_runs["train"]["keras"]["text"][0])
     n_graph = json.loads(n_runs["train"]["keras"]["text"][0])
-    # (Keras lists the InputLayer among a Sequential model's layers; neuroflow's JSON does not)
+    # Keras 3 lists the InputLayer first among a Sequential model's layers, and so do we
     assert [layer["class_name"] for layer in n_graph["config"]["layers"]] == [
-        layer["class_name"]
-        for layer in k_graph["config"]["layers"]
-        if layer["class_name"] != "InputLayer"
+        layer["class_name"] for layer in k_graph["config"]["layers"]
     ]
 
 
