@@ -317,6 +317,23 @@ def _adjust_rank(x, got: tuple, expected: tuple):
     return ops.reshape(x, shape) if isinstance(x, Tensor) else np.reshape(x, shape)
 
 
+class _CompiledMetrics:
+    """What :attr:`Model.compiled_metrics` gives: tf.keras 2's ``update_state``."""
+
+    __slots__ = ("model",)
+
+    def __init__(self, model):
+        self.model = model
+
+    def update_state(self, y, y_pred, sample_weight=None):
+        warnings.warn(
+            "`model.compiled_metrics()` is deprecated. Instead, use e.g.:\n```\n"
+            "for metric in self.metrics:\n    metric.update_state(y, y_pred)\n```\n",
+            stacklevel=2,
+        )
+        self.model.compute_metrics(None, y, y_pred, sample_weight)
+
+
 def check_input_shape(model: str, index: int, expected: tuple, got: tuple) -> None:
     """Keras's error when input ``index`` has another rank, or another size where the
     model's input shape fixes one."""
@@ -1027,18 +1044,7 @@ class Model(Layer):
     def compiled_metrics(self):
         """tf.keras 2's ``self.compiled_metrics.update_state(y, y_pred)``: updates the
         compiled metrics (:meth:`compute_metrics`). Keras 3 keeps it with a warning."""
-        model = self
-
-        class CompiledMetrics:
-            def update_state(self, y, y_pred, sample_weight=None):
-                warnings.warn(
-                    "`model.compiled_metrics()` is deprecated. Instead, use e.g.:\n```\n"
-                    "for metric in self.metrics:\n    metric.update_state(y, y_pred)\n```\n",
-                    stacklevel=2,
-                )
-                model.compute_metrics(None, y, y_pred, sample_weight)
-
-        return CompiledMetrics()
+        return _CompiledMetrics(self)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
         """Updates the compiled metrics with a batch and returns :meth:`get_metrics_result`.
