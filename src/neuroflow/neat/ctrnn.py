@@ -24,6 +24,7 @@ step input is ``1 - exp(-t / (2 tau))``.) neat-python 0.92's
 from __future__ import annotations
 
 from neuroflow.neat.graphs import required_for_output
+from neuroflow.neat.nn._parts import value_buffers
 
 __all__ = ["CTRNN", "CTRNNNodeEval"]
 
@@ -53,14 +54,9 @@ class CTRNN:
         self.input_nodes = inputs
         self.output_nodes = outputs
         self.node_evals = node_evals
-        self.values = [{}, {}]
-        for v in self.values:
-            for k in [*inputs, *outputs]:
-                v[k] = 0.0
-            for node, ne in node_evals.items():
-                v[node] = 0.0
-                for i, _w in ne.links:
-                    v[i] = 0.0
+        self.values = value_buffers(
+            inputs, outputs, [(k, ne.links) for k, ne in node_evals.items()]
+        )
         self.active = 0
         self.time_seconds = 0.0
 

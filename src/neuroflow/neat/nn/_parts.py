@@ -20,3 +20,13 @@ def genome_parts(genome, genome_config):
     enabled = t.col("enabled")
     enabled = enabled[lo:hi].tolist() if enabled is not None else [True] * len(ckeys)
     return nodes, list(zip(ckeys, weights, enabled))
+
+
+def value_buffers(inputs, outputs, node_links) -> list:
+    """neat-python's two value dicts of a recurrent network: every input, output, node and
+    linked source at 0.0, in that order; ``node_links`` is ``[(node, [(source, w), ...])]``."""
+    keys = [*inputs, *outputs]
+    for node, links in node_links:
+        keys.append(node)
+        keys.extend(i for i, _w in links)
+    return [dict.fromkeys(keys, 0.0), dict.fromkeys(keys, 0.0)]

@@ -7,7 +7,7 @@ one step and ``reset`` clears the state.
 from __future__ import annotations
 
 from neuroflow.neat.graphs import required_for_output
-from neuroflow.neat.nn._parts import genome_parts
+from neuroflow.neat.nn._parts import genome_parts, value_buffers
 
 __all__ = ["RecurrentNetwork"]
 
@@ -27,14 +27,7 @@ class RecurrentNetwork:
         self.input_nodes = inputs
         self.output_nodes = outputs
         self.node_evals = node_evals
-        self.values = [{}, {}]
-        for v in self.values:
-            for k in [*inputs, *outputs]:
-                v[k] = 0.0
-            for node, _act, _agg, _bias, _response, links in node_evals:
-                v[node] = 0.0
-                for i, _w in links:
-                    v[i] = 0.0
+        self.values = value_buffers(inputs, outputs, [(ne[0], ne[5]) for ne in node_evals])
         self.active = 0
 
     def reset(self):
