@@ -524,6 +524,10 @@ def main() -> None:
     spec = MODELS[model_name]
     data = load(spec["dataset"], train_size)
     result = RUNNERS[framework](model_name, spec, data, epochs)
+    if framework == "torch":  # the vector width its kernels use (see run.py's --peer-isa)
+        import torch
+
+        result["notes"] += f", ATen {torch.backends.cpu.get_cpu_capability()}"
     times = result.pop("times")
     steady = times[1:] if len(times) > 1 else times
     wall = result.pop("wall", sum(times))

@@ -49,6 +49,27 @@ def child_command(model: str, framework: str, epochs: int, verbose: int, train_s
 
 CHILD_ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
 
+PEER_ISA_ENV = {
+    # The environment pins NumPy's OpenBLAS to its Haswell (AVX2) kernels with
+    # OPENBLAS_CORETYPE; the peers pick their own kernels at run time (PyTorch's ATen and
+    # MKL, oneDNN in PyTorch and TensorFlow) and use AVX-512 where the CPU has it.
+    # ``--peer-isa avx2`` holds them to AVX2 too, for a comparison at the same vector width.
+    "avx2": {
+        "ATEN_CPU_CAPABILITY": "avx2",
+        "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+        "ONEDNN_MAX_CPU_ISA": "AVX2",
+        "DNNL_MAX_CPU_ISA": "AVX2",
+    },
+    "native": {},
+}
+
+
+def child_env(framework: str, peer_isa: str = "native") -> dict:
+    """The environment of a framework's subprocess (the peers' vector width, see above)."""
+    if framework == "neuroflow":
+        return CHILD_ENV
+    return {**CHILD_ENV, **PEER_ISA_ENV[peer_isa]}
+
 
 def parse_result(stdout: str, stderr: str) -> dict:
     for line in reversed(stdout.splitlines()):
@@ -58,11 +79,13 @@ def parse_result(stdout: str, stderr: str) -> dict:
 
 
 def run_child(
-    model: str, framework: str, epochs: int, timeout: int, verbose: int, train_size: int = 0
-) -> dict:
+    model: str, framework: str, epochs: int, timeout: int, verbose: int, train_size: int = 0,
+    peer_isa: str = "native",
+) -> dict:  # fmt: skip
     cmd = child_command(model, framework, epochs, verbose, train_size)
+    env = child_env(framework, peer_isa)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=CHILD_ENV)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout}s"}
     return parse_result(proc.stdout, proc.stderr)
@@ -233,6 +256,13 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--train-size", type=int, default=0, help="train on the first N images (0: all)"
     )
+    parser.add_argument(
+        "--peer-isa",
+        choices=tuple(PEER_ISA_ENV),
+        default="native",
+        help="avx2: hold PyTorch and TensorFlow to AVX2 kernels, as NumPy's OpenBLAS is here "
+        "when OPENBLAS_CORETYPE=Haswell (native: each picks its own)",
+    )
     args = parser.parse_args(argv)
     machine = cpu_description()
     print(
@@ -262,7 +292,9 @@ def main(argv=None) -> int:
     best: dict = {}
     for round_no in range(args.repeats):
         for model, fw in jobs:
-            r = run_child(model, fw, args.epochs, args.timeout, args.verbose, args.train_size)
+            r = run_child(
+                model, fw, args.epochs, args.timeout, args.verbose, args.train_size, args.peer_isa
+            )
             r.update(model=model, framework=fw, round=round_no)
             if "error" in r:
                 print(f"{model:16s} {fw:10s} error: {r['error']}", flush=True)
@@ -281,7 +313,7 @@ def main(argv=None) -> int:
     print(
         f"Machine: {machine['cpu']}, {machine['cores']} cores, "
         f"Python {platform.python_version()}; epochs per run: {args.epochs}, "
-        f"best of {args.repeats} interleaved rounds"
+        f"best of {args.repeats} interleaved rounds; peers' vector width: {args.peer_isa}"
     )
     print(
         "| model | framework | batch | s/epoch | peer/neuroflow | fit wall s/epoch "
@@ -332,6 +364,7 @@ def write_json(name: str, args, machine: dict, results: list, **extra) -> None:
         "repeats": args.repeats,
         "verbose": args.verbose,
         "train_size": args.train_size,
+        "peer_isa": getattr(args, "peer_isa", "native"),
         "machine": machine,  # OPENBLAS_CORETYPE there picks NumPy's kernels (see README)
         "results": results,
         **extra,
