@@ -14,6 +14,17 @@ from neuroflow.layers.core import (
     Reshape,
 )
 from neuroflow.layers.embedding import Embedding, Masking
+from neuroflow.layers.image_preprocessing import (
+    CenterCrop,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Resizing,
+)
 from neuroflow.layers.lambda_layer import Identity, Lambda
 from neuroflow.layers.maxout import Maxout
 from neuroflow.layers.merge import (
@@ -104,6 +115,8 @@ __all__ = [
     "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell", "StackedRNNCells",
     "Bidirectional", "TimeDistributed",
     "Maxout",
+    "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip",
+    "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",
 ]  # fmt: skip
 
 
