@@ -26,6 +26,7 @@ from neuroflow.layers.image_preprocessing import (
     Resizing,
 )
 from neuroflow.layers.lambda_layer import Identity, Lambda
+from neuroflow.layers.lookup import CategoryEncoding, Discretization, IntegerLookup, StringLookup
 from neuroflow.layers.maxout import Maxout
 from neuroflow.layers.merge import (
     Add,
@@ -91,6 +92,7 @@ from neuroflow.layers.reshaping import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
+from neuroflow.layers.text import TextVectorization
 from neuroflow.layers.wrappers import Bidirectional, TimeDistributed
 
 Convolution1D, Convolution2D = Conv1D, Conv2D  # Keras's aliases
@@ -117,6 +119,7 @@ __all__ = [
     "Maxout",
     "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip",
     "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",
+    "CategoryEncoding", "Discretization", "IntegerLookup", "StringLookup", "TextVectorization",
 ]  # fmt: skip
 
 
