@@ -137,7 +137,7 @@ class _ImageLayer(Layer):
         if self._keeps_integer_dtype and not symbolic and np.dtype(dtype or _F32).kind in "iu":
             info = np.iinfo(dtype)
             values = np.clip(np.round(outputs.numpy()), info.min, info.max)
-            return Tensor(values.astype(dtype))
+            return Tensor._from_op(values.astype(dtype), None)  # Tensor() would make floats
         return outputs
 
     def call(self, inputs, training=True):
@@ -234,7 +234,9 @@ class Resizing(_ImageLayer):
         self.fill_mode = _check_option(self.name, "fill_mode", fill_mode, ("constant",))
         if crop_to_aspect_ratio and pad_to_aspect_ratio:
             raise ValueError(
-                "Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`."
+                "Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`. "
+                f"Received: crop_to_aspect_ratio={crop_to_aspect_ratio!r}, "
+                f"pad_to_aspect_ratio={pad_to_aspect_ratio!r}"
             )
         if antialias:
             raise ValueError(
@@ -620,7 +622,7 @@ class RandomCrop(_RandomImageLayer):
 
     def __init__(self, height, width, seed=None, data_format=None, **kwargs):
         if seed is None:  # Keras draws a default seed, which its config then records
-            seed = int(backend.rng().integers(2**31 - 1))
+            seed = int(backend.rng().integers(2**24))  # within what saved configs accept
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.height = check_positive_int(self.name, "height", height)
         self.width = check_positive_int(self.name, "width", width)
