@@ -112,9 +112,32 @@ def _window(x: Tensor, top: int, left: int, height: int, width: int) -> Tensor:
     return crop(x, ((0, 0), (top, h - bottom), (left, w - right), (0, 0)))
 
 
-def _smart_resize(x: Tensor, height: int, width: int, interpolation="bilinear") -> Tensor:
-    top, left, crop_h, crop_w = _aspect_window(x.shape[1], x.shape[2], height, width)
-    return image_ops.resize(_window(x, top, left, crop_h, crop_w), (height, width), interpolation)
+def _smart_resize_plan(in_h: int, in_w: int, height: int, width: int, interpolation="bilinear"):
+    """Keras's ``smart_resize``: the aspect-ratio window, resized."""
+    return [("crop", *_aspect_window(in_h, in_w, height, width)),
+            ("resize", height, width, interpolation)]  # fmt: skip
+
+
+def _pad_border(x: Tensor, top: int, left: int, fill_value) -> Tensor:
+    """``top`` rows above and below, ``left`` columns each side, of ``fill_value``."""
+    widths = ((0, 0), (top, top), (left, left), (0, 0))
+    padded = pad(x, widths)
+    if fill_value:
+        border = np.pad(np.zeros(x.shape, _F32), widths, constant_values=1)
+        padded = ops.add(padded, Tensor(border * _F32(fill_value)))
+    return padded
+
+
+def _run_plan(x: Tensor, plan) -> Tensor:
+    """The steps of an ``inference_plan`` (crops, pads, resizes) on channels-last images."""
+    for kind, *args in plan:
+        if kind == "crop":
+            x = _window(x, *args)
+        elif kind == "pad":
+            x = _pad_border(x, *args)
+        else:
+            x = image_ops.resize(x, (args[0], args[1]), args[2])
+    return x
 
 
 class _ImageLayer(Layer):
@@ -249,27 +272,22 @@ class Resizing(_ImageLayer):
         self.antialias = False
 
     def _transform(self, images, training):
-        if self.crop_to_aspect_ratio:
-            return _smart_resize(images, self.height, self.width, self.interpolation)
-        if self.pad_to_aspect_ratio:
-            images = self._pad(images)
-        return image_ops.resize(images, (self.height, self.width), self.interpolation)
+        return _run_plan(images, self.inference_plan(images.shape[1], images.shape[2]))
 
-    def _pad(self, images):
-        """TensorFlow backend's padding: ``start`` rows (or columns) of ``fill_value`` on each
-        side, ``start = (padded - size) // 2``."""
-        _, h, w, _ = images.shape
-        pad_h = max(h, int(float(w * self.height) / self.width))
-        pad_w = max(w, int(float(h * self.width) / self.height))
-        top, left = int(float(pad_h - h) / 2), int(float(pad_w - w) / 2)
-        widths = ((0, 0), (top, top), (left, left), (0, 0))
-        if top == left == 0:
-            return images
-        padded = pad(images, widths)
-        if self.fill_value:
-            border = np.pad(np.zeros(images.shape, _F32), widths, constant_values=1)
-            padded = ops.add(padded, Tensor(border * _F32(self.fill_value)))
-        return padded
+    def inference_plan(self, height: int, width: int) -> list:
+        """The layer's work on ``(height, width)`` images as steps ``("crop", top, left,
+        height, width)``, ``("pad", rows, columns, fill_value)`` (on both sides) and
+        ``("resize", height, width, interpolation)``; the ONNX exporter reads them too."""
+        if self.crop_to_aspect_ratio:
+            return _smart_resize_plan(height, width, self.height, self.width, self.interpolation)
+        plan = []
+        if self.pad_to_aspect_ratio:  # the TensorFlow backend's: (padded - size) // 2 each side
+            pad_h = max(height, int(float(width * self.height) / self.width))
+            pad_w = max(width, int(float(height * self.width) / self.height))
+            top, left = int(float(pad_h - height) / 2), int(float(pad_w - width) / 2)
+            if top or left:
+                plan.append(("pad", top, left, self.fill_value))
+        return [*plan, ("resize", self.height, self.width, self.interpolation)]
 
     def _output_size(self, height, width):
         return self.height, self.width
@@ -304,10 +322,14 @@ class CenterCrop(_ImageLayer):
         self.width = check_positive_int(self.name, "width", width)
 
     def _transform(self, images, training):
-        h_diff, w_diff = images.shape[1] - self.height, images.shape[2] - self.width
+        return _run_plan(images, self.inference_plan(images.shape[1], images.shape[2]))
+
+    def inference_plan(self, height: int, width: int) -> list:
+        """Steps as :meth:`Resizing.inference_plan`'s."""
+        h_diff, w_diff = height - self.height, width - self.width
         if h_diff >= 0 and w_diff >= 0:
-            return _window(images, h_diff // 2, w_diff // 2, self.height, self.width)
-        return _smart_resize(images, self.height, self.width)
+            return [("crop", h_diff // 2, w_diff // 2, self.height, self.width)]
+        return _smart_resize_plan(height, width, self.height, self.width)
 
     def _output_size(self, height, width):
         return self.height, self.width
@@ -630,7 +652,7 @@ class RandomCrop(_RandomImageLayer):
     def _transform(self, images, training):
         _, h, w, _ = images.shape
         if not training:
-            return _smart_resize(images, self.height, self.width)
+            return _run_plan(images, self.inference_plan(h, w))
         if h > self.height and w > self.width:
             top = int(self._uniform(0, h - self.height + 1, ())[()])
             left = int(self._uniform(0, w - self.width + 1, ())[()])
@@ -640,6 +662,10 @@ class RandomCrop(_RandomImageLayer):
         if out.shape[1:3] != (self.height, self.width):
             out = image_ops.resize(out, (self.height, self.width))
         return out
+
+    def inference_plan(self, height: int, width: int) -> list:
+        """Steps as :meth:`Resizing.inference_plan`'s: what the layer does at inference."""
+        return _smart_resize_plan(height, width, self.height, self.width)
 
     def _output_size(self, height, width):
         return self.height, self.width
