@@ -19,6 +19,7 @@ from neuroflow.layers.node import KerasTensor, flatten, map_structure
 from neuroflow.models import Sequential
 from neuroflow.models.functional import Functional
 from neuroflow.ops.conv import same_padding
+from neuroflow.ops.image import resize_weights
 from neuroflow.utils.files import atomic_path
 
 # model input dtypes -> ONNX's element types (integer inputs: Embedding's indices)
@@ -360,6 +361,42 @@ def _identity(g: _Graph, layer, x, shape):
     return x
 
 
+def _image_plan(g: _Graph, layer, x: str, shape: tuple) -> str:
+    """Resizing, CenterCrop and RandomCrop at inference: the crops, pads and resizes their
+    ``inference_plan`` lists (the random augmentations are the identity there). A resize is
+    the layer's own per-axis matrices (two MatMuls), exact for every interpolation, where
+    ONNX Resize has no TensorFlow nearest mode and ONNX Runtime no bicubic downsampling."""
+
+    def resize(t, height, width, interpolation):
+        rows = resize_weights(shape_now[0], height, interpolation).T
+        cols = resize_weights(shape_now[1], width, interpolation).T
+        t = g.op("MatMul", [g.op("Transpose", [t], perm=[0, 3, 1, 2]), g.const("cols", cols)])
+        t = g.op("MatMul", [g.op("Transpose", [t], perm=[0, 1, 3, 2]), g.const("rows", rows)])
+        return g.op("Transpose", [t], perm=[0, 3, 2, 1])
+
+    shape_now = (shape[1], shape[2])
+    for kind, *args in layer.inference_plan(*shape_now):
+        if kind == "crop":
+            top, left, height, width = args
+            ends = _ints(g, "ends", [top + height, left + width])
+            x = g.op("Slice", [x, _ints(g, "starts", [top, left]), ends, _ints(g, "axes", [1, 2])])
+        elif kind == "pad":
+            top, left, fill = args
+            pads, value = [0, top, left, 0, 0, top, left, 0], np.array(fill, np.float32)
+            x = g.op("Pad", [x, _ints(g, "pads", pads), g.const("fill", value)], mode="constant")
+        else:
+            x = resize(x, *args)
+        shape_now = _PLAN_SIZE[kind](shape_now, args)
+    return x
+
+
+_PLAN_SIZE = {  # the (height, width) after each kind of inference_plan step
+    "crop": lambda hw, args: (args[2], args[3]),
+    "pad": lambda hw, args: (hw[0] + 2 * args[0], hw[1] + 2 * args[1]),
+    "resize": lambda hw, args: (args[0], args[1]),
+}
+
+
 # ------------------------------------------------------------------------- recurrent
 # Keras activations as ONNX's recurrent operators name them, with their alpha and beta
 # (Keras 3's hard_sigmoid is relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1))
@@ -664,6 +701,15 @@ _EXPORTERS = {
     layers.SpatialDropout2D: _identity,
     layers.GaussianDropout: _identity,
     layers.GaussianNoise: _identity,
+    layers.RandomFlip: _identity,
+    layers.RandomRotation: _identity,
+    layers.RandomZoom: _identity,
+    layers.RandomTranslation: _identity,
+    layers.RandomContrast: _identity,
+    layers.RandomBrightness: _identity,
+    layers.Resizing: _image_plan,
+    layers.CenterCrop: _image_plan,
+    layers.RandomCrop: _image_plan,
     layers.SimpleRNN: _recurrent,
     layers.LSTM: _recurrent,
     layers.GRU: _recurrent,
