@@ -205,12 +205,17 @@ def _model_from_spec(config, nested: bool) -> Model:
         else:
             layer, shape = _translate_layer(spec)
         if shape is not None and not model.layers and model.input_shape is None:
-            model.add(layers_module.Input(batch_shape=tuple(shape)))
+            model.add(layers_module.Input(batch_shape=tuple(shape), dtype=_text_dtype(spec)))
         if layer is not None:
             model.add(layer)
     if not model.built and not nested:
         raise FormatError("The Keras model has no input shape, so it cannot be built.")
     return model
+
+
+def _text_dtype(spec: dict):
+    """ "string" for a Keras string input (lookup layers read it), else None (float32)."""
+    return "string" if (spec.get("config") or {}).get("dtype") == "string" else None
 
 
 def _functional_from_spec(config: dict) -> Model:
@@ -234,7 +239,9 @@ def _functional_from_spec(config: dict) -> Model:
             _, shape = _translate_layer(spec)
             if not isinstance(shape, list):
                 raise FormatError(f"Input '{spec['name']}' has no shape in the Keras file.")
-            made[spec["name"]] = layers_module.Input(batch_shape=tuple(shape), name=spec["name"])
+            made[spec["name"]] = layers_module.Input(
+                batch_shape=tuple(shape), name=spec["name"], dtype=_text_dtype(spec)
+            )
         elif spec.get("class_name") in _MODEL_CLASSES:
             made[spec["name"]] = _model_from_spec(spec, nested=True)
         elif _is_mask_operation(spec):

@@ -200,7 +200,9 @@ def _sequential_spec(model) -> dict:
     shape = model.input_shape
     if shape is None:
         raise ValueError(f"Model '{model.name}' is not built yet; there is nothing to save.")
-    specs = [_input_layer_spec(shape, "input_layer")]
+    graph = getattr(model, "_graph", None)  # a string input (text models) keeps its dtype
+    dtype = graph.input_tensors[0].dtype if graph is not None else "float32"
+    specs = [_input_layer_spec(shape, "input_layer", dtype)]
     current = tuple(shape)
     for layer in model.layers:
         specs.append(layer_spec(layer, current))

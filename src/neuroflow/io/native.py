@@ -499,7 +499,7 @@ def _check_tensor(t, where: str) -> None:
         )
 
 
-_INPUT_DTYPES = ("float32", "float64", "int32", "int64")
+_INPUT_DTYPES = ("float32", "float64", "int32", "int64", "string")
 
 
 def _input_tensor(spec: dict, name: str):

@@ -48,7 +48,9 @@ class InputLayer(Layer):
             )
         super().__init__(name=name or backend.unique_name("input_layer"), **kwargs)
         self.input_shape_hint = full
-        self.dtype = "float32" if dtype is None else str(np.dtype(dtype))
+        self.dtype = (
+            "float32" if dtype is None else dtype if dtype == "string" else str(np.dtype(dtype))
+        )
         Node(self, [], KerasTensor(full, dtype=self.dtype, name=self.name))
         self.built = True
 

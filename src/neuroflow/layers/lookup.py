@@ -3,8 +3,8 @@ CategoryEncoding and Discretization, in NumPy.
 
 They hold no trainable weights. They take NumPy arrays, lists and Tensors (strings stay
 strings: they never pass through the float32 conversion other layers apply) and return
-Tensors: the lookup layers give int64 indices and encodings (float32 for ``"tf_idf"``),
-as Keras's do; CategoryEncoding and Discretization's encodings are float32.
+Tensors: int64 indices (int32 bins for Discretization) for ``output_mode="int"``,
+float32 encodings otherwise (Keras's output spec).
 """
 
 from __future__ import annotations
@@ -307,6 +307,8 @@ class IndexLookup(_DataLayer):
             tokens = self._keys(np.array(lines, dtype=str), "vocabulary").tolist()
             self._set_tokens(tokens)
             return
+        if np.size(raw(vocabulary)) == 0:
+            raise ValueError(f"Cannot set an empty vocabulary. Received: vocabulary={vocabulary}")
         vocabulary = self._keys(vocabulary, "vocabulary")
         if vocabulary.ndim != 1 or vocabulary.size == 0:
             raise ValueError(
@@ -458,7 +460,9 @@ class IndexLookup(_DataLayer):
         out = encode_categorical(indices, mode, depth)
         if self.output_mode == "tf_idf":
             return Tensor._from_op(out * self._idf[:depth], None)
-        return Tensor._from_op(out.astype(np.int64), None)  # int64, as Keras's lookup tables
+        # float32: Keras's declared output spec (its eager TF tables give int64), what a
+        # Dense layer after it computes in
+        return Tensor._from_op(out, None)
 
     def _lookup(self, keys: np.ndarray) -> np.ndarray:
         oov_start = self._oov_start_index()

@@ -40,7 +40,9 @@ class KerasTensor:
 
     def __init__(self, shape, dtype="float32", name=None, history=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = str(np.dtype(dtype)) if dtype is not None else "float32"
+        self.dtype = (
+            "float32" if dtype is None else dtype if dtype == "string" else str(np.dtype(dtype))
+        )
         self.name = name or f"keras_tensor_{next(_ids)}"
         self._history = history
 

@@ -39,8 +39,8 @@ class TextVectorization(_DataLayer):
 
     Input shape: ``(batch,)`` or ``(batch, 1)`` strings. Output shape:
     ``(batch, output_sequence_length)`` int64 indices for ``"int"`` (padded with 0 to the
-    longest row when no length is set); ``(batch, vocabulary size)`` for ``"multi_hot"``
-    and ``"count"`` (int64) and ``"tf_idf"`` (float32).
+    longest row when no length is set); ``(batch, vocabulary size)`` float32 for
+    ``"multi_hot"``, ``"count"`` and ``"tf_idf"``.
 
     Parameters
     ----------
@@ -185,6 +185,13 @@ class TextVectorization(_DataLayer):
         whether the input was one string."""
         strings = self._standardized(_as_strings(inputs, self._encoding))
         scalar = strings.ndim == 0
+        if self._split is None:  # the strings are the tokens, in their own shape
+            if self._ngrams is not None:
+                raise ValueError(
+                    "`ngrams` needs `split`: n-grams join the tokens of one string. "
+                    f"Received: split=None, ngrams={self._ngrams_arg}"
+                )
+            return strings, scalar
         if strings.ndim > 1:
             if strings.shape[-1] != 1:
                 raise ValueError(
@@ -193,10 +200,6 @@ class TextVectorization(_DataLayer):
                     f"inputs.shape={strings.shape} with rank={strings.ndim}"
                 )
             strings = strings[..., 0]
-        if self._split is None:
-            if self._ngrams is not None:
-                raise ValueError("`ngrams` needs `split` (n-grams join tokens of one string).")
-            return strings, scalar
         flat = strings.reshape(-1).tolist()
         if self._split == "whitespace":
             rows = [[t for t in _WHITESPACE.split(s) if t] for s in flat]
@@ -231,8 +234,9 @@ class TextVectorization(_DataLayer):
         counts, documents, n_documents = collections.Counter(), collections.Counter(), 0
         for batch in adapt_batches(data, steps):
             rows, _ = self._preprocess(batch)
-            if self._split is None:  # Keras counts a batch of single tokens as one document
-                rows = [np.asarray(rows).reshape(-1).tolist()]
+            if self._split is None:  # each row a document; a 1-D batch is one, as in Keras
+                rows = np.asarray(rows)
+                rows = rows.reshape(rows.shape[0] if rows.ndim > 1 else 1, -1).tolist()
             for row in rows:
                 counts.update(row)
                 if self._output_mode == "tf_idf":
@@ -247,10 +251,11 @@ class TextVectorization(_DataLayer):
         rows, scalar = self._preprocess(inputs)
         if self._split is None:  # one token per string: the lookup layer's own shapes
             out = lookup.call(rows)
-            if self._output_mode == "int" and self._output_sequence_length is not None:
-                data = out.data.reshape(-1, 1)[:, : self._output_sequence_length]
-                width = self._output_sequence_length - data.shape[1]
-                out = Tensor._from_op(np.pad(data, ((0, 0), (0, width))), None)
+            length = self._output_sequence_length
+            if self._output_mode == "int" and length is not None:  # Keras's: the last axis
+                data = out.data[..., :length]
+                pad = [(0, 0)] * (data.ndim - 1) + [(0, length - data.shape[-1])]
+                out = Tensor._from_op(np.pad(data, pad), None)
             return out
         lengths = [len(r) for r in rows]
         flat = np.array([t for r in rows for t in r] + [""], dtype=str)[: sum(lengths)]
@@ -272,7 +277,7 @@ class TextVectorization(_DataLayer):
         out = out[0] if scalar else out
         if self._output_mode == "tf_idf":
             return Tensor._from_op(out * lookup._idf[:depth], None)
-        return Tensor._from_op(out.astype(np.int64), None)
+        return Tensor._from_op(out, None)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

@@ -91,6 +91,16 @@ def _numeric_array(data, name: str) -> np.ndarray:
     return array
 
 
+def _raw_data(value):
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _string_inputs(model) -> bool:
+    """Whether the model takes strings (``keras.Input(dtype="string")``, for lookup layers)."""
+    graph = getattr(model, "_graph", None)
+    return graph is not None and any(t.dtype == "string" for t in graph.input_tensors)
+
+
 def _as_float32(array: np.ndarray) -> np.ndarray:
     return array if array.dtype == np.float32 else array.astype(np.float32)
 
@@ -814,7 +824,10 @@ class Model(Layer):
                 x = x[0]
             else:
                 return self._check_input(x)
-        x = _as_float32(_numeric_array(x, name))
+        if _string_inputs(self):  # strings go to the lookup layers as they are
+            x = np.asarray(_raw_data(x))
+        else:
+            x = _as_float32(_numeric_array(x, name))
         x = self._check_input(x)
         if not self.built:
             self.build_for((None,) + x.shape[1:])
@@ -1562,7 +1575,10 @@ class Model(Layer):
         if type(inputs) is not Tensor and (
             type(inputs) is np.ndarray or not has_symbolic(inputs)  # one array: data
         ):
-            inputs = as_input_structure(inputs)
+            if _string_inputs(self):  # a Tensor holding the strings, for the lookup layers
+                inputs = Tensor._from_op(np.asarray(_raw_data(inputs)), None)
+            else:
+                inputs = as_input_structure(inputs)
             if not isinstance(inputs, Tensor) or inputs.ndim:
                 inputs = self._check_input(inputs)
         return Layer.__call__(self, inputs, *args, **kwargs)
