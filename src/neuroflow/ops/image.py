@@ -97,9 +97,10 @@ def resize(images, size, interpolation: str = "bilinear") -> Tensor:
     images = images if isinstance(images, Tensor) else Tensor(np.asarray(images, _F32))
     height, width = images.shape[1], images.shape[2]
     out = images
-    if size[0] != height or interpolation != "nearest":
+    # an axis kept at its length is the identity in every mode (the kernels sample at 0)
+    if size[0] != height:
         out = resample(out, resize_weights(height, size[0], interpolation).astype(out.dtype), 1)
-    if size[1] != width or interpolation != "nearest":
+    if size[1] != width:
         out = resample(out, resize_weights(width, size[1], interpolation).astype(out.dtype), 2)
     return out
 
