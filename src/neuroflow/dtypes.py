@@ -140,9 +140,24 @@ def as_dtype(type_value) -> DType:
     return found
 
 
+class _StringDType(DType):
+    """TensorFlow's ``tf.string``: text (for the lookup layers) held as a NumPy str array."""
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        return "string"
+
+
+string = _StringDType(np.str_)
+
+
 def of(array: np.ndarray) -> DType:
     """The DType of a NumPy array (a dictionary lookup: this runs on every ``.dtype``)."""
     found = _BY_NUMPY.get(array.dtype)
+    if found is None and array.dtype.kind in "US":
+        return string
     return found if found is not None else as_dtype(array.dtype)
 
 

@@ -244,9 +244,10 @@ def test_text_vectorization_given_vocabulary_and_scalar_input():
     kwargs = {"vocabulary": ["hello", "world"], "output_sequence_length": 4}
     ours, theirs = layers.TextVectorization(**kwargs), keras.layers.TextVectorization(**kwargs)
     assert ours.get_vocabulary() == theirs.get_vocabulary()
-    _same(ours(["Hello, world!", "world hello world hello world"]), theirs(
-        np.array(["Hello, world!", "world hello world hello world"])
-    ))
+    _same(
+        ours(["Hello, world!", "world hello world hello world"]),
+        theirs(np.array(["Hello, world!", "world hello world hello world"])),
+    )
     plain = layers.TextVectorization(vocabulary=["a", "b"])
     assert _np(plain("a b z")).tolist() == [2, 3, 1]
 
@@ -330,8 +331,10 @@ def test_layers_hold_no_weights():
         (lambda: layers.CategoryEncoding(0), "num_tokens"),
         (lambda: layers.TextVectorization(split="comma"), "split"),
         (lambda: layers.TextVectorization(standardize="upper"), "standardize"),
-        (lambda: layers.TextVectorization(output_mode="count", output_sequence_length=3),
-         "output_sequence_length"),
+        (
+            lambda: layers.TextVectorization(output_mode="count", output_sequence_length=3),
+            "output_sequence_length",
+        ),
         (lambda: layers.Discretization(), "num_bins"),
         (lambda: layers.Discretization(num_bins=2, bin_boundaries=[0.0]), "bin_boundaries"),
         (lambda: layers.Discretization(num_bins=2, output_mode="tf_idf"), "output_mode"),
@@ -345,8 +348,9 @@ def test_bad_arguments_name_the_argument(make, match):
 def test_adapt_on_empty_data_and_calling_without_vocabulary_raise():
     for layer in (layers.StringLookup(), layers.TextVectorization(), layers.IntegerLookup()):
         with pytest.raises(ValueError, match="data"):
-            layer.adapt(np.array([], dtype=str if not isinstance(layer, layers.IntegerLookup)
-                                 else np.int64))
+            layer.adapt(
+                np.array([], dtype=str if not isinstance(layer, layers.IntegerLookup) else np.int64)
+            )
         with pytest.raises(ValueError, match="vocabulary"):
             layer(np.array([["a"]]) if not isinstance(layer, layers.IntegerLookup) else [[1]])
     with pytest.raises(ValueError, match="data"):
@@ -361,3 +365,81 @@ def test_adapt_on_empty_data_and_calling_without_vocabulary_raise():
         layers.CategoryEncoding(3)([[-1]])
     with pytest.raises(TypeError, match="strings"):
         layers.StringLookup(vocabulary=["a"])(np.array([[1.0]]))
+
+
+# ------------------------------------------------------ models, datasets, saving
+TEXTS = np.array(["the cat sat", "the dog ran", "a cat", "dogs and cats ran", "sat"])
+LABELS = np.array([0.0, 1.0, 0.0, 1.0, 0.0], np.float32)
+
+
+def _text_models():
+    import neuroflow as nf
+
+    vectorize = layers.TextVectorization(output_sequence_length=4)
+    vectorize.adapt(TEXTS)
+    sequential = nf.keras.Sequential([
+        nf.keras.Input(shape=(1,), dtype="string"), vectorize, layers.Embedding(12, 3),
+        layers.GlobalAveragePooling1D(), layers.Dense(1, activation="sigmoid"),
+    ])  # fmt: skip
+    inputs = nf.keras.Input(shape=(1,), dtype="string")
+    lookup = layers.StringLookup(output_mode="count", mask_token="")
+    lookup.adapt(TEXTS)
+    functional = nf.keras.Model(inputs, layers.Dense(1)(lookup(inputs)))
+    return sequential, functional
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5", ".nf"])
+def test_string_models_fit_predict_and_save_round_trip(tmp_path, suffix):
+    import neuroflow as nf
+
+    for model in _text_models():
+        model.compile("adam", "mse")
+        history = model.fit(TEXTS[:, None], LABELS, epochs=2, batch_size=2, verbose=0)
+        assert np.isfinite(history.history["loss"]).all()
+        expected = model.predict(TEXTS[:, None], verbose=0)
+        assert expected.shape == (5, 1) and expected.dtype == np.float32
+        np.testing.assert_allclose(model(TEXTS[:, None]).numpy(), expected, rtol=1e-5)
+        path = str(tmp_path / f"{model.name}{suffix}")
+        model.save(path)
+        loaded = nf.keras.models.load_model(path)
+        np.testing.assert_allclose(loaded.predict(TEXTS[:, None], verbose=0), expected, rtol=1e-6)
+
+
+def test_keras_loads_our_text_model_and_predicts_the_same(tmp_path):
+    keras = peer("keras")
+    sequential, _ = _text_models()
+    path = str(tmp_path / "text.keras")
+    sequential.save(path)
+    theirs = keras.saving.load_model(path)
+    np.testing.assert_allclose(
+        np.asarray(theirs(__import__("tensorflow").constant(TEXTS[:, None]))),
+        sequential.predict(TEXTS[:, None], verbose=0),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+def test_string_datasets_adapt_map_and_fit():
+    import neuroflow as nf
+
+    batches = nf.data.Dataset.from_tensor_slices(TEXTS).batch(2)
+    layer = layers.TextVectorization()
+    layer.adapt(batches)
+    whole = layers.TextVectorization()
+    whole.adapt(TEXTS)
+    assert layer.get_vocabulary() == whole.get_vocabulary()
+    mapped = [x.numpy() for x in batches.map(layer)]
+    assert [m.tolist() for m in mapped] == [
+        _np(layer(TEXTS[i : i + 2])).tolist() for i in range(0, 5, 2)
+    ]
+    assert batches.element_spec.dtype.name == "string"
+    lookup = layers.StringLookup()
+    lookup.adapt(nf.data.Dataset.from_tensor_slices(TEXTS))  # unbatched: scalars
+    assert sorted(lookup.get_vocabulary(False)) == sorted(TEXTS.tolist())
+    model = nf.keras.Sequential([
+        nf.keras.Input(shape=(), dtype="string"), layer, layers.Embedding(20, 2),
+        layers.GlobalAveragePooling1D(), layers.Dense(1),
+    ])  # fmt: skip
+    model.compile("sgd", "mse")
+    train = nf.data.Dataset.from_tensor_slices((TEXTS, LABELS)).batch(2)
+    assert np.isfinite(model.fit(train, epochs=1, verbose=0).history["loss"]).all()

@@ -173,6 +173,10 @@ def leaf_array(value) -> np.ndarray:
     """
     if isinstance(value, Tensor):
         return np.asarray(value.data)
+    if isinstance(value, str) or (isinstance(value, list) and value and isinstance(value[0], str)):
+        return np.asarray(value)  # text (tf.string), for the lookup layers
+    if isinstance(value, np.ndarray) and value.dtype.kind in "US":
+        return value
     if isinstance(value, (np.ndarray, np.generic)) or (
         hasattr(value, "__array__") and not isinstance(value, (list, tuple))
     ):
