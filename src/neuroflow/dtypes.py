@@ -20,7 +20,7 @@ import numpy as np
 
 __all__ = [
     "DType", "as_dtype", "bool", "double", "float16", "float32", "float64", "half", "int16",
-    "int32", "int64", "int8", "uint16", "uint32", "uint64", "uint8",
+    "int32", "int64", "int8", "uint16", "uint32", "uint64", "uint8", "string",
 ]  # fmt: skip
 
 _NAMES = (

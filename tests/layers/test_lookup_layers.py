@@ -381,7 +381,7 @@ def _text_models():
         nf.keras.Input(shape=(1,), dtype="string"), vectorize, layers.Embedding(12, 3),
         layers.GlobalAveragePooling1D(), layers.Dense(1, activation="sigmoid"),
     ])  # fmt: skip
-    inputs = nf.keras.Input(shape=(1,), dtype="string")
+    inputs = nf.keras.Input(shape=(1,), dtype=nf.string)  # tf.string, as TF tutorials write
     lookup = layers.StringLookup(output_mode="count", mask_token="")
     lookup.adapt(TEXTS)
     functional = nf.keras.Model(inputs, layers.Dense(1)(lookup(inputs)))

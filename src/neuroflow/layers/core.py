@@ -14,7 +14,7 @@ from neuroflow.layers.base import (
     shape_tuple,
     to_channels_last,
 )
-from neuroflow.layers.node import KerasTensor, Node
+from neuroflow.layers.node import KerasTensor, Node, dtype_name
 from neuroflow.tensor import Tensor
 
 
@@ -48,9 +48,7 @@ class InputLayer(Layer):
             )
         super().__init__(name=name or backend.unique_name("input_layer"), **kwargs)
         self.input_shape_hint = full
-        self.dtype = (
-            "float32" if dtype is None else dtype if dtype == "string" else str(np.dtype(dtype))
-        )
+        self.dtype = "float32" if dtype is None else dtype_name(dtype)
         Node(self, [], KerasTensor(full, dtype=self.dtype, name=self.name))
         self.built = True
 

@@ -23,6 +23,11 @@ __all__ = [
 _ids = count(1)
 
 
+def dtype_name(dtype) -> str:
+    """A dtype's name; ``"string"`` (or ``tf.string``) for text, which NumPy has no dtype for."""
+    return "string" if getattr(dtype, "name", dtype) == "string" else str(np.dtype(dtype))
+
+
 class KerasTensor:
     """A symbolic tensor: the shape and dtype of a value a model will compute.
 
@@ -40,9 +45,7 @@ class KerasTensor:
 
     def __init__(self, shape, dtype="float32", name=None, history=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = (
-            "float32" if dtype is None else dtype if dtype == "string" else str(np.dtype(dtype))
-        )
+        self.dtype = "float32" if dtype is None else dtype_name(dtype)
         self.name = name or f"keras_tensor_{next(_ids)}"
         self._history = history
 

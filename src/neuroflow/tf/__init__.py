@@ -22,6 +22,7 @@ from neuroflow.dtypes import (
     int16,
     int32,
     int64,
+    string,
     uint8,
     uint16,
     uint32,
@@ -99,7 +100,7 @@ __all__ = [
     "errors", "float16", "float32", "float64", "function", "half", "int16", "int32", "int64",
     "is_tensor",
     "int8", "keras", "math", "nn", "random", "stop_gradient", "uint16", "uint32", "uint64",
-    "uint8", "version",
+    "uint8", "version", "string",
     # tf.data's element description
     "TensorSpec",
     # tensors, shapes and math (neuroflow.ops)
