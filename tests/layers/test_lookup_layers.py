@@ -443,3 +443,40 @@ def test_string_datasets_adapt_map_and_fit():
     model.compile("sgd", "mse")
     train = nf.data.Dataset.from_tensor_slices((TEXTS, LABELS)).batch(2)
     assert np.isfinite(model.fit(train, epochs=1, verbose=0).history["loss"]).all()
+
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("StringLookup", {"vocabulary": ["a", "b"], "mask_token": ""}),
+        ("IntegerLookup", {"vocabulary": [4, 9], "output_mode": "multi_hot"}),
+        ("CategoryEncoding", {"num_tokens": 5, "output_mode": "count"}),
+        ("Discretization", {"bin_boundaries": [0.0, 1.0]}),
+        ("TextVectorization", {"vocabulary": ["a", "b"], "ngrams": 2}),
+    ],
+)
+def test_configs_have_keras_keys_and_values(name, kwargs):
+    keras = peer("keras")
+    ours = getattr(layers, name)(**kwargs).get_config()
+    theirs = getattr(keras.layers, name)(**kwargs).get_config()
+    assert set(ours) == set(theirs)
+    for key in set(theirs) - {"name", "dtype"}:
+        assert ours[key] == theirs[key], key
+
+
+def test_keras_saved_text_model_with_a_given_vocabulary_loads(tmp_path):
+    keras = peer("keras")
+    import neuroflow as nf
+
+    inputs = keras.Input(shape=(1,), dtype="string")
+    lookup = keras.layers.StringLookup(vocabulary=["cat", "dog", "sat"], output_mode="count")
+    model = keras.Model(inputs, keras.layers.Dense(2)(lookup(inputs)))
+    path = str(tmp_path / "keras_text.keras")
+    model.save(path)
+    x = np.array([["cat"], ["dog"], ["emu"]])
+    ours = nf.keras.models.load_model(path)
+    np.testing.assert_allclose(
+        ours.predict(x, verbose=0),
+        np.asarray(model(__import__("tensorflow").constant(x))),
+        rtol=1e-6,
+    )

@@ -794,7 +794,6 @@ class CategoryEncoding(_DataLayer):
             **super().get_config(),
             "num_tokens": self.num_tokens,
             "output_mode": self.output_mode,
-            "sparse": self.sparse,
         }
 
 
@@ -950,7 +949,6 @@ class Discretization(_DataLayer):
             "sparse": self.sparse,
             "name": self.name,
             "dtype": None,
-            "trainable": self.trainable,
         }
 
     @classmethod
