@@ -348,6 +348,36 @@ def test_fit_augments_and_predict_does_not():
     assert seen and all(v == 0.0 for v in seen)
 
 
+@pytest.mark.parametrize("functional", [False, True])
+def test_model_called_without_training_augments_as_keras(keras, functional):
+    """Keras 3 leaves ``training`` unset when no call gives it, so an augmentation inside
+    ``model(x)`` uses its call's default (augment) while Dropout stays off; an explicit
+    ``training=False`` and ``predict`` do not augment. The tutorial's preview
+    ``data_augmentation(images)`` relies on it."""
+    x = np.arange(4 * 4 * 4, dtype=np.float32).reshape(4, 4, 4, 1)  # no image is symmetric
+
+    def build(k):
+        if functional:
+            inp = k.Input((4, 4, 1))
+            out = k.layers.Dropout(0.9)(k.layers.RandomFlip("horizontal", seed=3)(inp))
+            return k.Model(inp, out)
+        inner = k.Sequential([k.layers.RandomFlip("horizontal", seed=3)])
+        return k.Sequential([k.Input((4, 4, 1)), inner, k.layers.Dropout(0.9)])
+
+    for k in (nf.keras, keras):
+        model = build(k)
+        called = [np.asarray(model(x)) for _ in range(8)]
+        flipped = [np.array_equal(c, x[:, :, ::-1]) for c in called]  # per call, whole batch
+        per_image = np.array([[np.array_equal(c[i], x[i, :, ::-1]) for i in range(4)]
+                              for c in called])  # fmt: skip
+        kept = np.array([[np.array_equal(c[i], x[i]) for i in range(4)] for c in called])
+        assert (per_image | kept).all(), k  # flipped or not, never dropped out
+        assert per_image.any() and kept.any(), k  # augmented, image by image
+        assert not all(flipped), k
+        np.testing.assert_array_equal(np.asarray(model(x, training=False)), x)
+        np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+
+
 def test_keras_file_round_trip(tmp_path):
     model = nf.keras.Sequential([
         nf.keras.Input((12, 12, 3)), L.Rescaling(1 / 255), L.RandomFlip("horizontal", seed=1),

@@ -142,10 +142,14 @@ def _call_arguments(cls) -> _CallArguments:
 
 class _CallContext(threading.local):
     """The ``training`` flag of the outermost layer call in progress (None outside one),
-    which inner calls inherit, and a count of outermost calls, which dates added losses."""
+    which inner calls inherit, and a count of outermost calls, which dates added losses.
+    ``unspecified``: the outermost call was given no ``training`` (Keras 3 then leaves the
+    flag unset, so a layer whose ``call`` defaults to ``training=True``, an augmentation,
+    still applies itself inside ``model(x)``; everything else sees ``False``)."""
 
     training = None
     generation = 0
+    unspecified = False
 
 
 _context = _CallContext()
@@ -153,13 +157,14 @@ call_context = _context  # read-only outside this module: ``call_context.trainin
 _NO_INPUT = object()
 
 
-def enter_call(training: bool):
+def enter_call(training: bool, unspecified: bool = False):
     """Makes ``training`` the flag inner layer calls inherit; returns the previous flag,
     to restore with :func:`exit_call`. An outermost call also starts a new generation of
-    ``add_loss`` terms."""
+    ``add_loss`` terms and records whether its ``training`` was ``unspecified``."""
     previous = _context.training
     if previous is None:
         _context.generation += 1
+        _context.unspecified = unspecified
     _context.training = training
     return previous
 
@@ -524,22 +529,27 @@ class Layer:
         if not self.built:
             self.build_for(batch_shapes(inputs))
         outer = _context.training
-        if training is None:
+        unspecified = training is None
+        if unspecified:
             training = False if outer is None else outer
         accepts = _CALL_ARGUMENTS.get(type(self)) or _call_arguments(type(self))
         if accepts.training:
             kwargs["training"] = training
         if mask is not None or accepts.computes_mask or (kwargs and "mask" in kwargs):
-            return self._call_masked(inputs, args, kwargs, mask, accepts.mask, outer, training)
+            return self._call_masked(
+                inputs, args, kwargs, mask, accepts.mask, outer, training, unspecified
+            )
         if outer is training:
             return self.call(inputs, *args, **kwargs)
-        previous = enter_call(training)
+        previous = enter_call(training, unspecified)
         try:
             return self.call(inputs, *args, **kwargs)
         finally:
             _context.training = previous
 
-    def _call_masked(self, inputs, args, kwargs, mask, accepts_mask, outer, training):
+    def _call_masked(
+        self, inputs, args, kwargs, mask, accepts_mask, outer, training, unspecified=False
+    ):
         """``call`` where a mask is involved, as Keras 3's ``Layer.__call__``: ``call``
         receives the input's mask unless given one; a layer that supports masking puts
         ``compute_mask(inputs, previous_mask)`` on its outputs, one that does not warns
@@ -553,7 +563,7 @@ class Layer:
         if outer is training:
             outputs = self.call(inputs, *args, **kwargs)
         else:
-            previous = enter_call(training)
+            previous = enter_call(training, unspecified)
             try:
                 outputs = self.call(inputs, *args, **kwargs)
             finally:

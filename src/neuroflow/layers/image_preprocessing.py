@@ -153,8 +153,6 @@ class _ImageLayer(Layer):
 
     def __call__(self, inputs=None, *args, training=None, **kwargs):
         symbolic = has_symbolic(inputs)
-        if training is None and call_context.training is None and not symbolic:
-            training = True  # Keras 3: no outer call and no argument -> call's default
         dtype = getattr(inputs, "dtype", None)
         outputs = super().__call__(inputs, *args, training=training, **kwargs)
         if self._keeps_integer_dtype and not symbolic and np.dtype(dtype or _F32).kind in "iu":
@@ -177,10 +175,19 @@ class _ImageLayer(Layer):
             x = expand_dims(x, 0)
         if self.data_format == "channels_first":
             x = ops.transpose(x, (0, 2, 3, 1))
-        x = self._transform(x, bool(training))
+        x = self._transform(x, self._augments(training))
         if self.data_format == "channels_first":
             x = ops.transpose(x, (0, 3, 1, 2))
         return squeeze(x, 0) if unbatched else x
+
+    @staticmethod
+    def _augments(training) -> bool:
+        """Keras 3's rule: ``training`` resolves to ``call``'s default, True, unless it was
+        given to this call or to one around it. A direct call, ``model(x)`` and
+        ``data_augmentation(images)`` augment; ``fit`` augments; ``predict``, ``evaluate``
+        and ``model(x, training=False)`` do not. (The graph hands its layers the outer
+        call's flag, False when none was given, so the outermost call's is what counts.)"""
+        return bool(training) or call_context.unspecified and call_context.training is False
 
     def _transform(self, images: Tensor, training: bool) -> Tensor:
         """The layer's work on channels-last float32 images of rank 4."""
