@@ -480,3 +480,56 @@ def test_keras_saved_text_model_with_a_given_vocabulary_loads(tmp_path):
         np.asarray(model(__import__("tensorflow").constant(x))),
         rtol=1e-6,
     )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda k: k.layers.TextVectorization(output_mode="tf_idf", max_tokens=6),
+        lambda k: k.layers.TextVectorization(output_sequence_length=4),
+        lambda k: k.layers.StringLookup(output_mode="tf_idf", max_tokens=5, pad_to_max_tokens=True),
+        lambda k: k.layers.StringLookup(mask_token="", num_oov_indices=2),
+    ],
+)
+def test_keras_saved_adapted_layers_load_with_their_asset_vocabulary(tmp_path, make):
+    keras = peer("keras")
+    tf = __import__("tensorflow")
+    import neuroflow as nf
+
+    layer = make(keras)
+    texts = ["a b c", "a b", "c d", "the cat", "c c a", ""]
+    layer.adapt(texts if isinstance(layer, keras.layers.TextVectorization) else np.array(texts))
+    inputs = keras.Input(shape=(1,), dtype="string")
+    outputs = layer(inputs)
+    if layer.get_config()["output_mode"] != "int":
+        outputs = keras.layers.Dense(2)(outputs)
+    model = keras.Model(inputs, outputs)
+    path = str(tmp_path / "adapted.keras")
+    model.save(path)
+    x = np.array([["a b"], ["zz c"], ["the cat"], [""]])
+    ours = nf.keras.models.load_model(path)
+    assert ours.layers[1].get_vocabulary() == layer.get_vocabulary()
+    np.testing.assert_allclose(
+        ours.predict(x, verbose=0), np.asarray(model(tf.constant(x))), rtol=1e-6, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5", ".nf"])
+def test_numeric_lookup_layers_in_models_save_and_load(tmp_path, suffix):
+    import neuroflow as nf
+
+    x = RNG.integers(0, 6, size=(8, 3)).astype(np.float32)
+    integer = layers.IntegerLookup(output_mode="multi_hot")
+    integer.adapt(x.astype(np.int64))
+    discretize = layers.Discretization(num_bins=3, output_mode="count")
+    discretize.adapt(x)
+    for layer in (integer, discretize, layers.CategoryEncoding(6, output_mode="count")):
+        inputs = nf.keras.Input(shape=(3,))
+        model = nf.keras.Model(inputs, layers.Dense(2)(layer(inputs)))
+        expected = model.predict(x, verbose=0)
+        path = str(tmp_path / f"{layer.name}{suffix}")
+        model.save(path)
+        loaded = nf.keras.models.load_model(path)
+        np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-6)
+        twin = loaded.layers[1]
+        assert type(twin) is type(layer) and twin.get_config() == layer.get_config()

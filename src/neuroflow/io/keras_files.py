@@ -587,10 +587,27 @@ def load_keras_archive(path, compile: bool = True) -> Model:  # noqa: A002
     model = model_from_keras_config(config)
     with h5py.File(io.BytesIO(weights), "r") as f:
         assign_root(f, model, f"'{path}'", by_name=True)
+        _load_assets(path, f, model)
         if compile:
             compile_from_keras(model, config.get("compile_config"))
             _restore_optimizer(f, model, path)
     return model
+
+
+def _load_assets(path, f, model) -> None:
+    """The vocabularies (and IDF weights) that Keras keeps as assets for adapted lookup
+    layers (``assets/layers/<key>/vocabulary.txt``), given to the layers that read them."""
+    if not is_graph_model(model):
+        return
+    with zipfile.ZipFile(path) as archive:
+        members = set(archive.namelist())
+        for layer, group in _keras3_groups(f, model, by_name=True):
+            if not hasattr(layer, "load_keras_assets") or group is None:
+                continue
+            member = f"assets/{group.name.strip('/')}/vocabulary.txt"
+            if member in members:
+                variables = {k: v[()] for k, v in group["vars"].items()} if "vars" in group else {}
+                layer.load_keras_assets(archive.read(member).decode("utf-8"), variables)
 
 
 def _restore_optimizer(f, model, path) -> None:

@@ -517,6 +517,18 @@ class IndexLookup(_DataLayer):
             return input_shape + (depth,)
         return input_shape[:-1] + (depth,)
 
+    def load_keras_assets(self, vocabulary_text: str, variables: dict) -> None:
+        """Sets the vocabulary a Keras file keeps as an asset (``vocabulary.txt``, special
+        tokens first) and, for ``"tf_idf"``, its ``idf_weights`` variable."""
+        lines = vocabulary_text.splitlines()
+        while lines and lines[-1] == "":
+            lines.pop()
+        values = lines if self._strings else [int(line) for line in lines]
+        idf = None
+        if self.output_mode == "tf_idf":
+            idf = np.asarray(variables["idf_weights"], np.float32)[: len(values)]
+        self.set_vocabulary(values, idf_weights=idf)
+
     def get_build_config(self):
         return {}
 

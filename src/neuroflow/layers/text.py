@@ -304,6 +304,10 @@ class TextVectorization(_DataLayer):
         """Sets the vocabulary (and IDF weights for ``"tf_idf"``) directly."""
         self._lookup_layer.set_vocabulary(vocabulary, idf_weights=idf_weights)
 
+    def load_keras_assets(self, vocabulary_text: str, variables: dict) -> None:
+        """The vocabulary (and IDF weights) of a Keras file's adapted layer."""
+        self._lookup_layer.load_keras_assets(vocabulary_text, variables)
+
     def get_config(self):
         """Keras's config; an adapted layer also stores its vocabulary (and IDF weights),
         which Keras writes as assets, so that saved models give the same outputs."""
