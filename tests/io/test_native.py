@@ -236,6 +236,13 @@ def test_huge_declared_sizes_are_refused_before_allocating(tmp_path):
 
     with pytest.raises(FormatError, match="beyond the limit"):
         load_model(rewrite(path, tmp_path / "huge.nf", huge))
+
+    # a seed is not a size (Keras draws default seeds up to 1e9): any 64-bit integer passes
+    from neuroflow.io.native import check_config
+
+    check_config({"config": {"seed": 10**9 + 7, "units": 3}})
+    with pytest.raises(FormatError, match="beyond the limit"):
+        check_config({"config": {"seed": 2**63}})
     header = np.lib.format.header_data_from_array_1_0(np.zeros((2,), np.float32))
     header["shape"] = (10**9, 10**9)
     import io

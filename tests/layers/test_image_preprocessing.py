@@ -399,8 +399,8 @@ def test_loads_a_file_keras_wrote(keras, tmp_path):
         keras.Input((10, 10, 3)), keras.layers.Resizing(8, 8), keras.layers.RandomFlip(),
         keras.layers.RandomZoom(0.1), keras.layers.RandomTranslation(0.1, 0.1),
         keras.layers.RandomContrast(0.1), keras.layers.RandomBrightness(0.1),
-        keras.layers.RandomCrop(6, 6, seed=5), keras.layers.CenterCrop(4, 4),
-        keras.layers.Flatten(), keras.layers.Dense(3),
+        keras.layers.RandomCrop(6, 6), keras.layers.CenterCrop(4, 4),  # Keras draws its seed
+        keras.layers.Flatten(), keras.layers.Dropout(0.1, seed=123456789), keras.layers.Dense(3),
     ])  # fmt: skip
     path = tmp_path / "k.keras"
     k_model.save(path)

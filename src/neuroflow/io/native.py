@@ -56,6 +56,7 @@ MANIFEST = "neuroflow.json"
 MAX_MANIFEST_BYTES = 16 << 20
 MAX_CONFIG_DEPTH = 32
 MAX_DIMENSION = 1 << 24
+MAX_SEED = 1 << 63  # a config's "seed" is not a size: any 64-bit integer
 MAX_ELEMENTS = 1 << 28  # per sample, in any tensor of a rebuilt graph (1 GiB of float32)
 MAX_LAYERS = MAX_CALLS = 100_000  # far beyond real models; bounds the Python objects made
 MAX_RANK = 8
@@ -315,6 +316,8 @@ def check_config(value, depth: int = 0) -> None:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise FormatError("The model config has a non-string key.")
+            if k == "seed" and type(v) is int and abs(v) < MAX_SEED:
+                continue  # a random seed, not a size (Keras draws default seeds up to 1e9)
             check_config(v, depth + 1)
     elif isinstance(value, list):
         for v in value:
