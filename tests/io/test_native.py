@@ -241,6 +241,7 @@ def test_huge_declared_sizes_are_refused_before_allocating(tmp_path):
     from neuroflow.io.native import check_config
 
     check_config({"config": {"seed": 10**9 + 7, "units": 3}})
+    check_config({"config": {"vocabulary": [10**12, 5, 2**40]}})  # IntegerLookup ids
     with pytest.raises(FormatError, match="beyond the limit"):
         check_config({"config": {"seed": 2**63}})
     header = np.lib.format.header_data_from_array_1_0(np.zeros((2,), np.float32))
