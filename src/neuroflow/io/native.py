@@ -318,8 +318,11 @@ def check_config(value, depth: int = 0) -> None:
                 raise FormatError("The model config has a non-string key.")
             if k == "seed" and type(v) is int and abs(v) < MAX_SEED:
                 continue  # a random seed, not a size (Keras draws default seeds up to 1e9)
-            if k == "vocabulary" and isinstance(v, list) and len(v) <= MAX_DIMENSION and all(
-                isinstance(t, str) or (type(t) is int and abs(t) < MAX_SEED) for t in v
+            if (
+                k == "vocabulary"
+                and isinstance(v, list)
+                and len(v) <= MAX_DIMENSION
+                and all(isinstance(t, str) or (type(t) is int and abs(t) < MAX_SEED) for t in v)
             ):
                 continue  # IntegerLookup's tokens are ids (data), not sizes
             check_config(v, depth + 1)
