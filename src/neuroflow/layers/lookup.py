@@ -390,16 +390,20 @@ class IndexLookup(_DataLayer):
         steps : int, optional
             How many batches of an iterable to read (all by default).
         """
-        if self._has_input_vocabulary:
-            raise ValueError(
-                f"Cannot adapt layer '{self.name}' after setting a static vocabulary via "
-                "`vocabulary` argument or `set_vocabulary()` method."
-            )
+        self._check_adaptable(self.name)
         counts, documents, n_documents = collections.Counter(), collections.Counter(), 0
         for batch in adapt_batches(data, steps):
             keys = self._keys(batch, "data")
             counts, documents, n_documents = self._update(keys, counts, documents, n_documents)
         self._finalize(counts, documents, n_documents)
+
+    def _check_adaptable(self, name: str) -> None:
+        """Keras refuses ``adapt`` once a vocabulary was given (``name``: the adapted layer)."""
+        if self._has_input_vocabulary:
+            raise ValueError(
+                f"Cannot adapt layer '{name}' after setting a static vocabulary via "
+                "`vocabulary` argument or `set_vocabulary()` method."
+            )
 
     def _update(self, keys, counts, documents, n_documents):
         if keys.ndim < 2:

@@ -226,11 +226,7 @@ class TextVectorization(_DataLayer):
         """Learns the vocabulary (and IDF weights for ``"tf_idf"``) from ``data``: an array
         or list of strings, or an iterable of batches of them (a ``tf.data.Dataset``)."""
         lookup = self._lookup_layer
-        if lookup._has_input_vocabulary:
-            raise ValueError(
-                f"Cannot adapt layer '{self.name}' after setting a static vocabulary via "
-                "`vocabulary` argument or `set_vocabulary()` method."
-            )
+        lookup._check_adaptable(self.name)
         counts, documents, n_documents = collections.Counter(), collections.Counter(), 0
         for batch in adapt_batches(data, steps):
             rows, _ = self._preprocess(batch)
