@@ -24,7 +24,7 @@ step input is ``1 - exp(-t / (2 tau))``.) neat-python 0.92's
 from __future__ import annotations
 
 from neuroflow.neat.graphs import required_for_output
-from neuroflow.neat.nn._parts import value_buffers
+from neuroflow.neat.nn._parts import flip_buffers, value_buffers
 
 __all__ = ["CTRNN", "CTRNNNodeEval"]
 
@@ -94,12 +94,7 @@ class CTRNN:
         final_time_seconds = self.time_seconds + advance_time
         while self.time_seconds < final_time_seconds:
             dt = min(time_step, final_time_seconds - self.time_seconds)
-            ivalues = self.values[self.active]
-            ovalues = self.values[1 - self.active]
-            self.active = 1 - self.active
-            for i, v in zip(self.input_nodes, inputs):
-                ivalues[i] = v
-                ovalues[i] = v
+            ivalues, ovalues = flip_buffers(self, inputs)
             for node_key, ne in self.node_evals.items():
                 s = ne.aggregation([ivalues[i] * w for i, w in ne.links])
                 z = ne.activation(ne.bias + ne.response * s)

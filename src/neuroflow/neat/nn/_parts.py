@@ -30,3 +30,16 @@ def value_buffers(inputs, outputs, node_links) -> list:
         keys.append(node)
         keys.extend(i for i, _w in links)
     return [dict.fromkeys(keys, 0.0), dict.fromkeys(keys, 0.0)]
+
+
+def flip_buffers(net, inputs) -> tuple[dict, dict]:
+    """One step of neat-python's double buffering: ``net.values[net.active]`` becomes the
+    values read this step, the other buffer the ones written, and ``net.active`` moves to
+    the written one; ``inputs`` go into both. Returns ``(read, written)``."""
+    read = net.values[net.active]
+    written = net.values[1 - net.active]
+    net.active = 1 - net.active
+    for i, v in zip(net.input_nodes, inputs):
+        read[i] = v
+        written[i] = v
+    return read, written

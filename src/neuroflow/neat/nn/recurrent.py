@@ -7,7 +7,7 @@ one step and ``reset`` clears the state.
 from __future__ import annotations
 
 from neuroflow.neat.graphs import required_for_output
-from neuroflow.neat.nn._parts import genome_parts, value_buffers
+from neuroflow.neat.nn._parts import flip_buffers, genome_parts, value_buffers
 
 __all__ = ["RecurrentNetwork"]
 
@@ -37,12 +37,7 @@ class RecurrentNetwork:
     def activate(self, inputs):
         if len(self.input_nodes) != len(inputs):
             raise RuntimeError(f"Expected {len(self.input_nodes):n} inputs, got {len(inputs):n}")
-        ivalues = self.values[self.active]
-        ovalues = self.values[1 - self.active]
-        self.active = 1 - self.active
-        for i, v in zip(self.input_nodes, inputs):
-            ivalues[i] = v
-            ovalues[i] = v
+        ivalues, ovalues = flip_buffers(self, inputs)
         for node, act, agg, bias, response, links in self.node_evals:
             ovalues[node] = act(bias + response * agg([ivalues[i] * w for i, w in links]))
         return [ovalues[i] for i in self.output_nodes]
