@@ -75,6 +75,8 @@ class Graph:
         self.inputs, self.outputs = inputs, outputs
         self.input_tensors = flatten(inputs)
         self.output_tensors = flatten(outputs)
+        # keras.Input(dtype="string"): the data goes to the lookup layers as strings
+        self.takes_strings = any(t.dtype == "string" for t in self.input_tensors)
         for role, tensors in (("inputs", self.input_tensors), ("outputs", self.output_tensors)):
             for t in tensors:
                 if not isinstance(t, KerasTensor):

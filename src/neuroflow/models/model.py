@@ -23,6 +23,7 @@ from neuroflow.layers.base import (
     Layer,
     _call_arguments,
     as_input_structure,
+    as_input_tensor,
     enter_call,
     exit_call,
     is_shape,
@@ -98,7 +99,7 @@ def _raw_data(value):
 def _string_inputs(model) -> bool:
     """Whether the model takes strings (``keras.Input(dtype="string")``, for lookup layers)."""
     graph = getattr(model, "_graph", None)
-    return graph is not None and any(t.dtype == "string" for t in graph.input_tensors)
+    return graph is not None and graph.takes_strings
 
 
 def _as_float32(array: np.ndarray) -> np.ndarray:
@@ -1577,6 +1578,8 @@ class Model(Layer):
         ):
             if _string_inputs(self):  # a Tensor holding the strings, for the lookup layers
                 inputs = Tensor._from_op(np.asarray(_raw_data(inputs)), None)
+            elif type(inputs) is np.ndarray:  # the common case: one array of data
+                inputs = as_input_tensor(inputs)
             else:
                 inputs = as_input_structure(inputs)
             if not isinstance(inputs, Tensor) or inputs.ndim:
