@@ -119,11 +119,12 @@ class GeneTable:
 def ranges(starts, counts) -> np.ndarray:
     """``concatenate([arange(s, s + c) for s, c in zip(starts, counts)])`` without a loop."""
     counts = np.asarray(counts, np.int64)
-    total = int(counts.sum())
+    ends = counts.cumsum()
+    total = int(ends[-1]) if len(ends) else 0
     if total == 0:
         return np.zeros(0, np.int64)
-    shift = np.asarray(starts, np.int64) - (np.cumsum(counts) - counts)
-    return np.repeat(shift, counts) + np.arange(total)
+    shift = np.asarray(starts, np.int64) - (ends - counts)
+    return shift.repeat(counts) + np.arange(total)
 
 
 def gather(refs, gene_type, connection: bool):

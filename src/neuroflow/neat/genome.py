@@ -222,6 +222,8 @@ class DefaultGenome:
     ([(-2, 0), (-1, 0)], (1, 2))
     """
 
+    _nref = _cref = None  # for subclasses whose __init__ does not call this one's
+
     @classmethod
     def parse_config(cls, param_dict):
         param_dict = dict(param_dict)
@@ -245,25 +247,27 @@ class DefaultGenome:
     def nodes(self) -> dict:
         if self._nodes is None:
             t, lo, hi = self._nref
-            self._nodes, self._nref = t.to_genes(lo, hi), None
+            self._nodes, self._nref = t.to_genes(lo, hi), _leave(self._nref)
         return self._nodes
 
     @nodes.setter
     def nodes(self, value):
-        self._nodes, self._nref = value, None
+        self._nodes, self._nref = value, _leave(self._nref)
 
     @property
     def connections(self) -> dict:
         if self._connections is None:
             t, lo, hi = self._cref
-            self._connections, self._cref = t.to_genes(lo, hi), None
+            self._connections, self._cref = t.to_genes(lo, hi), _leave(self._cref)
         return self._connections
 
     @connections.setter
     def connections(self, value):
-        self._connections, self._cref = value, None
+        self._connections, self._cref = value, _leave(self._cref)
 
     def _set_refs(self, nref, cref):
+        _leave(self._nref)
+        _leave(self._cref)
         self._nref, self._cref = nref, cref
         self._nodes = self._connections = None
 
@@ -431,6 +435,13 @@ def _full_connections(config, node_keys, direct):
     return links
 
 
+def _leave(ref) -> None:
+    """Notes that a genome's genes no longer are the rows ``ref`` of its table (they were
+    read as objects, or replaced): the layout the table noted no longer holds. None."""
+    if ref is not None:
+        ref[0].layout = None
+
+
 _NREF = attrgetter("_nref")
 _CREF = attrgetter("_cref")
 
@@ -480,6 +491,15 @@ class _Population:
 
     def __init__(self, genomes, genome_config):
         self.genomes = genomes
+        if genomes:  # the genomes that adopted a table pair, in order: those tables
+            g = genomes[0]
+            nref, cref = getattr(g, "_nref", None), getattr(g, "_cref", None)
+            if nref is not None and cref is not None:
+                nl, cl = nref[0].layout, cref[0].layout
+                if nl is not None and cl is not None and nl[3] is cl[3] and nl[3] == genomes:
+                    self.nodes, self.node_counts, self.node_owner = nref[0], nl[1], nl[2]
+                    self.conns, self.conn_counts, self.conn_owner = cref[0], cl[1], cl[2]
+                    return
         gc = genome_config
         self.nodes, self.node_counts, self.node_owner = _gathered(
             _refs(genomes, gc, False), gc.node_gene_type, False
@@ -501,6 +521,18 @@ class _Population:
         self.conn_owner = np.repeat(np.arange(n), conn_counts)
         return self
 
+    def subset(self, positions) -> _Population:
+        """The population of the genomes at ``positions`` (in that order), their rows taken
+        from these tables; the genomes are not touched."""
+        pos = np.asarray(positions, np.int64)
+        tables = []
+        for table, counts in ((self.nodes, self.node_counts), (self.conns, self.conn_counts)):
+            c = counts[pos]
+            tables.append((table.take(ranges((counts.cumsum() - counts)[pos], c)), c))
+        (nodes, ncounts), (conns, ccounts) = tables
+        genomes = [self.genomes[i] for i in pos.tolist()]
+        return _Population.of_tables(genomes, nodes, conns, ncounts, ccounts)
+
     def adopt(self):
         """Points every genome at its rows of the tables (and notes that layout on the tables,
         so gathering these genomes again takes the tables as they are)."""
@@ -510,10 +542,14 @@ class _Population:
         nrefs = [(nodes, a, b) for a, b in zip([0] + nhi[:-1], nhi)]
         crefs = [(conns, c, d) for c, d in zip([0] + chi[:-1], chi)]
         for g, nref, cref in zip(self.genomes, nrefs, crefs):
+            old = g._nref
+            if old is not None and old[0] is not nodes:
+                old[0].layout = None  # it leaves that table (an elite of the last generation)
             g._nref, g._cref = nref, cref
             g._nodes = g._connections = None
-        nodes.layout = (nrefs, self.node_counts, self.node_owner)
-        conns.layout = (crefs, self.conn_counts, self.conn_owner)
+        genomes = list(self.genomes)
+        nodes.layout = (nrefs, self.node_counts, self.node_owner, genomes)
+        conns.layout = (crefs, self.conn_counts, self.conn_owner, genomes)
         return self
 
 
@@ -589,9 +625,9 @@ def _key_codes(keys2):
     """One int64 per (input, output) key, equal exactly when the keys are equal."""
     if len(keys2) == 0:
         return np.zeros(0, np.int64)
-    lo = keys2.min(axis=0)
-    span = int(keys2[:, 1].max() - lo[1]) + 1
-    return (keys2[:, 0] - lo[0]) * span + (keys2[:, 1] - lo[1])
+    a, b = keys2[:, 0], keys2[:, 1]  # columns: a reduction over a short axis is slow
+    lo_b = b.min()
+    return (a - a.min()) * (int(b.max() - lo_b) + 1) + (b - lo_b)
 
 
 def _match(owner_q, code_q, owner_t, code_t):
@@ -763,17 +799,12 @@ def _homologous(table, rows, other, other_rows):
         for a, c, o in zip(table.attributes, table.cols, other.cols)
         if counted is None or a.name in counted
     ]
-    numbers = [(c, o) for a, c, o in pairs if isinstance(a, (FloatAttribute, IntegerAttribute))]
-    others = [(c, o) for a, c, o in pairs if not isinstance(a, (FloatAttribute, IntegerAttribute))]
     d = np.zeros(len(rows))
-    for group, op in ((numbers, lambda x, y: np.abs(x - y)), (others, np.not_equal)):
-        if len(group) == 1:
-            (c, o), *_ = group
-            d += op(c[rows], o[other_rows])
-        elif group:  # one stacked difference for all attributes of the kind
-            mine = np.stack([c for c, _ in group], axis=1)
-            theirs = np.stack([o for _, o in group], axis=1)
-            d += op(mine[rows], theirs[other_rows]).sum(axis=1)
+    for a, c, o in pairs:  # one attribute at a time: a sum over a short axis is slow
+        if isinstance(a, (FloatAttribute, IntegerAttribute)):
+            d += np.abs(c[rows] - o[other_rows])
+        else:
+            d += c[rows] != o[other_rows]
     return d
 
 

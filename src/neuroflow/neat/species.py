@@ -7,7 +7,7 @@ from itertools import count
 import numpy as np
 
 from neuroflow.neat.config import ConfigParameter, DefaultClassConfig
-from neuroflow.neat.genome import _Population, distance_matrix, distances_to
+from neuroflow.neat.genome import _Population, distance_matrix
 
 __all__ = ["DefaultSpeciesSet", "GenomeDistanceCache", "Species"]
 
@@ -92,8 +92,7 @@ class DefaultSpeciesSet(DefaultClassConfig):
         report = bool(getattr(self.reporters, "reporters", True))  # anyone to tell?
         old = sorted(self.species)
         if old:
-            reps = _Population([self.species[sid].representative for sid in old], gc)
-            d_old = distance_matrix(reps, pop, gc)
+            d_old = distance_matrix(self._representatives(old, gc), pop, gc)
             for k, sid in enumerate(old):
                 d = d_old[k]
                 if report:
@@ -104,9 +103,8 @@ class DefaultSpeciesSet(DefaultClassConfig):
                 rep_sids.append(sid)
         rep_dist = []
         if rep_pos:
-            rep_dist = list(
-                distance_matrix(_Population([genomes[j] for j in rep_pos], gc), pop, gc)
-            )
+            first_reps = pop.subset(rep_pos)  # in species order: old is sorted
+            rep_dist = list(distance_matrix(first_reps, pop, gc))
         assign = np.full(n, -1, np.int64)
         for k, j in enumerate(rep_pos):
             assign[j] = k
@@ -137,14 +135,21 @@ class DefaultSpeciesSet(DefaultClassConfig):
             assign[f] = len(rep_pos)
             rep_pos.append(f)
             rep_sids.append(next(self.indexer))
-            rep_dist.append(distances_to(genomes[f], pop, gc))
+            rep_dist.append(distance_matrix(pop.subset([f]), pop, gc)[0])
             start = f + 1
         sids = np.array(rep_sids, np.int64)
         self.genome_to_species = dict(zip(ids, sids[assign].tolist()))
         order = np.argsort(assign, kind="stable")
         bounds = np.searchsorted(assign[order], np.arange(len(rep_sids) + 1)).tolist()
         order = order.tolist()
-        for k in np.argsort(sids, kind="stable").tolist():
+        by_sid = np.argsort(sids, kind="stable").tolist()
+        reps = [genomes[rep_pos[k]] for k in by_sid]
+        refs = [(g._nref, g._cref) for g in reps]
+        if old and len(rep_pos) == len(old):  # no new species: the representatives above
+            self._reps = (reps, refs, first_reps, range(len(old)))
+        else:
+            self._reps = (reps, refs, pop, [rep_pos[k] for k in by_sid])
+        for k in by_sid:
             sid, rid = rep_sids[k], ids[rep_pos[k]]
             s = self.species.get(sid)
             if s is None:
@@ -157,6 +162,21 @@ class DefaultSpeciesSet(DefaultClassConfig):
                 f"Mean genetic distance {values.mean():.3f}, standard deviation {values.std():.3f}"
             )
 
+    def _representatives(self, sids, genome_config) -> _Population:
+        """The genes of species ``sids``' representatives. They are genomes of the population
+        the last ``speciate`` sorted, which kept its tables (unless a program read or edited
+        their genes since): their rows are taken from there, else gathered."""
+        reps = [self.species[sid].representative for sid in sids]
+        cached = getattr(self, "_reps", None)
+        if cached is not None:
+            genomes, refs, pop, positions = cached
+            where = {id(g): k for k, g in enumerate(genomes)}
+            ks = [where.get(id(g)) for g in reps]
+            if None not in ks and [refs[k] for k in ks] == [(g._nref, g._cref) for g in reps]:
+                at = [positions[k] for k in ks]
+                return pop if at == list(range(len(pop.genomes))) else pop.subset(at)
+        return _Population(reps, genome_config)
+
     def get_species_id(self, individual_id):
         return self.genome_to_species[individual_id]
 
@@ -165,6 +185,7 @@ class DefaultSpeciesSet(DefaultClassConfig):
 
     def __getstate__(self):
         state = self.__dict__.copy()
+        state.pop("_reps", None)  # a cache of genes the genomes hold anyway
         nxt = next(self.indexer)
         self.indexer = count(nxt)
         state["indexer"] = nxt

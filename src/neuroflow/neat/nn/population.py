@@ -89,8 +89,8 @@ class PopulationNetwork:
             src[~is_input] = lookup(c_owner[~is_input], src_key[~is_input], "a connection from")
         dst = lookup(c_owner, dst_key, "a connection to") if len(dst_key) else dst_key
         outputs = lookup(
-            np.repeat(np.arange(G), self.n_outputs),
-            np.tile(np.array(gc.output_keys, np.int64), G),
+            np.arange(G).repeat(self.n_outputs),
+            np.array(list(gc.output_keys) * G, np.int64),
             "the output",
         )
         n_slots = base + n_nodes
@@ -132,10 +132,11 @@ class PopulationNetwork:
         e_order = np.argsort(dst, kind="stable")
         src, dst, weight = src[e_order], dst[e_order], weight[e_order]
         n_in = np.bincount(dst, minlength=len(rows))
-        e_start = np.concatenate([[0], np.cumsum(n_in)])
+        e_start = np.zeros(len(n_in) + 1, np.int64)
+        n_in.cumsum(out=e_start[1:])
         bias = nodes.col("bias")[rows]
         response = nodes.col("response")[rows]
-        change = np.flatnonzero((np.diff(lv) != 0) | (np.diff(agg) != 0) | (np.diff(act) != 0))
+        change = np.flatnonzero((lv[1:] != lv[:-1]) | (agg[1:] != agg[:-1]) | (act[1:] != act[:-1]))
         bounds = np.concatenate([[0], change + 1, [len(rows)]]).tolist() if len(rows) else [0]
         agg_codes, act_codes = agg.tolist(), act.tolist()
         e_bounds = e_start[bounds].tolist()
