@@ -222,9 +222,7 @@ class DefaultGenome:
     ([(-2, 0), (-1, 0)], (1, 2))
     """
 
-    # no genes yet: for subclasses whose __init__ does not call this one's, and for the
-    # shells reproduction makes (their genes are adopted next)
-    _nref = _cref = _nodes = _connections = None
+    _nref = _cref = None  # for subclasses whose __init__ does not call this one's
 
     @classmethod
     def parse_config(cls, param_dict):
@@ -730,7 +728,8 @@ def _shells(genome_type, keys) -> list:
     new, kids = object.__new__, []
     for key in keys:
         g = new(genome_type)
-        g.key, g.fitness = key, None  # no genes until adopted (the class says None)
+        g.key, g.fitness = key, None
+        g._nref = g._cref = g._nodes = g._connections = None
         kids.append(g)
     return kids
 
