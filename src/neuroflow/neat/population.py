@@ -94,7 +94,7 @@ class Population:
     def _check_fitness(self):
         genomes = list(self.population.values())
         fitnesses = [g.fitness for g in genomes]
-        if all(type(f) is float for f in fitnesses) and not math.isnan(sum(fitnesses)):
+        if set(map(type, fitnesses)) == {float} and not math.isnan(sum(fitnesses)):
             return genomes[fitnesses.index(max(fitnesses))]  # the first best, as below
         best = None
         for g in genomes:
