@@ -12,7 +12,7 @@ import pytest
 import neuroflow.neat as neat
 from neuroflow.neat.graphs import creates_cycle
 from tests.conftest import peer
-from tests.neat._helpers import eval_xor_batch, load, to_neat_python, write_config
+from tests.neat._helpers import XOR_X, eval_xor_batch, load, to_neat_python, write_config
 
 
 @pytest.fixture
@@ -151,3 +151,38 @@ def test_genes_survive_pickle_and_deepcopy(config):
             0: "sigmoid",
             max(g.nodes): "sigmoid",
         }
+
+
+def test_population_program_sees_genes_edited_as_objects(config):
+    # A generation's networks are read from its gene tables as they are; a genome whose
+    # genes a program read and changed as objects must be compiled from those objects.
+    p = neat.Population(config, seed=4)
+    p.run(eval_xor_batch, 5)
+    genomes = list(p.population.items())
+    before = neat.nn.compile_population(genomes, config).activate_batch(XOR_X)
+    _, g = genomes[3]
+    for node in g.nodes.values():
+        node.bias += 2.0
+    after = neat.nn.compile_population(genomes, config).activate_batch(XOR_X)
+    one = neat.nn.FeedForwardNetwork.create(g, config)
+    np.testing.assert_allclose(after[3, :, 0], [one.activate(x)[0] for x in XOR_X])
+    assert not np.allclose(after[3], before[3])
+    np.testing.assert_array_equal(np.delete(after, 3, axis=0), np.delete(before, 3, axis=0))
+
+
+def test_speciation_measures_from_edited_representatives(config):
+    # Speciation reuses the representatives' genes from the last generation; when a program
+    # edits a representative's genes, the distances must come from the edited genes.
+    p = neat.Population(config, seed=5)
+    p.run(eval_xor_batch, 3)
+    sid = min(p.species.species)
+    rep = p.species.species[sid].representative
+    for conn in rep.connections.values():
+        conn.weight += 25.0  # far from everyone
+    genomes = list(p.population.values())
+    expected = [rep.distance(g, config.genome_config) for g in genomes]
+    reps = p.species._representatives([sid], config.genome_config)
+    got = neat.genome.distance_matrix(
+        reps, neat.genome._Population(genomes, config.genome_config), config.genome_config
+    )[0]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
