@@ -459,14 +459,20 @@ def _refs(genomes, genome_config, conn: bool) -> list:
     return refs
 
 
-def _gathered(refs, gene_type, connection: bool):
-    """``(table, counts, owner)`` of the genes ``refs`` point at (see :func:`gather`); the
-    table itself when ``refs`` are the refs of the genomes that adopted it, in order."""
-    if refs:
-        layout = refs[0][0].layout
-        if layout is not None and layout[0] == refs:
-            return refs[0][0], layout[1], layout[2]
-    table, counts = gather(refs, gene_type, connection)
+def _gathered(genomes, genome_config, connection: bool):
+    """``(table, counts, owner)`` of the genomes' node or connection genes (see
+    :func:`gather`). When ``genomes`` are the genomes that adopted a table, in order, that
+    table as it is: its layout note lists them, and any genome leaving it drops the note."""
+    ref = getattr(genomes[0], "_cref" if connection else "_nref", None) if genomes else None
+    if ref is not None:
+        layout = ref[0].layout
+        if layout is not None and layout[2] == genomes:
+            return ref[0], layout[0], layout[1]
+    refs = _refs(genomes, genome_config, connection)
+    gc = genome_config
+    table, counts = gather(
+        refs, gc.connection_gene_type if connection else gc.node_gene_type, connection
+    )
     return table, counts, np.repeat(np.arange(len(refs)), counts)
 
 
@@ -491,22 +497,8 @@ class _Population:
 
     def __init__(self, genomes, genome_config):
         self.genomes = genomes
-        if genomes:  # the genomes that adopted a table pair, in order: those tables
-            g = genomes[0]
-            nref, cref = getattr(g, "_nref", None), getattr(g, "_cref", None)
-            if nref is not None and cref is not None:
-                nl, cl = nref[0].layout, cref[0].layout
-                if nl is not None and cl is not None and nl[3] is cl[3] and nl[3] == genomes:
-                    self.nodes, self.node_counts, self.node_owner = nref[0], nl[1], nl[2]
-                    self.conns, self.conn_counts, self.conn_owner = cref[0], cl[1], cl[2]
-                    return
-        gc = genome_config
-        self.nodes, self.node_counts, self.node_owner = _gathered(
-            _refs(genomes, gc, False), gc.node_gene_type, False
-        )
-        self.conns, self.conn_counts, self.conn_owner = _gathered(
-            _refs(genomes, gc, True), gc.connection_gene_type, True
-        )
+        self.nodes, self.node_counts, self.node_owner = _gathered(genomes, genome_config, False)
+        self.conns, self.conn_counts, self.conn_owner = _gathered(genomes, genome_config, True)
 
     @classmethod
     def of_tables(cls, genomes, nodes, conns, node_counts, conn_counts):
@@ -542,14 +534,16 @@ class _Population:
         nrefs = [(nodes, a, b) for a, b in zip([0] + nhi[:-1], nhi)]
         crefs = [(conns, c, d) for c, d in zip([0] + chi[:-1], chi)]
         for g, nref, cref in zip(self.genomes, nrefs, crefs):
-            old = g._nref
-            if old is not None and old[0] is not nodes:
-                old[0].layout = None  # it leaves that table (an elite of the last generation)
+            # a genome leaving other tables (an elite of the last generation) ends their layout
+            if g._nref is not None and g._nref[0] is not nodes:
+                _leave(g._nref)
+            if g._cref is not None and g._cref[0] is not conns:
+                _leave(g._cref)
             g._nref, g._cref = nref, cref
             g._nodes = g._connections = None
         genomes = list(self.genomes)
-        nodes.layout = (nrefs, self.node_counts, self.node_owner, genomes)
-        conns.layout = (crefs, self.conn_counts, self.conn_owner, genomes)
+        nodes.layout = (self.node_counts, self.node_owner, genomes)
+        conns.layout = (self.conn_counts, self.conn_owner, genomes)
         return self
 
 
@@ -778,8 +772,8 @@ def offspring(config, children, genome_type=DefaultGenome, elites=(), population
         )
     pop.adopt()
     for table in retired:
-        # The previous generation's layout note holds its genomes' own (table, lo, hi)
-        # references, which hold the table: a cycle only Python's garbage collector would
+        # The previous generation's layout note holds its genomes, whose (table, lo, hi)
+        # references hold the table: a cycle only Python's garbage collector would
         # free (its collections cost several percent of a run). The next generation now
         # has its own tables, so the note is no longer read: drop it, and the old table
         # is freed as soon as nothing else refers to it.
